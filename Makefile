@@ -1,0 +1,66 @@
+# Northstar Suite. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --disable-pip-version-check -c constraints.txt
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export YOLO_OFFLINE := 1
+export YOLO_AUTOINSTALL := false
+export OPENBLAS_NUM_THREADS := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev system-deps test-system-deps run prepare demo test lint format bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+
+# Reinstall only when the dependency list changes.
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml','rb'))['tool']['suite']['no-deps'])" \
+		| xargs $(BIN)/pip install --disable-pip-version-check --no-deps
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed system-deps ## Create .venv and install the suite
+install-dev: $(VENV)/.installed-dev test-system-deps ## Install the suite with the dev extras
+
+system-deps: ## Install ffmpeg (audio decoding) with apt when it is missing
+	@command -v ffmpeg >/dev/null || scripts/apt-install ffmpeg
+
+test-system-deps: system-deps ## Also install Chromium, espeak-ng and sox for the tests
+	@command -v chromium >/dev/null && command -v espeak-ng >/dev/null && command -v sox >/dev/null \
+		|| scripts/apt-install chromium espeak-ng sox
+
+prepare: install ## Put every default model on disk (trains the small ones from sample_data/)
+	$(BIN)/suite prepare
+
+run: prepare ## Install, prepare models and serve the dashboard at http://127.0.0.1:8501
+	$(BIN)/suite serve --port 8501
+
+demo: install ## Load the sample data into the store
+	$(BIN)/suite demo
+
+lint: install-dev ## ruff
+	$(BIN)/ruff check .
+
+format: install-dev ## Format the code with ruff
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+test: install-dev lint ## Install with dev extras, run ruff and the whole test suite
+	$(BIN)/pytest -q
+
+bench: install-dev ## Run every benchmark and rewrite benchmarks/RESULTS.md sections
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean: ## Remove the virtual environment and local data (var/)
+	rm -rf $(VENV) var

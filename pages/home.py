@@ -1,0 +1,45 @@
+"""Home: what each module does, live counts from the store, and a button that loads the demo data."""
+
+import streamlit as st
+
+from pages.ui import get_store, page_header, progress_bar, run
+from suite.lifecycle import load_demo
+from suite.modules import MODULES
+from suite.ops import module_activity
+
+page_header(
+    "Northstar Suite",
+    "Five AI assistants for your team in one place. Pick one on the left; everything you do here is "
+    "recorded so the assistants can learn from your feedback.",
+)
+store = get_store()
+activity = run(lambda: module_activity(store), what="Loading activity") or {}
+counts = run(store.counts, what="Loading counts") or {}
+
+columns = st.columns(len(MODULES))
+for column, info in zip(columns, MODULES, strict=True):
+    used = activity.get(info.key, {"total": 0, "week": 0, "feedback": 0})
+    with column.container(border=True):
+        st.subheader(f"{info.icon} {info.title}")
+        st.write(info.summary)
+        st.metric("Uses this week", used["week"], help=f"{used['total']} uses in all")
+        st.caption(f"{used['feedback']} pieces of feedback so far")
+
+st.divider()
+left, right = st.columns([2, 1])
+with left:
+    st.subheader("What is in the database")
+    st.write(
+        f"**{counts.get('events', 0):,}** recorded uses · **{counts.get('feedback', 0):,}** pieces of "
+        f"feedback · **{counts.get('model_versions', 0):,}** model versions · **{counts.get('jobs', 0):,}** "
+        "retraining jobs"
+    )
+with right:
+    st.subheader("Try it with sample data")
+    st.write("Loads the example help articles, shop, photos, recordings and headlines used in demos.")
+    if st.button("Load demo data", type="primary"):
+        with progress_bar("Loading demo data…") as progress:
+            loaded = run(lambda: load_demo(store, progress), what="Loading demo data")
+        if loaded is not None:
+            st.success("Demo data loaded.")
+            st.json(loaded, expanded=False)

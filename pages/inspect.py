@@ -1,0 +1,10 @@
+"""Defect inspection page (filled in by the inspect module issue)."""
+
+import streamlit as st
+
+from pages.ui import page_header
+from suite.modules import MODULES
+
+info = next(m for m in MODULES if m.key == "inspect")
+page_header(info.title, info.summary)
+st.info("This assistant is being set up and will appear here soon.")

@@ -1,0 +1,10 @@
+"""Market risk alerts page (filled in by the risk module issue)."""
+
+import streamlit as st
+
+from pages.ui import page_header
+from suite.modules import MODULES
+
+info = next(m for m in MODULES if m.key == "risk")
+page_header(info.title, info.summary)
+st.info("This assistant is being set up and will appear here soon.")

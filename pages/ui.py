@@ -1,0 +1,62 @@
+"""Streamlit helpers every page shares: one Settings and one Store per process, friendly errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import streamlit as st
+
+from suite.errors import SuiteError
+from suite.progress import Progress
+from suite.settings import Settings
+from suite.store import Store
+
+T = TypeVar("T")
+logger = logging.getLogger("suite.pages")
+
+
+@st.cache_resource
+def get_settings() -> Settings:
+    return Settings.from_env()
+
+
+@st.cache_resource
+def get_store() -> Store:
+    return Store(get_settings())
+
+
+def current_user() -> str:
+    """Who is using the page (no login yet: the name typed in the sidebar, else the default user)."""
+    return st.session_state.get("suite_user") or get_settings().user
+
+
+def run(action: Callable[[], T], *, what: str = "That") -> T | None:
+    """Run a suite call; show expected problems in plain words, log anything else as a bug."""
+    try:
+        return action()
+    except SuiteError as err:
+        st.error(str(err))
+    except Exception:
+        logger.exception("unexpected error in %s", what)
+        st.error(f"{what} failed because of a problem on our side. It has been logged; please try again.")
+    return None
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Progress]:
+    """A st.progress bar that suite functions can drive through their `progress` argument."""
+    bar = st.progress(0.0, text=label)
+
+    def update(done: float, total: float, message: str = "") -> None:
+        bar.progress(min(max(done / total, 0.0), 1.0) if total else 0.0, text=f"{label} {message}".strip())
+
+    yield update
+    bar.empty()
+
+
+def page_header(title: str, summary: str) -> None:
+    st.title(title)
+    st.caption(summary)

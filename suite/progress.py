@@ -1,0 +1,33 @@
+"""Progress reporting that modules call and each front end renders its own way (tqdm, st.progress)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+# progress(done, total, message): `done` out of `total` units (seconds, files, epochs...).
+Progress = Callable[[float, float, str], None]
+
+
+def no_progress(done: float, total: float, message: str = "") -> None:
+    """The default when nobody is watching."""
+
+
+@contextmanager
+def terminal_progress(description: str) -> Iterator[Progress]:
+    """A tqdm bar on stderr (stdout stays clean for JSON Lines)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=1.0, desc=description, file=sys.stderr, unit="", bar_format="{l_bar}{bar}| {postfix}")
+
+    def update(done: float, total: float, message: str = "") -> None:
+        bar.total = max(total, 1e-9)
+        bar.n = min(done, bar.total)
+        bar.set_postfix_str(message, refresh=False)
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()

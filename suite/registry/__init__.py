@@ -1,0 +1,5 @@
+"""Model versions per module: which one serves, and how challengers become champions."""
+
+from suite.registry.champion import champion_dir, champion_version, set_champion
+
+__all__ = ["champion_dir", "champion_version", "set_champion"]

@@ -1,0 +1,49 @@
+"""Shared fixtures: an isolated SUITE_HOME per test, the real store, the real bundled models once per session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from suite.settings import Settings  # noqa: E402
+from suite.store import Store  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = ROOT / "sample_data"
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> Settings:
+    """Settings on a fresh SUITE_HOME (also exported, so pages and subprocesses see the same folder)."""
+    monkeypatch.setenv("SUITE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SUITE_DEVICE", "cpu")
+    return Settings.from_env()
+
+
+@pytest.fixture
+def store(settings) -> Store:
+    store = Store(settings, flush_interval_s=0.2)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real bundled MiniLM, loaded once for the whole run."""
+    from pipelines.embedder import load_embedder
+
+    return load_embedder(device="cpu")
+
+
+@pytest.fixture
+def sample_data() -> Path:
+    return SAMPLE_DATA

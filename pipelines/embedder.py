@@ -78,7 +78,7 @@ class TextEmbedder:
     @property
     def dimension(self) -> int:
         self.warm_up()
-        return int(self._model.get_sentence_embedding_dimension())  # type: ignore[union-attr]
+        return int(self._model.get_embedding_dimension())  # type: ignore[union-attr]
 
     def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
         """Embed texts in batches; returns an (n, dimension) float32 array with unit-length rows."""

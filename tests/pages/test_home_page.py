@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+
+def test_home_shows_every_module_and_live_counts(app_page, store):
+    store.log_event(module="support", action="ask")
+    store.log_event(module="support", action="ask")
+    store.flush()
+    at = app_page("pages/home.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Northstar Suite"
+    subheaders = [s.value for s in at.subheader]
+    for title in ("Support answers", "Recommendations", "Defect inspection", "Transcription", "Market risk alerts"):
+        assert any(title in s for s in subheaders)
+    support_uses = next(m for m in at.metric if m.label == "Uses this week")
+    assert support_uses.value == "2"
+    assert any("2** recorded uses" in m.value for m in at.markdown)
+
+
+def test_app_routes_to_home_by_default(app_page):
+    at = app_page("app.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Northstar Suite"

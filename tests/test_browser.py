@@ -1,0 +1,91 @@
+"""Browser smoke test: the real server in headless Chromium, every page renders its title, no exception box."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PAGE = re.compile(r'st\.Page\("pages/(\w+)\.py", title="([^"]+)"(, icon="[^"]*")?(, default=True)?')
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (make test installs it)"),
+]
+
+
+def app_pages() -> list[tuple[str, str, bool]]:
+    """(url path, title, is default) for every page app.py routes to."""
+    found = [(m[1], m[2], bool(m[4])) for m in PAGE.finditer((ROOT / "app.py").read_text())]
+    assert found, "no st.Page(...) found in app.py"
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    env = {**os.environ, "SUITE_HOME": str(tmp_path_factory.mktemp("browser-home")), "SUITE_DEVICE": "cpu"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+        "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the dashboard did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("path,title,is_default", app_pages())
+def test_page_renders_title_without_exception(server, browser, path, title, is_default):
+    page = browser.new_page()
+    page.goto(server if is_default else f"{server}/{path}", wait_until="domcontentloaded")
+    heading = page.locator("h1").first
+    heading.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000, polling=500
+    )
+    expected = "Northstar Suite" if is_default else title
+    assert expected in heading.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()

@@ -1,4 +1,7 @@
-"""Model versions per module: which one serves, and how challengers become champions."""
+"""Model versions per module: which one serves, and how challengers become champions.
+
+`champion.py` (the pointer serving code reads), `versions.py` (record, promote, roll back), `gate.py`.
+"""
 
 from suite.registry.champion import champion_dir, champion_version, set_champion
 

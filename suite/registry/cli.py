@@ -1,0 +1,112 @@
+"""`suite models list|show|promote|rollback`, `suite retrain --module M`, `suite worker [--once]`."""
+
+from __future__ import annotations
+
+import typer
+
+from suite import clikit
+from suite.progress import terminal_progress
+
+models_app = typer.Typer(no_args_is_help=True, help="Model versions per module: list, show, promote, roll back.")
+
+
+def _user(user: str | None) -> str:
+    return user or clikit.settings().user
+
+
+@models_app.command("list")
+@clikit.friendly
+def list_(module: str | None = typer.Option(None, "--module", "-m", help="Only this module.")) -> None:
+    """One JSON line per model version (newest first), with its status and primary metric."""
+    from suite.registry.champion import champion_version
+    from suite.registry.versions import list_versions
+
+    for row in list_versions(clikit.store(), module):
+        metrics = row["metrics"]
+        primary = metrics.get("primary_metric")
+        clikit.emit(
+            {
+                "module": row["module"],
+                "version": row["version"],
+                "status": row["status"],
+                "serving": champion_version(clikit.settings(), row["module"]) == row["version"],
+                "created_at": row["created_at"],
+                "primary_metric": primary,
+                "challenger": metrics.get("challenger", {}).get(primary),
+                "champion_before": metrics.get("champion", {}).get(primary),
+            }
+        )
+
+
+@models_app.command()
+@clikit.friendly
+def show(module: str, version: str) -> None:
+    """Everything recorded about one version: metrics, gate report, training data."""
+    from suite.registry.versions import get_version
+
+    clikit.emit(get_version(clikit.store(), module, version))
+
+
+@models_app.command()
+@clikit.friendly
+def promote(module: str, version: str, user: str | None = typer.Option(None, help="Who promotes.")) -> None:
+    """Serve VERSION for MODULE from now on (the running dashboard picks it up on its next request)."""
+    from suite.registry.versions import promote as do_promote
+
+    do_promote(clikit.store(), module, version, by=_user(user))
+    clikit.emit({"module": module, "serving": version})
+
+
+@models_app.command()
+@clikit.friendly
+def rollback(
+    module: str,
+    to: str | None = typer.Option(None, "--to", help="A version to serve (default: the previous champion)."),
+    user: str | None = typer.Option(None, help="Who rolls back."),
+) -> None:
+    """Go back to the previous champion (or --to VERSION)."""
+    from suite.registry.versions import rollback as do_rollback
+
+    serving = do_rollback(clikit.store(), module, by=_user(user), to=to)
+    clikit.emit({"module": module, "serving": serving or "default"})
+
+
+@clikit.friendly
+def retrain(
+    module: str = typer.Option(..., "--module", "-m", help="The module to retrain."),
+    queue_only: bool = typer.Option(False, "--queue", help="Only queue it for the worker."),
+    user: str | None = typer.Option(None, help="Who asks."),
+) -> None:
+    """Retrain MODULE now on its accepted feedback; the challenger is promoted only if the gate allows."""
+    from suite.jobs.queue import enqueue
+    from suite.jobs.runner import retrain_now, trainer_for
+
+    store = clikit.store()
+    if queue_only:
+        if trainer_for(store.settings, module) is None:
+            clikit.fail(f"{module} is not trainable yet (it has no retrain step).")
+        job_id, created = enqueue(store, module, requested_by=_user(user), reason="suite retrain --queue")
+        clikit.emit({"job_id": job_id, "queued": created})
+        return
+    with terminal_progress(f"retraining {module}") as progress:
+        result = retrain_now(store, module, requested_by=_user(user), progress=progress)
+    clikit.emit(result)
+    if result["state"] != "succeeded":
+        raise typer.Exit(1)
+
+
+@clikit.friendly
+def worker(
+    once: bool = typer.Option(False, "--once", help="Run what is due now, then exit."),
+) -> None:
+    """Run due retraining jobs on the schedule (SUITE_RETRAIN_HOUR, SUITE_RETRAIN_MIN_FEEDBACK) and queued ones."""
+    from suite.jobs.runner import run_worker
+
+    for result in run_worker(clikit.store(), once=once):
+        clikit.emit(result)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(models_app, name="models")
+    app.command("retrain")(retrain)
+    app.command("worker")(worker)

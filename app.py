@@ -17,6 +17,8 @@ PAGES = {
     ],
     "Admin": [
         st.Page("pages/operations.py", title="Operations", icon=":material/insights:"),
+        st.Page("pages/review.py", title="Review feedback", icon=":material/rate_review:"),
+        st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
     ],
 }
 

@@ -4,7 +4,16 @@ import altair as alt
 import streamlit as st
 
 from pages.ui import get_store, page_header, run
-from suite.ops import feedback_counts, latency_by_model, usage_by_day
+from suite.ops import (
+    drift,
+    export_table,
+    feedback_counts,
+    job_history,
+    latency_by_model,
+    model_timeline,
+    satisfaction_trend,
+    usage_by_day,
+)
 
 page_header(
     "Operations",
@@ -27,7 +36,7 @@ if usage is not None and not usage.empty:
             tooltip=["day:T", "module:N", "requests:Q", "errors:Q"],
         )
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
     total, errors = int(usage["requests"].sum()), int(usage["errors"].sum())
     a, b = st.columns(2)
     a.metric("Uses in period", f"{total:,}")
@@ -42,7 +51,7 @@ if latency is not None and not latency.empty:
     st.dataframe(
         latency,
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         column_config={"error_rate": st.column_config.ProgressColumn("Error rate", min_value=0, max_value=1)},
     )
 else:
@@ -51,6 +60,82 @@ else:
 st.subheader("Feedback")
 fb = run(lambda: feedback_counts(store), what="Loading feedback")
 if fb is not None and not fb.empty:
-    st.dataframe(fb, hide_index=True, use_container_width=True)
+    st.dataframe(fb, hide_index=True, width="stretch")
 else:
     st.info("No feedback yet. Thumbs, corrections and labels from every module show up here.")
+
+st.subheader("Are people happier?")
+st.caption(
+    "Thumbs-up share (higher is better), how often a risk alert was a false alarm and how often a transcript "
+    "needed correcting (lower is better), per day."
+)
+trend = run(lambda: satisfaction_trend(store, days), what="Loading satisfaction")
+if trend is not None and not trend.empty:
+    chart = (
+        alt.Chart(trend)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:T", title="Day"),
+            y=alt.Y("value:Q", title="Share", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("module:N", title="Module"),
+            strokeDash=alt.StrokeDash("measure:N", title="Measure"),
+            tooltip=["day:T", "module:N", "measure:N", alt.Tooltip("value:Q", format=".0%"), "items:Q"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+else:
+    st.info("No thumbs, alert confirmations or transcript corrections in this period yet.")
+
+st.subheader("Model versions over time")
+timeline = run(lambda: model_timeline(store), what="Loading model versions")
+if timeline is not None and not timeline.empty:
+    chart = (
+        alt.Chart(timeline.dropna(subset=["challenger"]))
+        .mark_point(filled=True, size=90)
+        .encode(
+            x=alt.X("created_at:T", title="Made"),
+            y=alt.Y("challenger:Q", title="Score on the fixed test set"),
+            color=alt.Color("module:N", title="Module"),
+            shape=alt.Shape("status:N", title="Status"),
+            tooltip=["module:N", "version:N", "status:N", "metric:N", "challenger:Q", "champion_then:Q", "gate:N"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+    st.dataframe(timeline, hide_index=True, width="stretch")
+else:
+    st.info("No retrained model versions yet. Retraining happens on the Models page or on its schedule.")
+
+st.subheader("Is incoming work changing?")
+st.caption(
+    "Compares the last 7 days with the weeks before: the mix of results each assistant gives, and its "
+    "average confidence. 'Drifting' means it may be time to review feedback and retrain."
+)
+drifts = run(lambda: drift(store), what="Loading drift")
+if drifts is not None and not drifts.empty:
+    st.dataframe(drifts, hide_index=True, width="stretch")
+else:
+    st.info("Not enough recorded results to compare yet.")
+
+st.subheader("Retraining jobs")
+jobs = run(lambda: job_history(store), what="Loading jobs")
+if jobs is not None and not jobs.empty:
+    st.dataframe(jobs, hide_index=True, width="stretch")
+else:
+    st.info("No retraining jobs yet.")
+
+st.subheader("Download the records")
+table_name = st.radio("What", ["events", "feedback"], horizontal=True, format_func=lambda t: f"{t.capitalize()}")
+fmt = st.radio(
+    "Format",
+    ["csv", "parquet"],
+    horizontal=True,
+    format_func=lambda f: {"csv": "CSV (spreadsheets)", "parquet": "Parquet (analysis tools)"}[f],
+)
+data = run(lambda: export_table(store, table_name, fmt, days), what="Preparing the download")
+if data is not None:
+    st.download_button(
+        f"Download {table_name} of the last {days} days",
+        data,
+        file_name=f"{table_name}-last-{days}-days.{fmt}",
+        mime="text/csv" if fmt == "csv" else "application/octet-stream",
+    )

@@ -1,0 +1,81 @@
+"""Load the sample companies, prices and a year of headlines; log a few sample feedback rows for the review queue."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import logging
+import re
+from typing import Any
+
+from suite.progress import Progress, no_progress
+from suite.risk.alerts import act_on_alert, correct_label, list_alerts
+from suite.risk.backtest import load_episodes
+from suite.risk.ingest import ingest_file, load_prices, upsert_watchlist
+from suite.risk.model import SAMPLE_DIR
+from suite.store import Store
+
+logger = logging.getLogger(__name__)
+
+_SAMPLE_CORRECTIONS = 3
+
+
+def load_demo(store: Store, progress: Progress = no_progress) -> dict[str, Any]:
+    """Idempotent: a second run adds nothing (stories are de-duplicated, sample feedback is logged once)."""
+    progress(0, 4, "watchlist and prices")
+    with (SAMPLE_DIR / "watchlist.csv").open(newline="", encoding="utf-8") as handle:
+        companies = upsert_watchlist(store, list(csv.DictReader(handle)))
+    prices = load_prices(store, SAMPLE_DIR / "prices.csv")
+    progress(1, 4, "scoring a year of headlines")
+    report = ingest_file(store, SAMPLE_DIR / "headlines.csv", user="demo")
+    progress(3, 4, "sample feedback")
+    feedback = 0
+    if not store.scalar("SELECT count(*) FROM feedback WHERE module = 'risk' AND \"user\" = 'demo'"):
+        feedback = _sample_feedback(store)
+    progress(4, 4, "done")
+    return {
+        "companies": companies,
+        "prices": prices,
+        "headlines_added": report.added,
+        "duplicates": report.duplicates,
+        "new_alerts": len(report.new_alerts),
+        "sample_feedback": feedback,
+    }
+
+
+def template_truth() -> list[tuple[re.Pattern, str]]:
+    """The generator's templates as patterns with the tone each was written with (the sample data's truth)."""
+    spec = importlib.util.spec_from_file_location("risk_generate", SAMPLE_DIR / "generate.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)  # type: ignore[union-attr]
+    pools = [(generator.NEUTRAL, "neutral"), (generator.POSITIVE, "positive"), (generator.NEGATIVE, "negative")]
+    pools += [(generator.EPISODE_NEUTRAL, "neutral")]
+    pools += [(t, "positive" if kind == "strong quarter" else "negative") for kind, t in generator.EPISODES.items()]
+    patterns = []
+    for templates, label in pools:
+        for template in templates:
+            body = re.escape(template).replace(r"\{name\}", ".+").replace(r"\{ticker\}", "[A-Z]+")
+            patterns.append((re.compile(f"^{body}$"), label))
+    return patterns
+
+
+def _sample_feedback(store: Store) -> int:
+    """Corrections of headlines the model got wrong (by the generator's truth) and one false-alarm mark."""
+    truth = template_truth()
+    logged = 0
+    for row in store.query("SELECT headline_id, headline, label FROM risk_headlines ORDER BY ts"):
+        actual = next((label for pattern, label in truth if pattern.match(row["headline"])), None)
+        if actual and actual != row["label"]:
+            correct_label(store, row["headline_id"], actual, user="demo")
+            logged += 1
+            if logged == _SAMPLE_CORRECTIONS:
+                break
+    episodes = {(e["ticker"], e["start"]) for e in load_episodes() if e["negative"]}
+    alerts = list_alerts(store, states=("open",))
+    unexplained = [
+        a for a in alerts if not any(a["ticker"] == t and -1 <= (a["day"] - d).days <= 7 for t, d in episodes)
+    ]
+    if unexplained:
+        act_on_alert(store, unexplained[-1]["alert_id"], "false_alarm", user="demo", note="Routine news, no real risk.")
+        logged += 1
+    return logged

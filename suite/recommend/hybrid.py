@@ -1,0 +1,128 @@
+"""Score every item for a batch of shoppers with each model, and blend them by history length.
+
+The blending rule (documented for merchandisers in the page's insights tab):
+- collaborative share = n / (n + HISTORY_PIVOT), where n is the number of distinct products in the
+  shopper's history: 0 for a new visitor, one half at HISTORY_PIVOT (2) products, 80 % at 8.
+  It is split between ALS and co-occurrence (ALS_SHARE : 1 - ALS_SHARE).
+- the rest goes to content (similar text to what they touched or typed) and to recent popularity,
+  CONTENT_SHARE : 1 - CONTENT_SHARE; a new visitor gets VISITOR_CONTENT_SHARE content when they stated
+  interests or typed what they look for, and popularity only when they did neither.
+Every component is min-max scaled per shopper first, so the weights mean what they say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from suite.recommend.models import RecModel
+
+HISTORY_PIVOT = 2.0
+ALS_SHARE = 0.2
+CONTENT_SHARE = 0.3
+VISITOR_CONTENT_SHARE = 0.7  # no history but stated interests: mostly what they asked for
+COMPONENTS = ("als", "cooc", "content", "popularity")
+
+
+def _scale_rows(scores: np.ndarray) -> np.ndarray:
+    low = scores.min(axis=1, keepdims=True)
+    span = scores.max(axis=1, keepdims=True) - low
+    return np.divide(scores - low, span, out=np.zeros_like(scores), where=span > 1e-12)
+
+
+def blend_weights(history_lengths: np.ndarray, has_query: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per-shopper weights of each component (the rule in the module docstring)."""
+    n = np.asarray(history_lengths, dtype=np.float32)
+    informed = n > 0 if has_query is None else (n > 0) | np.asarray(has_query)
+    collab = n / (n + HISTORY_PIVOT)
+    content = np.where(informed, (1 - collab) * CONTENT_SHARE, 0.0)
+    content = np.where((n == 0) & informed, VISITOR_CONTENT_SHARE, content)
+    return {
+        "als": collab * ALS_SHARE,
+        "cooc": collab * (1 - ALS_SHARE),
+        "content": content,
+        "popularity": 1 - collab - content,
+    }
+
+
+@dataclass
+class Scorer:
+    """Batch scoring over the model's items; `vectors` are the content vectors in the same item order."""
+
+    model: RecModel
+    vectors: np.ndarray
+
+    def components(
+        self,
+        histories: sparse.csr_matrix,
+        *,
+        user_vectors: np.ndarray | None = None,
+        queries: np.ndarray | None = None,
+        only: tuple[str, ...] = COMPONENTS,
+    ) -> dict[str, np.ndarray]:
+        """Raw (unscaled) scores per component, each (n_users x n_items).
+
+        `user_vectors` are ALS user factors when known (training users); otherwise they are recalculated
+        from `histories`. `queries` (n_users x dim, zero rows allowed) add stated interests to the profile.
+        """
+        n = histories.shape[0]
+        damped = histories.copy().astype(np.float32)
+        damped.data = np.log1p(damped.data)
+        out: dict[str, np.ndarray] = {}
+        if "als" in only:
+            if user_vectors is None:
+                out["als"] = self.model.als.score_histories(histories)
+            else:
+                out["als"] = user_vectors @ self.model.als.item_factors.T
+        if "cooc" in only:
+            out["cooc"] = np.asarray((damped @ self.model.cooc).todense(), dtype=np.float32)
+        if "content" in only:
+            profile = np.asarray(damped @ self.vectors, dtype=np.float32)
+            norms = np.linalg.norm(profile, axis=1, keepdims=True)
+            profile = np.divide(profile, norms, out=np.zeros_like(profile), where=norms > 0)
+            if queries is not None:
+                profile = profile + queries
+            out["content"] = profile @ self.vectors.T
+        if "popularity" in only:
+            out["popularity"] = np.broadcast_to(np.log1p(self.model.popularity), (n, self.vectors.shape[0])).copy()
+        return out
+
+    def blend(
+        self, components: dict[str, np.ndarray], history_lengths: np.ndarray, has_query: np.ndarray | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Hybrid scores plus each component's weighted, scaled contribution (for explanations)."""
+        weights = blend_weights(history_lengths, has_query)
+        parts = {name: _scale_rows(components[name]) * weights[name][:, None] for name in COMPONENTS}
+        return sum(parts.values()), parts
+
+
+def top_k(
+    scores: np.ndarray,
+    blocked: np.ndarray,
+    k: int,
+    *,
+    categories: np.ndarray | None = None,
+    max_per_category: int | None = None,
+) -> list[np.ndarray]:
+    """Best `k` allowed items per row; with `max_per_category`, no category fills more than that many."""
+    masked = np.where(blocked, -np.inf, scores)
+    pool = min(masked.shape[1], k if not max_per_category else max(k * 8, 100))
+    candidates = np.argpartition(-masked, pool - 1, axis=1)[:, :pool]
+    results = []
+    for row, cand in enumerate(candidates):
+        cand = cand[np.argsort(-masked[row, cand], kind="stable")]
+        cand = cand[np.isfinite(masked[row, cand])]
+        if max_per_category and categories is not None:
+            chosen, used = [], {}
+            for item in cand:
+                cat = categories[item]
+                if used.get(cat, 0) < max_per_category:
+                    chosen.append(item)
+                    used[cat] = used.get(cat, 0) + 1
+                    if len(chosen) == k:
+                        break
+            cand = np.array(chosen, dtype=np.int64)
+        results.append(cand[:k])
+    return results

@@ -1,0 +1,34 @@
+"""Business rules applied to every list a shopper sees (after scoring, before the top 10 is picked)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_MAX_PER_CATEGORY = 4
+
+
+def blocked_items(
+    catalog: pd.DataFrame,
+    history: pd.DataFrame,
+    item_index: dict[str, int],
+    dismissed: set[str],
+) -> np.ndarray:
+    """True where an item must not be shown to this shopper.
+
+    - anything they said "not interested" to (honoured at once, before any retraining);
+    - anything they already interacted with, except consumables they bought (they run out and re-buy);
+    - products out of stock, or known only from the log and missing from the catalog.
+    """
+    blocked = ~catalog["in_stock"].to_numpy(dtype=bool) | ~catalog["in_catalog"].to_numpy(dtype=bool)
+    consumable = catalog["consumable"].to_numpy(dtype=bool)
+    bought = set(history.loc[history["event"] == "purchase", "item_id"])
+    for item in set(history["item_id"]):
+        index = item_index.get(item)
+        if index is not None and not (consumable[index] and item in bought):
+            blocked[index] = True
+    for item in dismissed:
+        index = item_index.get(item)
+        if index is not None:
+            blocked[index] = True
+    return blocked

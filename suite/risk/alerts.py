@@ -26,8 +26,11 @@ def headlines_frame(store: Store, tickers: list[str] | None = None) -> pd.DataFr
                     h.confidence, h.score, h.low_confidence, h.corrected_label, h.model_version
              FROM risk_mentions m JOIN risk_headlines h USING (headline_id)"""
     if tickers:
-        return store.query_df(sql + " WHERE m.ticker IN (SELECT unnest(?)) ORDER BY h.ts", [tickers])
-    return store.query_df(sql + " ORDER BY h.ts")
+        frame = store.query_df(sql + " WHERE m.ticker IN (SELECT unnest(?)) ORDER BY h.ts", [tickers])
+    else:
+        frame = store.query_df(sql + " ORDER BY h.ts")
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame
 
 
 def refresh_alerts(store: Store, tickers: list[str] | None = None) -> list[str]:
@@ -46,19 +49,20 @@ def refresh_alerts(store: Store, tickers: list[str] | None = None) -> list[str]:
     candidates = detect(signals, thresholds, earlier)
     if not candidates:
         return []
-    frame = frame.assign(day=pd.to_datetime(frame["day"]).dt.date)
     by_day = {key: group.sort_values("score") for key, group in frame.groupby(["ticker", "day"])}
     stamp = now()
     created = []
     with store.transaction() as con:
         for c in candidates:
             alert_id = f"{c.ticker}-{c.day.isoformat()}"
-            behind = by_day[(c.ticker, c.day)]["headline_id"].tolist()[:20]
+            day_rows = by_day[(c.ticker, c.day)]
+            behind = day_rows["headline_id"].tolist()[:20]
             con.execute(
                 "INSERT OR IGNORE INTO risk_alerts (alert_id, ticker, day, created_at, severity, trigger, reason, "
-                "tone, baseline, z, volume, headline_ids, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+                "tone, baseline, z, volume, headline_ids, state, model_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
                 [alert_id, c.ticker, c.day, stamp, c.severity, c.trigger, c.reason, float(c.tone), float(c.baseline)]
-                + [float(c.z), int(c.volume), behind],
+                + [float(c.z), int(c.volume), behind, str(day_rows["model_version"].iloc[0])],
             )
             created.append(alert_id)
     logger.info("raised %d alert(s)", len(created))

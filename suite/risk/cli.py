@@ -1,0 +1,92 @@
+"""`suite risk ...`: classify headlines, ingest files, list alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from suite import clikit
+from suite.errors import InvalidInput
+
+risk = typer.Typer(no_args_is_help=True, help="Market-sentiment risk alerts.")
+
+
+@risk.command()
+@clikit.friendly
+def classify(
+    texts: list[str] = typer.Argument(None, help="Headlines to classify."),
+    batch: Path = typer.Option(None, "--batch", help="A file with one headline per line."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per headline on stdout."),
+) -> None:
+    """Tone of each headline: label (negative, neutral, positive), confidence 0-1, score -1..1."""
+    from suite.risk.model import current_classifier
+    from suite.tracking import track
+
+    headlines = list(texts or [])
+    if batch is not None:
+        if not batch.is_file():
+            raise InvalidInput(f"There is no file at {batch}.")
+        headlines += [line for line in batch.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    if not headlines:
+        raise InvalidInput("Give one or more headlines, or --batch FILE with one headline per line.")
+    store = clikit.store()
+    classifier = current_classifier(store.settings)
+    with track(store, module="risk", action="classify", input_summary=headlines[0][:200]) as call:
+        results = classifier.classify(headlines)
+        call.record(classifier)
+        call.output = {"headlines": len(results)}
+    for result in results:
+        row = {"text": result.text, "label": result.label, "confidence": result.confidence, "score": result.score}
+        if result.low_confidence:
+            row["low_confidence"], row["reason"] = True, result.reason
+        if as_json:
+            clikit.emit({**row, "model_version": result.model_version})
+        else:
+            flag = "  (unsure)" if result.low_confidence else ""
+            typer.echo(f"{result.label:<8} {result.confidence:.2f} {result.score:+.2f}  {result.text}{flag}")
+
+
+@risk.command()
+@clikit.friendly
+def ingest(
+    file: Path = typer.Argument(..., help="CSV, JSON or JSON Lines with timestamp, source, headline[, url][, ticker]."),
+) -> None:
+    """Store, score and link a file of headlines; prints what happened to every row."""
+    from suite.risk.ingest import ingest_file
+
+    report = ingest_file(clikit.store(), file)
+    typer.echo(report.summary(), err=True)
+    clikit.emit(report.to_dict())
+
+
+@risk.command()
+@clikit.friendly
+def alerts(
+    since: str = typer.Option(None, "--since", help="Only alerts on or after this date (YYYY-MM-DD)."),
+    all_states: bool = typer.Option(False, "--all", help="Include acknowledged, snoozed and false alarms."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per alert on stdout."),
+) -> None:
+    """Alerts, newest first, with the headlines behind them."""
+    from datetime import date
+
+    from suite.risk.alerts import list_alerts
+
+    if since:
+        try:
+            date.fromisoformat(since)
+        except ValueError as err:
+            raise InvalidInput(f"--since must be a date like 2025-03-01, not {since!r}.") from err
+    rows = list_alerts(clikit.store(), since=since, states=None if all_states else ("open",))
+    for row in rows:
+        if as_json:
+            clikit.emit(
+                {k: row[k] for k in ("alert_id", "ticker", "company", "day", "severity", "status", "reason")}
+                | {"headlines": row["headlines"]}
+            )
+        else:
+            typer.echo(f"{row['day']} {row['ticker']:<6} {row['severity']:<6} {row['status']:<12} {row['reason']}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(risk, name="risk")

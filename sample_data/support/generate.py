@@ -34,7 +34,7 @@ def html_page(title: str, sections: list[tuple[str, str]]) -> str:
 
 
 def text_page(title: str, sections: list[tuple[str, str]]) -> str:
-    return title.upper() + "\n\n" + "\n\n".join(f"{h}\n{t}" for h, t in sections) + "\n"
+    return title + "\n\n" + "\n\n".join(f"{h}\n{t}" for h, t in sections) + "\n"
 
 
 def pdf_bytes(title: str, sections: list[tuple[str, str]]) -> bytes:

@@ -1,0 +1,239 @@
+"""Grounded answers: retrieve, decide whether we know, condense the passages to the sentences that answer.
+
+Refusal rule (calibrated on sample_data/support/eval.jsonl by benchmarks/support.py): the evidence is the
+best cosine similarity between the question and a retrieved passage, in the space of the question's
+language. `confidence = logistic((evidence - threshold) / 0.05)`, so confidence >= 0.5 exactly when the
+evidence reaches the threshold; below it the bot says it does not know and offers a handoff.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from suite.errors import InvalidInput
+from suite.progress import Progress, no_progress
+from suite.registry.champion import champion_dir
+from suite.settings import Settings
+from suite.store import Store
+from suite.support.llm import LLMError, write_answer
+from suite.support.retrieval import Candidate, KnowledgeIndex, get_index, is_chinese
+from suite.tracking import track
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+# Measured with the bundled MiniLM / USE on the sample eval set (see benchmarks/RESULTS.md, support section).
+DEFAULT_THRESHOLDS = {"en": 0.27, "zh": 0.23}
+CONFIDENCE_SCALE = 0.05
+MAX_SENTENCES = 3
+MAX_CITATIONS = 3
+CITE_MARGIN = 0.08  # a second article is cited when its passage is within this cosine of the best
+SENTENCE_MARGIN = 0.12
+DECLINE = {
+    "en": "I'm not sure about that one, and I don't want to guess. I can pass your question to a colleague.",
+    "zh": "抱歉，我不确定这个问题的答案，不想猜测。我可以把您的问题转给同事处理。",
+}
+
+
+@dataclass
+class Citation:
+    number: int
+    source: str
+    title: str
+    heading: str
+    anchor: str
+    score: float
+    passage: str
+
+    @property
+    def link(self) -> str:
+        return f"{self.source}#{self.anchor}" if self.anchor else self.source
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    answered: bool
+    confidence: float
+    citations: list[Citation]
+    language: str
+    model_name: str
+    model_version: str
+    device: str
+    written_by: str = "extractive"  # or "llm"
+    note: str = ""
+    request_id: str | None = None
+    candidates: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["citations"] = [{**asdict(c), "link": c.link} for c in self.citations]
+        return out
+
+
+def thresholds(settings: Settings) -> dict[str, float]:
+    """The champion's calibrated thresholds when it ships them (its embedder has its own score scale)."""
+    champion = champion_dir(settings, "support")
+    path = champion / "thresholds.json" if champion else None
+    if path is not None and path.exists():
+        return {**DEFAULT_THRESHOLDS, **json.loads(path.read_text())}
+    return dict(DEFAULT_THRESHOLDS)
+
+
+def confidence_from(evidence: float, threshold: float) -> float:
+    return 1.0 / (1.0 + math.exp(-(evidence - threshold) / CONFIDENCE_SCALE))
+
+
+def clean_question(question: str | None) -> str:
+    text = re.sub(r"\s+", " ", question or "").strip()
+    if not text:
+        raise InvalidInput("Please type a question.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidInput(
+            f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_CHARS:,} "
+            "characters (describe the problem and paste only the error message)."
+        )
+    return text
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?。！？])\s+", text) if s.strip()]
+
+
+def condense(index: KnowledgeIndex, question: str, cited: list[tuple[int, Candidate]]) -> str:
+    """The sentences of the cited passages closest to the question, in reading order, each with its [n]."""
+    pool = [(number, c.chunk.position, i, s) for number, c in cited for i, s in enumerate(_sentences(c.chunk.text))]
+    if not pool:
+        return ""
+    chinese = is_chinese(question)
+    embed = index.multilingual.embed if chinese else index.embedder.embed
+    vectors = embed([question] + [s for *_, s in pool])
+    scores = vectors[1:] @ vectors[0]
+    best = float(scores.max())
+    order = np.argsort(-scores)
+    chosen = [int(i) for i in order[:MAX_SENTENCES] if scores[i] >= best - SENTENCE_MARGIN]
+    chosen.sort(key=lambda i: (pool[i][0], pool[i][1], pool[i][2]))
+    return " ".join(f"{pool[i][3]} [{pool[i][0]}]" for i in chosen)
+
+
+def answer_question(
+    index: KnowledgeIndex, question: str, settings: Settings, *, mode: str = "hybrid", k: int = 5
+) -> Answer:
+    """Answer one (already cleaned) question from the index; no logging."""
+    language = "zh" if is_chinese(question) else "en"
+    candidates = index.search(question, k=k, mode=mode)
+    threshold = thresholds(settings)[language]
+    evidence = max((c.dense for c in candidates), default=0.0)
+    confidence = round(confidence_from(evidence, threshold), 4)
+    answered = evidence >= threshold
+    # Cite the best article, plus others whose best passage is nearly as close (at most one passage each).
+    cited: list[tuple[int, Candidate]] = []
+    for candidate in sorted(candidates, key=lambda c: -c.dense):
+        if cited and (candidate.dense < max(threshold, cited[0][1].dense - CITE_MARGIN) or len(cited) >= MAX_CITATIONS):
+            break
+        if all(candidate.chunk.source != c.chunk.source for _, c in cited):
+            cited.append((len(cited) + 1, candidate))
+    citations = [
+        Citation(
+            n, c.chunk.source, c.chunk.title, c.chunk.heading, c.chunk.anchor, round(max(c.dense, 0.0), 4), c.chunk.text
+        )
+        for n, c in cited
+    ]
+    result = Answer(
+        question=question,
+        answer=DECLINE[language],
+        answered=answered,
+        confidence=confidence,
+        citations=citations if answered else [],
+        language=language,
+        model_name=index.model_name,
+        model_version=index.model_version,
+        device=index.device,
+        candidates=[
+            {
+                "source": c.chunk.source,
+                "title": c.chunk.title,
+                "score": round(max(c.dense, 0.0), 4),
+                "passage": c.chunk.text,
+            }
+            for c in candidates
+        ],
+    )
+    if not answered:
+        return result
+    result.answer = condense(index, question, cited)
+    if settings.llm_url:
+        try:
+            result.answer = write_answer(
+                settings.llm_url, settings.llm_model, question, [c.chunk.indexed_text for _, c in cited]
+            )
+            result.written_by = "llm"
+        except LLMError as err:
+            logger.warning("LLM endpoint failed (%s); using the extractive answer", err)
+            result.note = "The writing assistant could not be reached, so this answer is quoted from the articles."
+    return result
+
+
+def ask(
+    store: Store,
+    question: str | None,
+    *,
+    user: str | None = None,
+    mode: str = "hybrid",
+    progress: Progress = no_progress,
+) -> Answer:
+    """Answer a question from the knowledge base and log it (events row; `answer.request_id` links feedback)."""
+    text = clean_question(question)
+    with track(store, module="support", action="ask", user=user, input_summary=text) as call:
+        index = get_index(store, progress=progress)
+        result = answer_question(index, text, store.settings, mode=mode)
+        result.request_id = call.request_id
+        call.record(result)
+        call.output = {
+            "answered": result.answered,
+            "confidence": result.confidence,
+            "citations": [c.source for c in result.citations],
+            "written_by": result.written_by,
+        }
+    return result
+
+
+def record_feedback(
+    store: Store, answer: dict, *, thumbs_up: bool | None = None, correction: str | None = None, user: str | None = None
+) -> list[str]:
+    """Log a thumbs rating and/or a correction for an answer, with the full context a reviewer needs."""
+    context = {
+        "question": answer["question"],
+        "answer": answer["answer"],
+        "answered": answer["answered"],
+        "confidence": answer["confidence"],
+        "citations": [
+            {k: c[k] for k in ("source", "title", "heading", "score", "passage") if k in c} for c in answer["citations"]
+        ],
+    }
+    ids = []
+    if thumbs_up is not None:
+        value = {**context, "thumbs": "up" if thumbs_up else "down"}
+        ids.append(
+            store.log_feedback(
+                module="support", kind="thumbs", value=value, request_id=answer.get("request_id"), user=user
+            )
+        )
+    correction = (correction or "").strip()
+    if correction:
+        if len(correction) > MAX_QUESTION_CHARS:
+            raise InvalidInput(f"Please keep the correction under {MAX_QUESTION_CHARS:,} characters.")
+        value = {**context, "correction": correction}
+        ids.append(
+            store.log_feedback(
+                module="support", kind="correction", value=value, request_id=answer.get("request_id"), user=user
+            )
+        )
+    return ids

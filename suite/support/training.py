@@ -1,0 +1,195 @@
+"""Learning from reviewed feedback: curated Q/A entries and a briefly fine-tuned copy of the embedder.
+
+Only feedback a person marked 'accepted' is used. The challenger (its embedder, curated entries and
+calibrated thresholds) is written to `output_dir`; serving changes only when the registry promotes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from pathlib import Path
+
+import numpy as np
+
+from suite.errors import InvalidInput
+from suite.progress import Progress, no_progress
+from suite.store import Store
+from suite.support.evaluation import (
+    KB_DIR,
+    best_threshold,
+    evaluate_retrieval,
+    evidence_scores,
+    load_eval,
+    ranked_sources,
+)
+from suite.support.ingest import SUPPORTED, Chunk, chunk, parse
+from suite.support.retrieval import KnowledgeIndex, curated_chunks, serving_embedder
+from suite.training import TrainingOutcome
+
+logger = logging.getLogger(__name__)
+
+EPOCHS = 1
+BATCH_SIZE = 16
+LEARNING_RATE = 2e-5
+SEED = 13
+
+
+def accepted_feedback(store: Store) -> list[dict]:
+    rows = store.query(
+        "SELECT feedback_id, kind, value FROM feedback WHERE module = 'support' AND review_state = 'accepted' "
+        "AND kind IN ('thumbs', 'correction') ORDER BY ts"
+    )
+    return [{**row, "value": json.loads(row["value"]) if row["value"] else {}} for row in rows]
+
+
+def training_data(feedback: list[dict]) -> tuple[list[dict], list[tuple[str, str, str | None]]]:
+    """Curated Q/A entries (from corrections) and (question, good passage, source) pairs."""
+    curated, pairs = [], []
+    for row in feedback:
+        value = row["value"]
+        question = value.get("question", "").strip()
+        if not question:
+            continue
+        if row["kind"] == "correction" and value.get("correction"):
+            curated.append(
+                {"question": question, "answer": value["correction"].strip(), "feedback_id": row["feedback_id"]}
+            )
+            pairs.append((question, f"Answer reviewed by staff — {question}: {value['correction'].strip()}", None))
+        elif row["kind"] == "thumbs" and value.get("thumbs") == "up" and value.get("citations"):
+            top = value["citations"][0]
+            heading = f" — {top['heading']}" if top.get("heading") and top.get("heading") != top.get("title") else ""
+            pairs.append((question, f"{top.get('title', '')}{heading}: {top.get('passage', '')}", top.get("source")))
+    return curated, pairs
+
+
+def fine_tune(source_path: str, pairs: list[tuple[str, str]], output: Path, progress: Progress = no_progress) -> None:
+    """One short epoch of MultipleNegativesRankingLoss (in-batch negatives) on a copy of the embedder."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.losses import MultipleNegativesRankingLoss
+
+    torch.manual_seed(SEED)
+    model = SentenceTransformer(source_path, device="cpu")
+    loss_fn = MultipleNegativesRankingLoss(model)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE)
+    order = list(range(len(pairs)))
+    random.Random(SEED).shuffle(order)
+    batches = [order[i : i + BATCH_SIZE] for i in range(0, len(order), BATCH_SIZE)]
+    model.train()
+    for epoch in range(EPOCHS):
+        for step, batch in enumerate(batches):
+            if len(batch) < 2:  # in-batch negatives need at least two pairs
+                continue
+            features = [model.tokenize([pairs[i][j] for i in batch]) for j in (0, 1)]
+            loss = loss_fn(features, torch.zeros(len(batch)))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            progress(
+                epoch * len(batches) + step + 1, EPOCHS * len(batches) + 1, f"fine-tuning (loss {loss.item():.3f})"
+            )
+    model.eval()
+    model.save(str(output))
+
+
+def sample_kb_chunks() -> list[Chunk]:
+    """The frozen evaluation corpus: the sample help center, parsed straight from disk."""
+    chunks = []
+    for path in sorted(KB_DIR.iterdir()):
+        if path.suffix.lower() in SUPPORTED:
+            chunks.extend(chunk(path.name, parse(path.name, path.read_bytes())))
+    return chunks
+
+
+def _metrics(index: KnowledgeIndex, items) -> dict[str, float]:
+    """Hybrid retrieval on English and Chinese in-scope questions, and the calibrated English threshold."""
+    out: dict[str, float] = {}
+    for language in ("en", "zh"):
+        metrics = evaluate_retrieval(index, [i for i in items if i.language == language])
+        prefix = "" if language == "en" else "zh_"
+        out.update({f"{prefix}{k}": v for k, v in metrics.items() if k != "n"})
+    english = [i for i in items if i.language == "en"]
+    scores = evidence_scores(index, english)
+    out["threshold_en"] = best_threshold(
+        [s for i, s in zip(english, scores, strict=True) if i.in_scope],
+        [s for i, s in zip(english, scores, strict=True) if not i.in_scope],
+    )
+    return out
+
+
+def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress) -> TrainingOutcome:
+    settings = store.settings
+    feedback = accepted_feedback(store)
+    curated, pairs = training_data(feedback)
+    if not curated and not pairs:
+        raise InvalidInput(
+            "There is no accepted support feedback to learn from yet. Review thumbs and corrections first."
+        )
+    output_dir.mkdir(parents=True, exist_ok=True)
+    champion = serving_embedder(settings)
+    progress(0, 1, f"{len(pairs)} training pair(s), {len(curated)} curated answer(s)")
+    fine_tune(
+        champion.model_path or champion.model_name, [(q, p) for q, p, _ in pairs], output_dir / "embedder", progress
+    )
+    data_hash = hashlib.sha256(json.dumps(sorted(r["feedback_id"] for r in feedback)).encode()).hexdigest()[:12]
+    (output_dir / "embedder" / "VERSION").write_text(f"support-ft-{data_hash}\n")
+
+    previous = [{"question": c.heading, "answer": c.text, "source": c.source} for c in curated_chunks(settings)]
+    known = {entry["question"] for entry in curated}
+    entries = [e for e in previous if e["question"] not in known] + [
+        {"question": e["question"], "answer": e["answer"], "source": "curated-answers"} for e in curated
+    ]
+    with (output_dir / "curated_qa.jsonl").open("w", encoding="utf-8") as handle:
+        for entry in entries:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    from pipelines.embedder import TextEmbedder
+    from pipelines.multilingual_embedder import load_multilingual_embedder
+
+    challenger = TextEmbedder(model_name="support-challenger", model_path=str(output_dir / "embedder"), device="cpu")
+    chunks = sample_kb_chunks()
+    multi = load_multilingual_embedder().embed([c.short_text for c in chunks])
+    items = load_eval()
+    results = {}
+    for name, embedder in (("champion", champion), ("challenger", challenger)):
+        index = KnowledgeIndex(chunks, embedder.embed([c.indexed_text for c in chunks]), multi, embedder, "cpu")
+        results[name] = _metrics(index, items)
+        results[name]["feedback_mrr"] = _feedback_mrr(index, pairs)
+    (output_dir / "thresholds.json").write_text(json.dumps({"en": results["challenger"]["threshold_en"]}))
+    progress(1, 1, "evaluated")
+    feedback_metrics = (
+        {"challenger": results["challenger"]["feedback_mrr"], "champion": results["champion"]["feedback_mrr"]}
+        if any(source for *_, source in pairs)
+        else {}
+    )
+    return TrainingOutcome(
+        module="support",
+        artifact_dir=output_dir,
+        primary_metric="mrr",
+        higher_is_better=True,
+        challenger_metrics={k: v for k, v in results["challenger"].items() if k != "feedback_mrr"},
+        champion_metrics={k: v for k, v in results["champion"].items() if k != "feedback_mrr"},
+        feedback_metrics=feedback_metrics,
+        trained_on={
+            "feedback_ids": [r["feedback_id"] for r in feedback],
+            "data_hash": data_hash,
+            "pairs": len(pairs),
+            "curated_answers": len(entries),
+            "base_model": f"{champion.model_name}@{champion.model_version}",
+        },
+        notes=f"MNRL fine-tune, {EPOCHS} epoch, batch {BATCH_SIZE}, lr {LEARNING_RATE}; metrics on English "
+        "in-scope questions of the frozen eval set over the sample help center (hybrid retrieval).",
+    )
+
+
+def _feedback_mrr(index: KnowledgeIndex, pairs: list[tuple[str, str, str | None]]) -> float:
+    sourced = [(q, s) for q, _, s in pairs if s]
+    if not sourced:
+        return 0.0
+    ranked = [ranked_sources(index.search(q, k=30)) for q, _ in sourced]
+    return float(
+        np.mean([1.0 / (r.index(s) + 1) if s in r[:10] else 0.0 for r, (_, s) in zip(ranked, sourced, strict=True)])
+    )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -206,18 +208,29 @@ def item_texts(catalog: pd.DataFrame) -> list[str]:
 
 
 def content_vectors(catalog: pd.DataFrame, embedder, cache_dir: Path | None) -> np.ndarray:
-    """Unit-length text vectors of every catalog item, cached under `cache_dir` by a hash of the texts."""
+    """Unit-length text vectors of every catalog item, in catalog order.
+
+    Vectors are cached under `cache_dir` per item text (one file per embedder), so a catalog that gains
+    a product embeds only that product. Two processes writing at once can only cost a recomputation.
+    """
     texts = item_texts(catalog)
-    digest = hashlib.sha256(
-        "\n".join([embedder.model_name, embedder.model_version, *catalog["item_id"].astype(str), *texts]).encode()
-    ).hexdigest()[:20]
-    path = cache_dir / f"items-{digest}.npy" if cache_dir is not None else None
+    keys = np.array([hashlib.sha1(t.encode()).hexdigest()[:20] for t in texts])
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{embedder.model_name}-{embedder.model_version}")
+    path = cache_dir / f"items-{name}.npz" if cache_dir is not None else None
+    known: dict[str, np.ndarray] = {}
     if path is not None and path.exists():
-        return np.load(path)
-    vectors = embedder.embed(texts)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, vectors)
-        tmp.replace(path)
-    return vectors
+        try:
+            with np.load(path) as cached:
+                known = dict(zip(cached["keys"], cached["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):
+            logger.warning("text vector cache %s is unreadable; rebuilding it", path)
+    missing = sorted({k: i for i, k in enumerate(keys) if k not in known}.values())
+    if missing:
+        fresh = embedder.embed([texts[i] for i in missing])
+        known.update(zip(keys[missing], fresh, strict=True))
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.stem}-{os.getpid()}.npz")
+            np.savez(tmp, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
+            os.replace(tmp, path)
+    return np.stack([known[k] for k in keys]).astype(np.float32)

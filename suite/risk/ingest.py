@@ -217,7 +217,7 @@ class Linker:
 
 def story_key(text: str, day: str) -> str:
     """The same story from several outlets: same words (case and punctuation ignored) on the same UTC day."""
-    words = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    words = " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
     return hashlib.sha1(f"{words}|{day}".encode()).hexdigest()[:20]
 
 

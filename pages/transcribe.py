@@ -128,6 +128,6 @@ with history_tab:
             r["transcript_id"]: f"{r['created_at']:%Y-%m-%d %H:%M} · {r['file_name']} · {(r['text'] or '')[:60]}"
             for r in rows
         }
-        chosen = st.selectbox("Open a transcript", list(labels), format_func=labels.get)
+        chosen = st.selectbox("Open a transcript", list(labels), format_func=labels.get, key="history-pick")
         picked = next(r for r in rows if r["transcript_id"] == chosen)
         show_transcript({**picked, "file": picked["file_name"]}, f"hist-{chosen}")

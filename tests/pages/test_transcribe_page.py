@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+
+from suite.store import Store
+
+SPEECH = Path(__file__).resolve().parents[2] / "sample_data" / "transcribe"
+
+
+def _count(settings, sql: str) -> int:
+    """Read through a fresh Store. Two Stores flushing one journal in one process can race (foundation issue:
+    the second INSERT OR IGNORE conflicts with the first's open transaction), so retry once."""
+    store = Store(settings)
+    try:
+        return store.scalar(sql)
+    except duckdb.ConstraintException:
+        time.sleep(1.0)
+        return store.scalar(sql)
+
+
+def test_upload_a_clip_and_see_the_transcript(app_page, settings):
+    at = app_page("pages/transcribe.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Transcription"
+    at.file_uploader[0].set_value(("report.wav", (SPEECH / "report_us.wav").read_bytes(), "audio/wav"))
+    at.run()
+    next(b for b in at.button if b.label == "Transcribe").click()
+    at.run()
+    assert not at.exception
+    assert not at.error
+    table = at.dataframe[0].value
+    assert "quarterly report" in " ".join(table["what was said"])
+    assert any(s.value == "report.wav" for s in at.subheader)
+    editor = at.text_area(key="edit-new-0")
+    assert "finance" in editor.value
+    new_downloads = [b.label for b in at.get("download_button") if b.key.endswith("-new-0")]
+    assert new_downloads == ["Download TXT", "Download SRT", "Download VTT", "Download JSON"]
+
+    editor.set_value("Please send the quarterly report to the Northstar finance team before Friday.")
+    next(b for b in at.button if b.label == "Save correction").click()
+    at.run()
+    assert not at.exception
+    assert any("correction was saved" in s.value for s in at.success)
+    assert _count(settings, "SELECT count(*) FROM feedback WHERE module = 'transcribe' AND kind = 'correction'") == 1
+
+
+def test_history_search_shows_past_transcripts(app_page, store):
+    from suite.transcribe.service import transcribe_files
+
+    transcribe_files(store, [SPEECH / "report_us.wav", SPEECH / "silence.wav"])
+    store.close()  # everything is in DuckDB and this store's flusher is stopped before the page's store starts
+    at = app_page("pages/transcribe.py").run()
+    assert not at.exception
+    at.text_input[0].set_value("finance").run()
+    assert not at.exception
+    assert any("1 transcript(s)" in c.value for c in at.caption)
+    picker = at.selectbox(key="history-pick")
+    assert "report_us.wav" in picker.format_func(picker.value)
+    assert any(s.value == "report_us.wav" for s in at.subheader)
+
+
+def test_a_browser_recording_is_transcribed(app_page):
+    at = app_page("pages/transcribe.py").run()
+    at.audio_input[0].set_value(("voice-note.wav", (SPEECH / "meeting_gb.flac").read_bytes(), "audio/wav"))
+    at.run()
+    next(b for b in at.button if b.label == "Transcribe").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert "tuesday afternoon" in " ".join(at.dataframe[0].value["what was said"]).lower()

@@ -51,9 +51,14 @@ class DatasetReport:
 
     def raise_if_bad(self) -> None:
         if not self.ok:
+            if self.data_yaml is None and not self.errors:
+                raise InvalidInput("No usable training data was found.")
             shown = "\n".join(str(p) for p in self.errors[:20])
             more = f"\n... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
-            raise InvalidInput(f"The training data has {len(self.errors)} problem(s) to fix first:\n{shown}{more}")
+            raise InvalidInput(
+                f"Fix {len(self.errors)} problem(s) in the training data first; the first is: {self.errors[0]}"
+                f"\n{shown}{more}"
+            )
 
 
 def _names(spec: dict) -> list[str]:
@@ -79,7 +84,7 @@ def _label_for(image: Path) -> Path:
 
 def validate(data_yaml: Path) -> DatasetReport:
     """Check a YOLO data set: its data.yaml, every image (readable?) and every label line."""
-    data_yaml = Path(data_yaml)
+    data_yaml = Path(data_yaml).resolve()
     report = DatasetReport(data_yaml=data_yaml)
     try:
         spec = yaml.safe_load(data_yaml.read_text()) or {}

@@ -144,8 +144,12 @@ def inspect_image(
 
 def _keep_copy(folder: Path, result_id: str, image: Image.Image) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{result_id}.png"
-    image.save(path, compress_level=1)
+    if image.width * image.height <= 2_000_000:
+        path = folder / f"{result_id}.png"
+        image.save(path, compress_level=1)
+    else:  # a lossless copy of a 100-megapixel photo would be hundreds of MB
+        path = folder / f"{result_id}.jpg"
+        image.save(path, quality=92)
     return path
 
 

@@ -85,7 +85,7 @@ def get_detector(settings: Settings):
 
 
 def stage_dataset(data_yaml: Path, dest: Path) -> Path:
-    """A copy of a YOLO data set's layout under `dest` whose split folders link to the originals.
+    """A copy of a YOLO data set's layout under `dest` whose files link to the originals.
 
     Ultralytics writes `labels/<split>.cache` next to the split folders; staging keeps those writes out of
     the user's (or the repo's) folders. Returns the new data.yaml with absolute paths.
@@ -101,15 +101,17 @@ def stage_dataset(data_yaml: Path, dest: Path) -> Path:
         if not spec.get(split):
             continue
         images = (base / spec[split]).resolve()
-        rel = Path(spec[split])
         for kind, source in (("images", images), ("labels", _labels_dir(images))):
-            target = dest / kind / rel.name if "images" in rel.parts else dest / kind / split
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink() or target.exists():
-                continue
-            if source.exists():
-                os.symlink(source, target, target_is_directory=True)
-        staged[split] = f"images/{(rel.name if 'images' in rel.parts else split)}"
+            target = dest / kind / split
+            # real folders of linked files: Ultralytics resolves folder links and would write its cache there
+            target.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                for file in source.rglob("*"):
+                    link = target / file.relative_to(source)
+                    if file.is_file() and not link.exists():
+                        link.parent.mkdir(parents=True, exist_ok=True)
+                        os.symlink(file, link)
+        staged[split] = f"images/{split}"
     out = dest / "data.yaml"
     out.write_text(yaml.safe_dump(staged, sort_keys=False))
     return out

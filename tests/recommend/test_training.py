@@ -1,0 +1,90 @@
+"""Offline evaluation, retraining and the command line, on the real sample shop."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from suite import clikit
+from suite.cli import app
+from suite.recommend import retrain
+from suite.recommend.evaluate import time_split
+from suite.recommend.models import RecModel, train_model
+from suite.recommend.service import recommend_for_user, record_feedback
+from suite.recommend.training import read_sample
+
+
+def test_time_split_holds_out_each_shoppers_latest_fifth():
+    frame, _ = read_sample()
+    train, test = time_split(frame)
+    assert len(train) + len(test) == len(frame)
+    user = frame["user_id"].value_counts().index[0]
+    n = int((frame["user_id"] == user).sum())
+    assert int((test["user_id"] == user).sum()) == int(np.ceil(n * 0.2))
+    assert test[test["user_id"] == user]["ts"].min() >= train[train["user_id"] == user]["ts"].max()
+    single = frame["user_id"].value_counts()
+    assert not set(single[single == 1].index) & set(test["user_id"])
+
+
+def test_recalculated_user_vector_matches_the_trained_one():
+    frame, catalog = read_sample()
+    model = train_model(frame[frame["ts"] < frame["ts"].quantile(0.3)], catalog)
+    rows = np.arange(0, 40)
+    trained = model.als.score_users(rows)
+    recalculated = model.als.score_histories(model.user_items[rows])
+    for a, b in zip(trained, recalculated, strict=True):
+        assert np.corrcoef(a, b)[0, 1] > 0.95
+        assert len(set(np.argsort(-a)[:10]) & set(np.argsort(-b)[:10])) >= 7
+
+
+def test_cli_for_user_and_evaluate(rec_store, monkeypatch):
+    clikit._context.clear()
+    runner = CliRunner()
+    out = runner.invoke(app, ["recommend", "for-user", "U0005", "--k", "5", "--json"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["user_id"] == "U0005" and len(result["items"]) == 5
+    assert {"item_id", "score", "reason"} <= set(result["items"][0])
+    assert result["items"][0]["score"] >= result["items"][-1]["score"]
+
+    out = runner.invoke(
+        app,
+        [
+            "recommend",
+            "evaluate",
+            "--interactions",
+            "sample_data/recommend/interactions.csv.gz",
+            "--catalog",
+            "sample_data/recommend/catalog.csv",
+            "--json",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    rows = {r["model"]: r for r in map(json.loads, out.stdout.strip().splitlines())}
+    assert set(rows) == {"popularity", "cooccurrence", "als", "content", "hybrid"}
+    assert {"recall_at_10", "ndcg_at_10", "coverage", "train_s"} <= set(rows["hybrid"])
+    assert rows["hybrid"]["recall_at_10"] > 2 * rows["popularity"]["recall_at_10"]
+    assert rows["hybrid"]["ndcg_at_10"] > 2 * rows["popularity"]["ndcg_at_10"]
+    assert rows["hybrid"]["coverage"] > 5 * rows["popularity"]["coverage"]
+
+    bad = runner.invoke(app, ["recommend", "import", "--interactions", "sample_data/recommend/catalog.csv"])
+    assert bad.exit_code == 2 and "user_id" in bad.output
+    clikit._context.clear()
+
+
+def test_retrain_uses_reviewed_feedback_and_compares_with_the_champion(rec_store, tmp_path):
+    shown = recommend_for_user(rec_store, "U0005")
+    feedback_id = record_feedback(rec_store, shown, shown.items[1].item_id, interested=True)
+    rec_store.flush()
+    rec_store.execute("UPDATE feedback SET review_state = 'accepted' WHERE feedback_id = ?", [feedback_id])
+    outcome = retrain(rec_store, output_dir=tmp_path / "challenger")
+    assert outcome.primary_metric == "ndcg_at_10" and outcome.higher_is_better
+    assert outcome.trained_on["feedback_ids"] == [feedback_id]
+    assert 0.05 < outcome.challenger_metrics["ndcg_at_10"] < 1
+    assert 0 < outcome.champion_metrics["ndcg_at_10"] < 1
+    challenger = RecModel.load(tmp_path / "challenger")
+    assert challenger.version.startswith("rec-")
+    row = challenger.user_index["U0005"]
+    assert challenger.user_items[row, challenger.item_index[shown.items[1].item_id]] > 0  # the click counted

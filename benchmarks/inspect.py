@@ -1,0 +1,150 @@
+"""Defect inspection benchmark: accuracy on the held-out sample test split, false fails, tiling, speed.
+
+Run: `.venv/bin/python benchmarks/inspect.py` (CPU, a few minutes). Baselines in the same run: a classical
+background-subtraction detector for image verdicts, and whole-image inference for the tiling comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "sample_data" / "inspect"))
+os.environ.setdefault("SUITE_DEVICE", "cpu")
+
+import numpy as np  # noqa: E402
+from generate import large_image, make_image  # noqa: E402
+from PIL import Image, ImageFilter  # noqa: E402
+
+from benchmarks.results import table, write_section  # noqa: E402
+from pipelines.detector import DetectOptions, evaluate  # noqa: E402
+from suite.inspect.models import DEFAULT_DIR, IMGSZ, SAMPLE_SET, get_detector, stage_dataset  # noqa: E402
+from suite.inspect.verdicts import FAIL, Thresholds, verdict  # noqa: E402
+from suite.settings import Settings  # noqa: E402
+
+
+def iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def baseline_fails(image: Image.Image, k: float) -> bool:
+    """Classical check: a blob that stands out from the blurred background by more than k robust sigmas."""
+    gray = np.asarray(image.convert("L"), dtype=np.float32)
+    background = np.asarray(image.convert("L").filter(ImageFilter.GaussianBlur(8)), dtype=np.float32)
+    diff = np.abs(gray - background)
+    sigma = 1.4826 * np.median(np.abs(diff - np.median(diff))) + 1e-6
+    mask = np.asarray(Image.fromarray((diff > k * sigma).astype(np.uint8) * 255).filter(ImageFilter.MinFilter(3)))
+    return int((mask > 0).sum()) >= 12
+
+
+def split_images(split: str) -> list[tuple[Image.Image, bool]]:
+    out = []
+    for path in sorted((SAMPLE_SET / "images" / split).glob("*.jpg")):
+        has_defect = bool((SAMPLE_SET / "labels" / split / f"{path.stem}.txt").read_text().strip())
+        out.append((Image.open(path).convert("RGB"), has_defect))
+    return out
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="inspect-bench-"))
+    settings = Settings.from_env(home=home, device="cpu")
+    detector = get_detector(settings)
+    sections = []
+
+    # 1. detection accuracy on the held-out test split
+    data = stage_dataset(SAMPLE_SET / "data.yaml", home / "data")
+    metrics = evaluate(detector.weights, data, split="test", imgsz=IMGSZ, device="cpu", run_dir=home / "val")
+    rows = [{"class": "all", "AP50": metrics["map50"], "AP50-95": metrics["map50_95"]}]
+    rows += [{"class": c, "AP50": ap, "AP50-95": ""} for c, ap in metrics["per_class_ap50"].items()]
+    sections.append(
+        f"**Detection, held-out test split** (40 images, {IMGSZ} px, model `{detector.model_version}`): "
+        f"mAP50 **{metrics['map50']:.3f}**, mAP50-95 **{metrics['map50_95']:.3f}**, "
+        f"precision {metrics['precision']:.3f}, recall {metrics['recall']:.3f}\n\n" + table(rows)
+    )
+
+    # 2. image verdicts: false fails on defect-free images, caught defective images; YOLO vs classical baseline
+    rng = np.random.default_rng(2024)
+    extra_good = [(make_image(rng, defect_free=True)[0], False) for _ in range(60)]
+    test = split_images("test") + extra_good
+    val = split_images("val")
+    k_best = max(np.arange(3.0, 12.0, 0.5), key=lambda k: np.mean([baseline_fails(im, k) == d for im, d in val]))
+    thresholds = Thresholds()
+    verdict_rows = []
+    for name, decide in (
+        ("YOLO default model", lambda im: verdict(_boxes(detector, im), thresholds) == FAIL),
+        (f"baseline: background subtraction (k={k_best:.1f}, tuned on val)", lambda im: baseline_fails(im, k_best)),
+    ):
+        fails = [(decide(im), d) for im, d in test]
+        good = [f for f, d in fails if not d]
+        bad = [f for f, d in fails if d]
+        verdict_rows.append(
+            {
+                "method": name,
+                "false-fail rate (defect-free)": float(np.mean(good)),
+                "defective images failed": float(np.mean(bad)),
+                "defect-free images": len(good),
+                "defective images": len(bad),
+            }
+        )
+    sections.append(
+        "**Image verdicts** (test split + 60 extra generated defect-free images, default thresholds: FAIL at "
+        "50%; REVIEW counted as not failed)\n\n" + table(verdict_rows)
+    )
+
+    # 3. small flaws on large images: tiled vs whole-image inference, same images, same run
+    tile_rows = []
+    for label, options in (("tiled (automatic)", DetectOptions()), ("whole image", DetectOptions(tile="never"))):
+        found = total = 0
+        seconds = 0.0
+        for seed in range(5):
+            image, truth = large_image(seed=500 + seed, size=(3000, 2000), n_defects=12)
+            started = time.perf_counter()
+            result = detector.detect(image, options)
+            seconds += time.perf_counter() - started
+            found += sum(
+                any(iou(d.box, t[1:]) > 0.2 and d.confidence >= 0.25 for d in result.detections) for t in truth
+            )
+            total += len(truth)
+        tile_rows.append({"inference": label, "recall": found / total, "flaws": total, "s per image": seconds / 5})
+    sections.append(
+        "**Small flaws on large images** (5 generated 3000x2000 photos, 12 pits/short scratches of about "
+        "10-30 px each; hit = same place IoU > 0.2, confidence >= 25%)\n\n" + table(tile_rows)
+    )
+
+    # 4. speed: images per second at the default size, one image per call (as the page does)
+    images = [im for im, _ in split_images("test")]
+    detector.detect(images[0])
+    started = time.perf_counter()
+    for im in images:
+        detector.detect(im)
+    per_second = len(images) / (time.perf_counter() - started)
+    report_path = DEFAULT_DIR / "training.json"
+    training = json.loads(report_path.read_text()) if report_path.exists() else {}
+    speed_rows = [
+        {"measure": f"images per second, CPU, {IMGSZ} px, one per call", "value": per_second},
+        {
+            "measure": f"training time of the default model ({training.get('epochs', '?')} epochs, "
+            f"{training.get('device', '?')}, from `{report_path.relative_to(ROOT)}`)",
+            "value": f"{training.get('train_seconds', float('nan')) / 60:.1f} min",
+        },
+    ]
+    sections.append("**Speed**\n\n" + table(speed_rows))
+    write_section("inspect", "Defect inspection", "\n\n".join(sections))
+    print("\n\n".join(sections))  # noqa: T201
+
+
+def _boxes(detector, image) -> list[tuple[str, float]]:
+    return [(d.class_name, d.confidence) for d in detector.detect(image).detections]
+
+
+if __name__ == "__main__":
+    main()

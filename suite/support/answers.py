@@ -35,6 +35,8 @@ MAX_SENTENCES = 3
 MAX_CITATIONS = 3
 CITE_MARGIN = 0.08  # a second article is cited when its passage is within this cosine of the best
 SENTENCE_MARGIN = 0.12
+CODE = re.compile(r"\b[A-Za-z]{1,3}-?\d+[A-Za-z0-9]*\b")
+CODE_BONUS = 0.15
 DECLINE = {
     "en": "I'm not sure about that one, and I don't want to guess. I can pass your question to a colleague.",
     "zh": "抱歉，我不确定这个问题的答案，不想猜测。我可以把您的问题转给同事处理。",
@@ -116,6 +118,10 @@ def condense(index: KnowledgeIndex, question: str, cited: list[tuple[int, Candid
     embed = index.multilingual.embed if chinese else index.embedder.embed
     vectors = embed([question] + [s for *_, s in pool])
     scores = vectors[1:] @ vectors[0]
+    # Exact product names and error codes ("E-4012", "Hub H2") in the question pull their sentences up.
+    codes = {code.lower() for code in CODE.findall(question)}
+    if codes:
+        scores = scores + np.array([CODE_BONUS * sum(c in s.lower() for c in codes) for *_, s in pool])
     best = float(scores.max())
     order = np.argsort(-scores)
     chosen = [int(i) for i in order[:MAX_SENTENCES] if scores[i] >= best - SENTENCE_MARGIN]
@@ -133,11 +139,13 @@ def answer_question(
     evidence = max((c.dense for c in candidates), default=0.0)
     confidence = round(confidence_from(evidence, threshold), 4)
     answered = evidence >= threshold
-    # Cite the best article, plus others whose best passage is nearly as close (at most one passage each).
+    # Cite the best-ranked article, plus others whose best passage is nearly as close (one passage each).
     cited: list[tuple[int, Candidate]] = []
-    for candidate in sorted(candidates, key=lambda c: -c.dense):
-        if cited and (candidate.dense < max(threshold, cited[0][1].dense - CITE_MARGIN) or len(cited) >= MAX_CITATIONS):
+    for candidate in candidates:
+        if len(cited) >= MAX_CITATIONS:
             break
+        if cited and candidate.dense < max(threshold, cited[0][1].dense - CITE_MARGIN):
+            continue
         if all(candidate.chunk.source != c.chunk.source for _, c in cited):
             cited.append((len(cited) + 1, candidate))
     citations = [

@@ -213,7 +213,10 @@ def get_index(store: Store, *, progress: Progress = no_progress, chunks: list[Ch
         return index
 
     # The index is a pure function of the chunks and the embedder, so stores with the same content share it.
-    return load_once(("support-index", key, device), build)
+    index = load_once(("support-index", key, device), build)
+    if not (folder / "faiss-multi" / "index.faiss").exists():  # built for another SUITE_HOME in this process
+        _save(folder, index)
+    return index
 
 
 def _save(folder: Path, index: KnowledgeIndex) -> None:

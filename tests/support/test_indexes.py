@@ -1,0 +1,30 @@
+import numpy as np
+
+from pipelines.keyword_index import KeywordIndex, tokenize
+from pipelines.vector_index import VectorIndex
+
+
+def test_tokenize_keeps_codes_and_cuts_chinese():
+    tokens = tokenize("Error E-4012 on the Hub H2 付款失败")
+    assert "e-4012" in tokens and "h2" in tokens and "the" not in tokens
+    assert "付款" in tokens and "款失" in tokens  # a jieba word and a character bigram
+
+
+def test_bm25_finds_the_exact_code():
+    index = KeywordIndex.build(
+        {"a": "Error E-4012 means the hub cannot join Wi-Fi", "b": "Error E-2207 means the update failed", "c": "x"}
+    )
+    assert [h.id for h in index.search("what is e-2207", k=2)][0] == "b"
+    assert index.search("nothing matches here", k=3) == []
+
+
+def test_vector_index_search_save_load(tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(50, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex.build(vectors, [f"id{i}" for i in range(50)])
+    hits = index.search(vectors[[7, 9]], k=3)
+    assert [h[0].id for h in hits] == ["id7", "id9"] and abs(hits[0][0].score - 1.0) < 1e-5
+    index.save(tmp_path / "ix")
+    loaded = VectorIndex.load(tmp_path / "ix")
+    assert loaded.size == 50 and loaded.search(vectors[7], k=1)[0][0].id == "id7"

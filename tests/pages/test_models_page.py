@@ -1,33 +1,75 @@
 from __future__ import annotations
 
-from suite.jobs.runner import run_pending
+import csv
+from pathlib import Path
+
+from suite.jobs.runner import run_pending, trainer_for
+from suite.modules import MODULES
 from suite.registry import champion_version
 
-FAKE = "tests.jobs.fake_trainer:retrain"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "risk"
 
 
 def test_untrainable_modules_are_labelled(app_page, store):
     at = app_page("pages/models.py").run()
     assert not at.exception
     overview = at.dataframe[0].value
-    assert len(overview) == 5
-    assert set(overview["trainable"]) <= {"yes", "not trainable yet"}
+    expected = ["yes" if trainer_for(store.settings, info.key) else "not trainable yet" for info in MODULES]
+    assert list(overview["trainable"]) == expected and expected[-1] == "yes"  # risk retrains
+    for info, trainable in zip(MODULES, expected, strict=True):
+        at.selectbox[0].set_value(info.key).run()
+        assert any(b.label == "Retrain now" for b in at.button) == (trainable == "yes")
+        assert any("Not trainable yet" in i.value for i in at.info) == (trainable != "yes")
 
 
-def test_retrain_now_queues_and_shows_the_new_version(app_page, store, monkeypatch):
-    monkeypatch.setenv("SUITE_TRAINER_RISK", FAKE)
-    monkeypatch.setitem(store.settings.extra, "trainer_risk", FAKE)
-    monkeypatch.setenv("FAKE_SCORE", "0.9")
+def _risk_feedback(store, n: int = 30) -> list[str]:
+    """Real risk headlines scored by the real model, and staff corrections through the module's API."""
+    from suite.risk.alerts import correct_label
+    from suite.risk.demo import template_truth
+    from suite.risk.ingest import ingest, upsert_watchlist
+
+    with (SAMPLE / "watchlist.csv").open(newline="", encoding="utf-8") as handle:
+        upsert_watchlist(store, list(csv.DictReader(handle)))
+    lines = (SAMPLE / "headlines.csv").read_text(encoding="utf-8").splitlines()
+    ingest(store, "\n".join(lines[: n + 1]), "headlines.csv", user="test")
+    truth = template_truth()
+    ids = []
+    for row in store.query("SELECT headline_id, headline FROM risk_headlines ORDER BY ts"):
+        label = next((label for pattern, label in truth if pattern.match(row["headline"])), None)
+        if label:
+            ids.append(correct_label(store, row["headline_id"], label, user="analyst"))
+    store.flush()
+    return ids
+
+
+def test_accept_in_queue_then_retrain_now_shows_job_and_new_version(app_page, store):
+    ids = _risk_feedback(store)
+    review = app_page("pages/review.py").run()
+    review.selectbox[0].set_value("risk").run()
+    review.text_input[0].set_value("alice").run()
+    next(b for b in review.button if b.label.startswith(f"Accept all {len(ids)} shown")).click().run()
+    assert not review.exception
+    assert store.scalar("SELECT count(*) FROM feedback WHERE review_state = 'accepted' AND reviewer = 'alice'") == len(
+        ids
+    )
+
     at = app_page("pages/models.py").run()
     at.selectbox[0].set_value("risk").run()
     next(b for b in at.button if b.label == "Retrain now").click().run()
     assert not at.exception and "queued" in at.success[0].value
     assert store.scalar("SELECT state FROM jobs WHERE module = 'risk'") == "queued"
-    [result] = run_pending(store)  # what the worker does
+    [result] = run_pending(store)  # what `suite worker` does with the queued job
+    assert result["state"] == "succeeded", result
     at.run()
     versions = at.dataframe[1].value
-    assert list(versions["version"]) == [result["version"]] and versions["status"][0] == "champion"
+    assert list(versions["version"]) == [result["version"]]
+    assert versions["status"][0] == ("champion" if result["promoted"] else result["status"])
+    assert versions["measure"][0] == "macro_f1" and versions["feedback items used"][0] > 0
     jobs = at.dataframe[2].value
     assert jobs["state"][0] == "succeeded" and jobs["version"][0] == result["version"]
+    if not result["promoted"]:  # a person can still put it to use from the page
+        at.selectbox[1].set_value(result["version"]).run()
+        next(b for b in at.button if b.label == "Use this version").click().run()
+    assert champion_version(store.settings, "risk") == result["version"]
     next(b for b in at.button if b.label == "Roll back").click().run()
     assert not at.exception and champion_version(store.settings, "risk") is None

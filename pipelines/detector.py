@@ -319,6 +319,7 @@ def train(
     model.add_callback("on_train_batch_end", batch_end)
     model.add_callback("on_fit_epoch_end", epoch_end)
     run_dir = Path(run_dir)
+    fine_tune = str(base).endswith(".pt")
     args = dict(
         data=str(data_yaml),
         epochs=epochs,
@@ -328,7 +329,8 @@ def train(
         device=0 if device == "cuda" else "cpu",
         amp=device == "cuda",
         plots=False,
-        pretrained=False,
+        # a .pt base is fine-tuned (its weights kept, no warm-up burst); a .yaml base starts from scratch
+        pretrained=fine_tune,
         project=str(run_dir.parent),
         name=run_dir.name,
         exist_ok=True,
@@ -341,6 +343,8 @@ def train(
         mosaic=1.0,
         close_mosaic=max(1, epochs // 5),
     )
+    if fine_tune:
+        args["warmup_epochs"] = 0
     args.update(overrides)
     model.train(**args)
     best = run_dir / "weights" / "best.pt"

@@ -1,7 +1,6 @@
 """Review queue: staff accept, reject or correct feedback before the assistants learn from it."""
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -9,6 +8,7 @@ import streamlit as st
 from pages.ui import current_user, get_store, page_header, run
 from suite.modules import MODULES
 from suite.review import Filters, counts, decide, decide_matching, edit, list_feedback
+from suite.review.media import image_with_box, media_for
 from suite.store import FEEDBACK_KINDS
 
 page_header(
@@ -90,17 +90,12 @@ else:
             st.json(item.context.get("output", {}), expanded=False)
         else:
             st.caption("This feedback is not linked to a recorded request.")
-        media = (
-            [v for v in (item.value or {}).values() if isinstance(v, str) and Path(v).is_file()]
-            if isinstance(item.value, dict)
-            else []
-        )
-        for path in media:
-            if path.lower().endswith((".png", ".jpg", ".jpeg", ".bmp", ".webp")):
-                st.image(path, caption=Path(path).name)
-            elif path.lower().endswith((".wav", ".mp3", ".m4a", ".ogg", ".flac")):
-                start = int(float(item.value.get("start", 0) or 0))
-                st.audio(path, start_time=start)
+        for media in media_for(item.value):
+            if media["kind"] == "image":
+                label = str(item.value.get("class", ""))
+                st.image(image_with_box(media["path"], media["box"], label), caption=media["path"].name)
+            else:
+                st.audio(str(media["path"]), start_time=int(media["start"]))
     with right:
         st.markdown("**The feedback** (edit to correct it, then save: it is accepted with your change)")
         value = st.text_area("Feedback value", json.dumps(item.value, indent=2, ensure_ascii=False), height=200)

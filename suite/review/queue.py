@@ -63,7 +63,9 @@ class FeedbackItem:
     context: dict[str, Any] = field(default_factory=dict)  # the request it is about: action, input, output
 
     def summary(self) -> str:
-        """One line a reviewer can scan."""
+        """One line a reviewer can scan (the module's own `summary` when it wrote one)."""
+        if isinstance(self.value, dict) and isinstance(self.value.get("summary"), str):
+            return self.value["summary"][:160]
         value = self.value if isinstance(self.value, str) else json.dumps(self.value, ensure_ascii=False)
         return value[:160]
 

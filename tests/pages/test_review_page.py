@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+IMAGE = Path(__file__).resolve().parents[2] / "sample_data/inspect/defects/images/test/test_001.jpg"
+
 
 def _seed(store):
     rid = store.log_event(
@@ -49,3 +53,16 @@ def test_bulk_reject_with_filter_and_edit(app_page, store):
     assert not at.exception and at.success
     value = store.scalar("SELECT value->>'label' FROM feedback WHERE feedback_id = ?", [first])
     assert value == "neutral"
+
+
+def test_review_page_shows_the_image_of_a_box_review(app_page, store):
+    store.log_feedback(
+        module="inspect",
+        kind="label",
+        value={"image_path": str(IMAGE), "box": [10, 10, 60, 50], "class": "scratch", "summary": "test_001: scratch"},
+    )
+    store.flush()
+    at = app_page("pages/review.py").run()
+    assert not at.exception
+    assert at.dataframe[0].value["feedback"][0] == "test_001: scratch"
+    assert at.get("image")

@@ -6,9 +6,11 @@ import io
 import json
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from suite.errors import InvalidInput
+from suite.modules import MODULES, hook
 from suite.store import Store
 
 
@@ -225,8 +227,46 @@ def drift(store: Store, recent_days: int = 7, reference_days: int = 60) -> pd.Da
                         "n_reference": len(reference),
                     }
                 )
+    rows.extend(_risk_label_mix(store, recent_days))
+    for info in MODULES:  # a module may add its own signals with a `drift(store) -> list[dict]` hook
+        module_drift = hook(info.key, "drift")
+        if module_drift is not None:
+            rows.extend(module_drift(store))
     columns = ["module", "signal", "reference", "recent", "change", "level", "n_recent", "n_reference"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _risk_label_mix(store: Store, recent_days: int) -> list[dict]:
+    """Label mix of the latest week of scored headlines vs the labelled training headlines."""
+    if hook("risk", "retrain") is None:
+        return []
+    try:
+        recent = store.query_df(
+            """SELECT coalesce(corrected_label, label) AS label FROM risk_headlines
+               WHERE day > (SELECT max(day) FROM risk_headlines) - CAST(? AS INTEGER)""",
+            [recent_days],
+        )
+        from suite.risk.model import labelled_set
+    except (duckdb.CatalogException, ImportError):
+        return []
+    training = pd.Series([r["label"] for r in labelled_set() if r["split"] == "train"])
+    if len(recent) < 5 or training.empty:
+        return []
+    old, new = training.value_counts(normalize=True), recent["label"].value_counts(normalize=True)
+    distance = 0.5 * float(old.subtract(new, fill_value=0).abs().sum())
+    level = "drifting" if distance >= 0.3 else "watch" if distance >= 0.15 else "stable"
+    return [
+        {
+            "module": "risk",
+            "signal": "headline labels: latest week vs training",
+            "reference": _mix(old),
+            "recent": _mix(new),
+            "change": round(distance, 3),
+            "level": level,
+            "n_recent": len(recent),
+            "n_reference": len(training),
+        }
+    ]
 
 
 def _first_key(outputs: pd.Series, keys: tuple[str, ...]) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from suite import clikit
@@ -106,7 +108,23 @@ def worker(
         clikit.emit(result)
 
 
+@clikit.friendly
+def export(
+    table: str = typer.Option("events", "--table", help="events or feedback."),
+    fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    days: int | None = typer.Option(None, help="Only the last N days."),
+) -> None:
+    """Export the events or feedback table to CSV or Parquet."""
+    from suite.ops import export_table
+
+    data = export_table(clikit.store(), table, fmt, days)
+    out.write_bytes(data)
+    clikit.emit({"table": table, "format": fmt, "path": str(out), "bytes": len(data)})
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
     app.command("retrain")(retrain)
     app.command("worker")(worker)
+    app.command("export")(export)

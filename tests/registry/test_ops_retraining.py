@@ -50,3 +50,28 @@ def test_export_csv_and_parquet(store):
 def test_empty_store_tables(store):
     assert model_timeline(store).empty and job_history(store).empty and drift(store).empty
     assert satisfaction_trend(store).empty
+
+
+def test_export_command_writes_the_file(store, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    store.log_event(module="risk", action="score")
+    store.close()
+    out = tmp_path / "events.csv"
+    suite = str(Path(sys.executable).with_name("suite"))
+    result = subprocess.run(
+        [suite, "export", "--table", "events", "--format", "csv", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["bytes"] == out.stat().st_size
+    assert list(pd.read_csv(out)["module"]) == ["risk"]
+    bad = subprocess.run([suite, "export", "--table", "jobs", "--out", str(out)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Only events, feedback" in bad.stderr

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from suite.ops import drift
 from suite.registry import champion_dir, champion_version
 from suite.registry.versions import get_version
 from suite.review import Filters, decide, decide_matching, list_feedback
@@ -57,6 +58,8 @@ def test_review_retrain_gate_promote_rollback(settings, store):
 
     headlines = [h for h in _load_headlines(store, 200) if _truth(h["headline"])]
     default_served = _served_version(settings)
+    mix = drift(store).set_index("signal").loc["headline labels: latest week vs training"]
+    assert mix["module"] == "risk" and 0 <= mix["change"] <= 1 and mix["level"] in ("stable", "watch", "drifting")
 
     # 1. A poisoned batch: 100 corrections with flipped labels, accepted by a careless reviewer.
     poisoned = [

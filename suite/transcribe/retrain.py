@@ -35,24 +35,53 @@ def _key(word: str) -> str:
     return re.sub(r"[^\w']", "", word.lower())
 
 
+def _strip(word: str) -> str:
+    return re.sub(r"^[^\w]+|[^\w]+$", "", word)
+
+
+def _name_like(word: str) -> bool:
+    return any(ch.isupper() or ch.isdigit() for ch in _strip(word))
+
+
+def _name_runs(words: list[str], changed: set[int]) -> list[str]:
+    """Runs of name-like words (with a capital or a digit) that touch a corrected position."""
+    runs, current, touched = [], [], False
+    for j, word in enumerate([*words, ""]):
+        if word and _name_like(word) and not (current and words[j - 1].endswith((".", "?", "!", ","))):
+            current.append(_strip(word))
+            touched = touched or j in changed
+            continue
+        if current and touched:
+            runs.append(" ".join(current))
+        current, touched = ([_strip(word)], j in changed) if word and _name_like(word) else ([], False)
+    return runs
+
+
 def learn(pairs: list[tuple[str, str]], *, min_count: int = 2) -> tuple[list[str], dict[str, str]]:
-    """From (original, corrected) texts: (vocabulary terms, {misheard phrase: right phrase})."""
+    """From (original, corrected) texts: (vocabulary terms, {misheard phrase: right phrase}).
+
+    Replacements are only learned for name-like targets (a product name always misheard), never for
+    ordinary words, and only when `min_count` corrections agree.
+    """
     fixes: Counter[tuple[str, str]] = Counter()
     terms: dict[str, str] = {}
     corrected_texts = [" ".join(_key(w) for w in _WORD.findall(c)) for _, c in pairs]
     for original, corrected in pairs:
         before, after = _WORD.findall(original), _WORD.findall(corrected)
         matcher = difflib.SequenceMatcher(a=[_key(w) for w in before], b=[_key(w) for w in after], autojunk=False)
+        changed: set[int] = set()
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op not in ("replace", "insert"):
+            if op == "equal":  # same words, but a corrector may have fixed the spelling ("acme" -> "ACME")
+                changed |= {j1 + k for k in range(j2 - j1) if _strip(before[i1 + k]) != _strip(after[j1 + k])}
                 continue
-            right = " ".join(re.sub(r"^[^\w]+|[^\w]+$", "", w) for w in after[j1:j2]).strip()
-            if right and any(ch.isupper() or ch.isdigit() for ch in right):
-                terms.setdefault(right.lower(), right)
-            if op == "replace" and i2 - i1 <= 4 and j2 - j1 <= 4:
+            changed |= set(range(j1, j2))
+            right = " ".join(_strip(w) for w in after[j1:j2]).strip()
+            if op == "replace" and i2 - i1 <= 4 and j2 - j1 <= 4 and right and _name_like(right):
                 wrong = " ".join(_key(w) for w in before[i1:i2]).strip()
-                if wrong and right:
+                if wrong:
                     fixes[(wrong, right)] += 1
+        for term in _name_runs(after, changed):
+            terms.setdefault(term.lower(), term)
     replacements: dict[str, str] = {}
     for (wrong, right), count in fixes.most_common():
         padded = f" {wrong} "
@@ -68,12 +97,12 @@ def _accepted_corrections(store: Store) -> list[dict[str, Any]]:
         """SELECT feedback_id, value FROM feedback
            WHERE module = 'transcribe' AND kind = 'correction' AND review_state = 'accepted' ORDER BY ts"""
     )
-    cases = []
+    cases: dict[str, dict[str, Any]] = {}  # the latest accepted correction of each transcript counts once
     for row in rows:
         value = json.loads(row["value"]) if isinstance(row["value"], str) else row["value"]
         if isinstance(value, dict) and value.get("original_text") is not None and value.get("corrected_text"):
-            cases.append({"feedback_id": row["feedback_id"], **value})
-    return cases
+            cases[value.get("transcript_id") or row["feedback_id"]] = {"feedback_id": row["feedback_id"], **value}
+    return list(cases.values())
 
 
 class _Scorer:

@@ -42,3 +42,17 @@ def test_vocabulary_terms_and_replacements():
         "North star suite helps. The north star is bright", {"north star suite": "Northstar Suite"}
     )
     assert fixed == "Northstar Suite helps. The north star is bright"
+
+
+def test_corrections_teach_names_not_ordinary_words():
+    from suite.transcribe.retrain import learn
+
+    pairs = [
+        ("call zen desk now about the question", "call Zendesk now about the questions"),
+        ("open zen desk", "open Zendesk"),
+        ("we use acme cloud daily", "we use ACME Cloud daily"),
+    ]
+    terms, replacements = learn(pairs)
+    assert terms == ["Zendesk", "ACME Cloud"]
+    assert replacements == {"zen desk": "Zendesk"}  # "question" -> "questions" is not a name: never learned
+    assert learn(pairs[:1])[1] == {}  # one correction is not a recurring mistake

@@ -17,14 +17,7 @@ import numpy as np
 from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
 from suite.store import Store
-from suite.support.evaluation import (
-    KB_DIR,
-    best_threshold,
-    evaluate_retrieval,
-    evidence_scores,
-    load_eval,
-    ranked_sources,
-)
+from suite.support.evaluation import KB_DIR, best_threshold, load_eval, ranked_sources, retrieval_metrics
 from suite.support.ingest import SUPPORTED, Chunk, chunk, parse
 from suite.support.retrieval import KnowledgeIndex, curated_chunks, serving_embedder
 from suite.training import TrainingOutcome
@@ -83,7 +76,8 @@ def fine_tune(source_path: str, pairs: list[tuple[str, str]], output: Path, prog
         for step, batch in enumerate(batches):
             if len(batch) < 2:  # in-batch negatives need at least two pairs
                 continue
-            features = [model.tokenize([pairs[i][j] for i in batch]) for j in (0, 1)]
+            encode = getattr(model, "preprocess", None) or model.tokenize
+            features = [encode([pairs[i][j] for i in batch]) for j in (0, 1)]
             loss = loss_fn(features, torch.zeros(len(batch)))
             optimizer.zero_grad()
             loss.backward()
@@ -106,16 +100,18 @@ def sample_kb_chunks() -> list[Chunk]:
 
 def _metrics(index: KnowledgeIndex, items) -> dict[str, float]:
     """Hybrid retrieval on English and Chinese in-scope questions, and the calibrated English threshold."""
+    vectors = index.query_vectors([i.question for i in items])
+    results = [index.search(i.question, k=30, vector=v) for i, v in zip(items, vectors, strict=True)]
     out: dict[str, float] = {}
     for language in ("en", "zh"):
-        metrics = evaluate_retrieval(index, [i for i in items if i.language == language])
+        rows = [(i, r) for i, r in zip(items, results, strict=True) if i.language == language and i.in_scope]
+        metrics = retrieval_metrics([ranked_sources(r) for _, r in rows], [i.source for i, _ in rows])
         prefix = "" if language == "en" else "zh_"
         out.update({f"{prefix}{k}": v for k, v in metrics.items() if k != "n"})
-    english = [i for i in items if i.language == "en"]
-    scores = evidence_scores(index, english)
+    evidence = [(i, max((c.dense for c in r[:5]), default=0.0)) for i, r in zip(items, results, strict=True)]
     out["threshold_en"] = best_threshold(
-        [s for i, s in zip(english, scores, strict=True) if i.in_scope],
-        [s for i, s in zip(english, scores, strict=True) if not i.in_scope],
+        [s for i, s in evidence if i.language == "en" and i.in_scope],
+        [s for i, s in evidence if i.language == "en" and not i.in_scope],
     )
     return out
 

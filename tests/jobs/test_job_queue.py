@@ -77,3 +77,18 @@ def test_schedule_threshold_and_nightly(store):
     [(module, reason)] = due(store, Schedule(nightly_hour=None, min_feedback=3), ["risk"])
     assert module == "risk" and "3 newly accepted" in reason
     assert due(store, Schedule(nightly_hour=None, min_feedback=4), ["risk"]) == []
+
+
+def test_worker_queues_due_modules_from_the_schedule(store, monkeypatch):
+    from suite.jobs.runner import run_worker
+
+    monkeypatch.setitem(store.settings.extra, "trainer_risk", FAKE)
+    for _ in range(2):
+        store.log_feedback(module="risk", kind="label", value={"headline": "x", "label": "negative"})
+    store.flush()
+    store.execute("UPDATE feedback SET review_state = 'accepted', reviewer = 'a', reviewed_at = now()")
+    schedule = Schedule(nightly_hour=None, min_feedback=2, poll_s=0.01)
+    [result] = run_worker(store, schedule=schedule, should_stop=lambda: True)
+    assert result["state"] == "succeeded" and result["module"] == "risk"
+    assert queue.get_job(store, result["job_id"])["requested_by"] == "schedule"
+    assert run_worker(store, schedule=schedule, once=True) == []  # nothing new accepted since that run

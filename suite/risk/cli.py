@@ -50,14 +50,17 @@ def classify(
 @risk.command()
 @clikit.friendly
 def ingest(
-    file: Path = typer.Argument(..., help="CSV, JSON or JSON Lines with timestamp, source, headline[, url][, ticker]."),
+    file: Path = typer.Argument(
+        ..., help="CSV, JSON or JSON Lines with timestamp, source, headline[, url][, ticker]; or a watched folder."
+    ),
 ) -> None:
-    """Store, score and link a file of headlines; prints what happened to every row."""
-    from suite.risk.ingest import ingest_file
+    """Store, score and link a file of headlines (or every new file in a folder); reports every row."""
+    from suite.risk.ingest import ingest_file, ingest_folder
 
-    report = ingest_file(clikit.store(), file)
-    typer.echo(report.summary(), err=True)
-    clikit.emit(report.to_dict())
+    reports = ingest_folder(clikit.store(), file) if file.is_dir() else [ingest_file(clikit.store(), file)]
+    for report in reports:
+        typer.echo(report.summary(), err=True)
+        clikit.emit(report.to_dict())
 
 
 @risk.command()

@@ -8,7 +8,7 @@ import pytest
 from risk_helpers import watchlist
 
 from suite.errors import InvalidInput
-from suite.risk.ingest import ingest, parse_timestamp, upsert_watchlist
+from suite.risk.ingest import ingest, ingest_folder, parse_timestamp, upsert_watchlist
 
 MESSY = (
     "timestamp,source,headline,url,ticker\n"
@@ -89,3 +89,16 @@ def test_timestamps_in_many_formats_become_utc():
 def test_upload_needs_a_watchlist(store, risk_settings):
     with pytest.raises(InvalidInput, match="watchlist is empty"):
         ingest(store, MESSY, "messy.csv")
+
+
+def test_watched_folder_ingests_new_files_once(watched, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "monday.csv").write_text(
+        "timestamp,source,headline\n2025-04-07T09:00:00Z,Wire,Acmera misses its sales target\n"
+    )
+    (inbox / "notes.txt").write_text("not headlines")
+    reports = ingest_folder(watched, inbox)
+    assert [r.file_name for r in reports] == ["monday.csv"] and reports[0].added == 1
+    assert (inbox / "processed" / "monday.csv").exists() and (inbox / "notes.txt").exists()
+    assert ingest_folder(watched, inbox) == []

@@ -1,0 +1,46 @@
+import json
+
+from suite.support.evaluation import KB_DIR
+from suite.support.ingest import ingest_paths
+
+
+def test_chat_turn_sources_thumbs_down_and_correction(app_page, store):
+    ingest_paths(store, [KB_DIR])
+    at = app_page("pages/support.py").run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Ask", "Knowledge base", "Handed to staff"]
+    assert at.metric[0].label == "Articles" and at.metric[0].value == "30"
+
+    at.chat_input[0].set_value("How do I pair the Chime C2?").run()
+    assert not at.exception
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert any("Chime C2" in m.value and "[1]" in m.value for m in at.markdown)
+    assert any(e.label.startswith("Sources") for e in at.expander)
+
+    at.feedback[0].set_value(0).run()  # thumbs down
+    assert not at.exception
+    at.text_area[0].input("Open the doorbell in the app, tap Chimes > Add chime, then press the chime button.")
+    form_buttons = [b for b in at.button if "Send correction" in b.label]
+    form_buttons[0].click().run()
+    assert not at.exception
+    store.flush()
+    rows = store.query("SELECT kind, value, request_id FROM feedback ORDER BY kind")
+    assert [r["kind"] for r in rows] == ["correction", "thumbs"]
+    request_id = at.session_state["support_chat"][0]["request_id"]
+    assert all(r["request_id"] == request_id for r in rows)
+    thumbs = json.loads(rows[1]["value"])
+    assert thumbs["thumbs"] == "down" and thumbs["question"] == "How do I pair the Chime C2?"
+    assert json.loads(rows[0]["value"])["correction"].startswith("Open the doorbell")
+    assert store.scalar("SELECT count(*) FROM events WHERE module = 'support' AND action = 'ask'") == 1
+
+
+def test_declined_question_can_be_handed_to_staff(app_page, store):
+    ingest_paths(store, [KB_DIR])
+    at = app_page("pages/support.py").run()
+    at.chat_input[0].set_value("<b>Write me a poem</b> about the sea").run()
+    assert not at.exception
+    assert any("not sure" in m.value for m in at.markdown)
+    next(b for b in at.button if b.label == "Pass this question to a colleague").click().run()
+    assert not at.exception and any("ticket opened" in s.value for s in at.success)
+    at.run()
+    assert any(m.label == "Open questions for staff" and m.value == "1" for m in at.metric)

@@ -101,7 +101,10 @@ def current_classifier(settings: Settings) -> Classifier:
     from pipelines.embedder import load_embedder
 
     embedder = load_embedder(settings.embedder_model or None, settings.device)
-    return load_classifier(folder, device=settings.device, embedder=embedder)
+    classifier = load_classifier(folder, device=settings.device, embedder=embedder)
+    if folder != default_dir(settings) and isinstance(classifier, HeadClassifier):
+        classifier.model_version = folder.name  # the registry's version name, so usage logs match model_versions
+    return classifier
 
 
 def current_thresholds(settings: Settings) -> Thresholds:

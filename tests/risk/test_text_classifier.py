@@ -61,3 +61,13 @@ def test_saved_head_reloads_identically(risk_settings, classifier, embedder):
     texts = ["Lender's bad loans rise again", "Board declares regular dividend"]
     assert np.allclose(reloaded.probabilities(texts), classifier.probabilities(texts), atol=1e-5)
     assert reloaded.model_version == classifier.model_version
+
+
+def test_hub_model_name_without_internet_says_what_to_do(risk_settings, monkeypatch):
+    from suite.errors import ModelUnavailable
+    from suite.risk.model import current_classifier
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    settings = risk_settings.with_(extra={"risk_model": "example-org/finbert-not-here"})
+    with pytest.raises(ModelUnavailable, match="default model"):
+        current_classifier(settings).classify(["Shares fall"])

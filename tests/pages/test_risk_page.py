@@ -33,3 +33,19 @@ def test_empty_watchlist_offers_the_sample_data(app_page):
     assert not at.exception
     assert any("No companies are being watched" in i.value for i in at.info)
     assert any(b.label == "Load sample data" for b in at.button)
+
+
+def test_upload_reports_bad_rows_by_line(app_page, settings, tmp_path_factory):
+    from suite.risk.ingest import upsert_watchlist
+    from tests.risk.risk_helpers import watchlist
+
+    install_default_model(settings, tmp_path_factory.getbasetemp())
+    upsert_watchlist(Store(settings), watchlist(("FNWK",)))
+    at = app_page("pages/risk.py").run()
+    assert not at.exception
+    upload = b"timestamp,source,headline\n2025-05-02T09:00:00Z,Wire,Fennwick recalls 5000 vans\nbad,row\n"
+    at.file_uploader(key="risk_upload").set_value(("news.csv", upload, "text/csv")).run()
+    next(b for b in at.button if b.label == "Read headlines").click().run()
+    assert not at.exception
+    summary = at.success[0].value
+    assert "1 new headlines stored" in summary and "line 3" in summary

@@ -98,6 +98,9 @@ if module:
                         "asked by": j["requested_by"],
                         "queued": j["created_at"],
                         "finished": j["finished_at"],
+                        "seconds": round((j["finished_at"] - j["started_at"]).total_seconds(), 1)
+                        if j["finished_at"] and j["started_at"]
+                        else None,
                         "progress": j["progress"] or 0.0,
                         "result": (j["outcome"] or {}).get("status") or (j["outcome"] or {}).get("error", ""),
                         "version": (j["outcome"] or {}).get("version", ""),

@@ -17,6 +17,7 @@ page_header(
     "for retraining; every decision records your name and the time.",
 )
 store = get_store()
+SHOWN = 500  # items listed, and the most that "all shown" decides on at once
 titles = {info.key: info.title for info in MODULES}
 
 waiting = run(lambda: counts(store), what="Loading counts") or {}
@@ -31,7 +32,7 @@ kind = b.selectbox("Kind", [None, *FEEDBACK_KINDS], format_func=lambda k: "All" 
 state = c.selectbox("Status", ["new", "accepted", "rejected"], format_func=str.capitalize)
 text = d.text_input("Contains", placeholder="a word from the feedback or question")
 filters = Filters(module=module, kind=kind, state=state, text=text or None)
-items = run(lambda: list_feedback(store, filters, limit=500), what="Loading feedback") or []
+items = run(lambda: list_feedback(store, filters, limit=SHOWN), what="Loading feedback") or []
 
 if not items:
     st.info("Nothing to review with these filters.")
@@ -52,19 +53,25 @@ else:
         ]
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    picked = st.multiselect(
+    by_id = {item.feedback_id: (number, item) for number, item in enumerate(items, start=1)}
+    ids = st.multiselect(
         "Pick items by number",
-        list(range(len(items))),
-        format_func=lambda i: f"#{i + 1} {items[i].kind}: {items[i].summary()[:60]}",
+        list(by_id),
+        format_func=lambda fid: f"#{by_id[fid][0]} {by_id[fid][1].kind}: {by_id[fid][1].summary()[:60]}",
     )
-    ids = [items[i].feedback_id for i in picked]
     st.caption(f"{len(items)} item(s) shown, {len(ids)} picked.")
     buttons = st.columns(4)
     actions = [
         ("Accept picked", lambda: decide(store, ids, "accept", reviewer=reviewer)),
         ("Reject picked", lambda: decide(store, ids, "reject", reviewer=reviewer)),
-        (f"Accept all {len(items)} shown", lambda: decide_matching(store, filters, "accept", reviewer=reviewer)),
-        (f"Reject all {len(items)} shown", lambda: decide_matching(store, filters, "reject", reviewer=reviewer)),
+        (
+            f"Accept all {len(items)} shown",
+            lambda: decide_matching(store, filters, "accept", reviewer=reviewer, limit=SHOWN),
+        ),
+        (
+            f"Reject all {len(items)} shown",
+            lambda: decide_matching(store, filters, "reject", reviewer=reviewer, limit=SHOWN),
+        ),
     ]
     for column, (label, action) in zip(buttons, actions, strict=True):
         if column.button(label, width="stretch"):

@@ -31,7 +31,7 @@ def test_pick_and_accept_records_the_reviewer(app_page, store):
     assert len(at.dataframe[0].value) == 2
     assert "Acme shares slump" in at.dataframe[0].value["about"].iloc[0]
     at.text_input[0].set_value("alice").run()
-    at.multiselect[0].set_value([0]).run()
+    at.multiselect[0].set_value([first]).run()
     next(b for b in at.button if b.label == "Accept picked").click().run()
     assert not at.exception
     rows = {r["feedback_id"]: r for r in store.query("SELECT * FROM feedback")}

@@ -14,7 +14,7 @@ from suite.risk.views import company_view, watchlist_overview
 info = next(m for m in MODULES if m.key == "risk")
 page_header(info.title, info.summary)
 store = get_store()
-SEVERITY = {"high": "🔴 High", "medium": "🟠 Medium", "low": "🟡 Low"}
+SEVERITY = {"high": ":red[**High**]", "medium": ":orange[**Medium**]", "low": ":blue[**Low**]"}
 ACTION_WORDS = {"acknowledge": "acknowledged", "snooze": "snoozed for 7 days", "false_alarm": "marked as a false alarm"}
 
 
@@ -57,7 +57,7 @@ with tab_alerts:
     for alert in open_alerts:
         with st.container(border=True):
             st.markdown(
-                f"**{SEVERITY.get(alert['severity'], alert['severity'])}** · **{alert['company']}** "
+                f"{SEVERITY.get(alert['severity'], alert['severity'])} · **{alert['company']}** "
                 f"({alert['ticker']}) · {alert['day']:%d %b %Y}"
             )
             st.write(alert["reason"])
@@ -84,6 +84,8 @@ with tab_watch:
         overview,
         hide_index=True,
         use_container_width=True,
+        height=(len(overview) + 1) * 35 + 3,
+        column_order=["ticker", "company", "open_alerts", "tone_now", "change", "headlines_7d", "trend", "sector"],
         column_config={
             "ticker": "Ticker",
             "company": "Company",
@@ -110,13 +112,16 @@ with tab_company:
     if view is not None:
         signals = view["signals"].assign(day=lambda f: pd.to_datetime(f["day"]))
         base = alt.Chart(signals).encode(x=alt.X("day:T", title=None))
+        scale = alt.Scale(domain=[-1, 1])
         tone = base.mark_line(color="#4c78a8").encode(
-            y=alt.Y("tone:Q", title="Tone", scale=alt.Scale(domain=[-1, 1])), tooltip=["day:T", "tone:Q", "volume:Q"]
+            y=alt.Y("tone_7d:Q", title="Tone (7-day average)", scale=scale),
+            tooltip=["day:T", alt.Tooltip("tone_7d:Q", format="+.2f"), "volume:Q"],
         )
+        daily = base.mark_circle(color="#4c78a8", opacity=0.35, size=18).encode(y=alt.Y("tone:Q", scale=scale))
         alert_frame = pd.DataFrame(
             [{"day": pd.Timestamp(a["day"]), "severity": a["severity"], "reason": a["reason"]} for a in view["alerts"]]
         )
-        layers = [tone]
+        layers = [tone, daily]
         if not alert_frame.empty:
             layers.append(
                 alt.Chart(alert_frame)
@@ -133,7 +138,10 @@ with tab_company:
                 .properties(height=120)
             )
         st.altair_chart(alt.vconcat(*charts).resolve_scale(x="shared"), use_container_width=True)
-        st.caption("Red dashed lines mark alerts. Tone is the confidence-weighted average of the day's headlines.")
+        st.caption(
+            "Dots: each day's tone (confidence-weighted average of its headlines); line: 7-day average; "
+            "red dashed lines: alerts."
+        )
 
         headlines = view["headlines"]
         if headlines.empty:
@@ -151,7 +159,7 @@ with tab_company:
                     "headline_id": None,
                     "ts": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
                     "source": "Source",
-                    "headline": st.column_config.TextColumn("Headline", width="large"),
+                    "headline": st.column_config.TextColumn("Headline", width="medium"),
                     "shown_label": "Tone label",
                     "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0),
                     "correct_to": st.column_config.SelectboxColumn(

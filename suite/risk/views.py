@@ -73,6 +73,8 @@ def company_view(store: Store, ticker: str) -> dict[str, Any]:
         raise NotFound(f"{ticker} is not on the watchlist; add it first.")
     frame = headlines_frame(store, [ticker])
     signals = daily_signals(frame, current_thresholds(store.settings), end=as_of(store)) if len(frame) else None
+    if signals is not None:  # a smoothed line for the chart: days without news do not break it
+        signals["tone_7d"] = signals["tone"].astype(float).rolling(7, min_periods=1).mean()
     prices = store.query_df("SELECT day, close FROM risk_prices WHERE ticker = ? ORDER BY day", [ticker])
     headlines = frame.sort_values("ts", ascending=False) if len(frame) else frame
     if len(headlines):
@@ -85,7 +87,7 @@ def company_view(store: Store, ticker: str) -> dict[str, Any]:
         )
     return {
         "company": found[0],
-        "signals": signals if signals is not None else pd.DataFrame(columns=["day", "tone", "volume"]),
+        "signals": signals if signals is not None else pd.DataFrame(columns=["day", "tone", "tone_7d", "volume"]),
         "prices": prices,
         "alerts": list_alerts(store, ticker=ticker, states=None),
         "headlines": headlines,

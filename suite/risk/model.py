@@ -101,10 +101,7 @@ def current_classifier(settings: Settings) -> Classifier:
     from pipelines.embedder import load_embedder
 
     embedder = load_embedder(settings.embedder_model or None, settings.device)
-    classifier = load_classifier(folder, device=settings.device, embedder=embedder)
-    if folder != default_dir(settings) and isinstance(classifier, HeadClassifier):
-        classifier.model_version = folder.name  # the registry's version name, so usage logs match model_versions
-    return classifier
+    return load_classifier(folder, device=settings.device, embedder=embedder)
 
 
 def current_thresholds(settings: Settings) -> Thresholds:

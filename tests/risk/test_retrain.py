@@ -50,7 +50,7 @@ def test_retrain_uses_accepted_feedback_and_evaluates_both_models(store, risk_se
     shutil.copytree(tmp_path / "challenger", promoted)
     set_champion(risk_settings, "risk", "v2")
     served = current_classifier(risk_settings)
-    assert served.model_version == "v2"
+    assert served.model_version == (promoted / "VERSION").read_text().strip()
     assert served.classify([new_case])[0].label == "negative"
     assert current_thresholds(risk_settings).z_for("FNWK") == 3.5
     assert (default_dir(risk_settings) / "head.npz").exists()

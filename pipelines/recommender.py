@@ -59,6 +59,7 @@ class ALSRecommender:
     item_factors: np.ndarray | None = field(default=None, repr=False)
     train_s: float = 0.0
     trained_on: str = "cpu"
+    _gram: np.ndarray | None = field(default=None, init=False, repr=False)  # YᵀY + λI, shared by all users
 
     def fit(self, user_items: sparse.csr_matrix, progress: Progress = no_progress) -> ALSRecommender:
         from implicit.als import AlternatingLeastSquares
@@ -88,6 +89,7 @@ class ALSRecommender:
         self.trained_on = "cuda" if use_gpu else "cpu"
         self.user_factors = np.ascontiguousarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
+        self._gram = None
         progress(1, 1, f"ALS trained in {self.train_s:.1f} s on {self.trained_on}")
         return self
 
@@ -112,7 +114,9 @@ class ALSRecommender:
         if idx.size == 0:
             return np.zeros(items.shape[1], dtype=np.float32)
         y = items[idx]
-        gram = items.T @ items + (y.T * (values - 1.0)) @ y + self.regularization * np.eye(items.shape[1])
+        if self._gram is None or self._gram.shape[0] != items.shape[1]:
+            self._gram = items.T @ items + self.regularization * np.eye(items.shape[1], dtype=np.float32)
+        gram = self._gram + (y.T * (values - 1.0)) @ y
         return np.linalg.solve(gram, y.T @ values).astype(np.float32)
 
     def score_histories(self, histories: sparse.csr_matrix) -> np.ndarray:

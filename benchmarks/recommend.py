@@ -150,8 +150,15 @@ def main() -> None:
         + "\n\nShoppers with fewer than 5 training interactions:\n\n"
         + table(shop, FEW)
         + f"\n\nHybrid vs popularity: Recall@10 x{gain_r:.1f}, NDCG@10 x{gain_n:.1f}, coverage "
-        f"{by['hybrid']['coverage']:.0%} vs {by['popularity']['coverage']:.0%}. "
-        "`train_s` of content is the one-off embedding of the catalog (cached afterwards); hybrid's is the sum."
+        f"{by['hybrid']['coverage']:.0%} vs {by['popularity']['coverage']:.0%}. Why: popularity shows everyone "
+        "the same best-sellers, but each shopper's next products follow their own segment, style and price "
+        "taste and the 'goes with' pairs of what they just touched. Co-occurrence captures those pairs "
+        "directly and carries most of the hybrid for shoppers with history; ALS adds taste similarity; content "
+        "lets new products and new visitors in. On this data the hybrid is level with co-occurrence alone "
+        f"(Recall@10 {by['hybrid']['recall_at_10']:.3f} vs {by['cooccurrence']['recall_at_10']:.3f}, NDCG@10 "
+        f"{by['hybrid']['ndcg_at_10']:.3f} vs {by['cooccurrence']['ndcg_at_10']:.3f}) rather than clearly above "
+        "it. `train_s` of content is the embedding of the catalog (cached per product text afterwards); "
+        "hybrid's is the sum of its parts."
     )
     print(sections[-1], flush=True)
 

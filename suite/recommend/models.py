@@ -74,6 +74,7 @@ class RecModel:
     train_s: dict[str, float] = field(default_factory=dict)
     _user_index: dict[str, int] | None = field(default=None, repr=False)
     _item_index: dict[str, int] | None = field(default=None, repr=False)
+    _item_pos: pd.Index | None = field(default=None, repr=False)
 
     @property
     def item_ids(self) -> np.ndarray:
@@ -91,15 +92,20 @@ class RecModel:
             self._item_index = {t: i for i, t in enumerate(self.item_ids)}
         return self._item_index
 
+    def positions(self, item_ids) -> np.ndarray:
+        """Row of each item id in the model (-1 where unknown), vectorised."""
+        if self._item_pos is None:
+            self._item_pos = pd.Index(self.item_ids)
+        return self._item_pos.get_indexer(pd.Index(item_ids))
+
     def history_matrix(self, frame: pd.DataFrame, users: list[str]) -> sparse.csr_matrix:
         """(len(users) x items) summed event weights from an interaction frame; unknown items are ignored."""
-        index = {u: i for i, u in enumerate(users)}
-        items = frame["item_id"].map(self.item_index)
-        rows = frame["user_id"].map(index)
-        keep = items.notna() & rows.notna()
-        weights = event_weights(frame)[keep.to_numpy()]
+        items = self.positions(frame["item_id"])
+        rows = pd.Index(users).get_indexer(pd.Index(frame["user_id"]))
+        keep = (items >= 0) & (rows >= 0)
+        weights = event_weights(frame)[keep]
         shape = (len(users), len(self.item_ids))
-        matrix = sparse.csr_matrix((weights, (rows[keep].astype(int), items[keep].astype(int))), shape=shape)
+        matrix = sparse.csr_matrix((weights, (rows[keep], items[keep])), shape=shape)
         matrix.sum_duplicates()
         return matrix
 

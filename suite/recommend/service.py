@@ -116,6 +116,7 @@ def _align(model: RecModel, catalog: pd.DataFrame) -> RecModel:
         user_items=user_items.tocsr(),
         als=als,
         _item_index=None,
+        _item_pos=None,
     )
 
 
@@ -196,19 +197,19 @@ def _explain(
 ) -> str:
     model, catalog = serving.model, serving.model.catalog
     if source == "popularity" or (source != "content" and history_idx.size == 0):
-        return f"Popular in {catalog.at[item, 'category']} right now"
+        return f"Popular in {catalog['category'].iat[item]} right now"
     if source == "content" and history_idx.size == 0:
         return f"Matches what you are looking for: “{query_text}”" if query_text else "Matches your interests"
     if source == "content":
         sims = serving.scorer.vectors[history_idx] @ serving.scorer.vectors[item]
     else:
-        sims = np.asarray(model.cooc[history_idx][:, item].todense()).ravel()
+        sims = model.cooc[item].toarray().ravel()[history_idx]  # co-occurrence is symmetric: one row
         if sims.max(initial=0) <= 0:
             factors = model.als.item_factors
             sims = factors[history_idx] @ factors[item]
     anchor = int(history_idx[int(np.argmax(sims))])
     verb = VERBS.get(events.get(anchor, "view"), "looked at")
-    title = catalog.at[anchor, "title"]
+    title = catalog["title"].iat[anchor]
     if source == "content":
         return f"Similar to the {title} you {verb}"
     return f"Because you {verb} the {title}"
@@ -245,19 +246,20 @@ def _recommend(
         scores, blocked[None, :], k, categories=catalog["category"].to_numpy(), max_per_category=max_per_category
     )[0]
     events: dict[int, str] = {}
-    for item, event in zip(history["item_id"].map(model.item_index), history["event"], strict=True):
-        if pd.notna(item) and EVENT_RANK.get(event, 0) >= EVENT_RANK.get(events.get(int(item), "view"), 0):
+    for item, event in zip(model.positions(history["item_id"]), history["event"], strict=True):
+        if item >= 0 and EVENT_RANK.get(event, 0) >= EVENT_RANK.get(events.get(int(item), "view"), 0):
             events[int(item)] = event
     history_idx = np.array(sorted(events), dtype=np.int64)
     items = []
-    for index in chosen:
+    rows = catalog.iloc[chosen]
+    for index, (_, row) in zip(chosen, rows.iterrows(), strict=True):
         source = max(contributions, key=lambda name: contributions[name][0, index])
-        price = catalog.at[index, "price"]
+        price = row["price"]
         items.append(
             Recommendation(
-                item_id=str(catalog.at[index, "item_id"]),
-                title=str(catalog.at[index, "title"]),
-                category=str(catalog.at[index, "category"]),
+                item_id=str(row["item_id"]),
+                title=str(row["title"]),
+                category=str(row["category"]),
                 price=None if pd.isna(price) else float(price),
                 score=float(scores[0, index]),
                 reason=_explain(serving, int(index), source, history_idx, events, text or ", ".join(interests)),

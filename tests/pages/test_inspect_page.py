@@ -1,0 +1,55 @@
+"""The inspection page: upload a photo, see the verdict and boxes, confirm a box; statistics render."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "inspect" / "defects" / "images" / "test"
+
+
+def test_upload_check_and_confirm_a_box(app_page, settings):
+    from suite.store import Store
+
+    at = app_page("pages/inspect.py")
+    at.run()
+    assert not at.exception
+    at.file_uploader[0].set_value(("test_014.jpg", (SAMPLE / "test_014.jpg").read_bytes(), "image/jpeg"))
+    at.run()
+    next(b for b in at.button if b.label == "Check images").click()
+    at.run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "test_014.jpg" in text and "FAIL" in text
+    confirm = [b for b in at.button if b.label == "Confirm"]
+    assert confirm, "the page shows no box to confirm"
+    confirm[0].click()
+    at.run()
+    assert not at.exception
+    store = Store(settings)
+    store.flush(wait_s=5)
+    rows = store.query("SELECT kind, value FROM feedback WHERE module = 'inspect'")
+    assert [r["kind"] for r in rows] == ["confirm"]
+    assert json.loads(rows[0]["value"])["image_name"] == "test_014.jpg"
+    assert any("PASS" in m.label or "FAIL" in m.label for m in at.metric)
+
+
+def test_training_tab_lists_data_problems(app_page, tmp_path):
+    tiny_set = tmp_path / "set"
+    for split in ("train", "val"):
+        (tiny_set / "images" / split).mkdir(parents=True)
+        (tiny_set / "labels" / split).mkdir(parents=True)
+        for i in range(4):
+            (tiny_set / "images" / split / f"{i}.jpg").write_bytes((SAMPLE / f"test_00{i}.jpg").read_bytes())
+            (tiny_set / "labels" / split / f"{i}.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    (tiny_set / "labels" / "train" / "0.txt").write_text("9 0.5 0.5 0.1 0.1\n")
+    (tiny_set / "data.yaml").write_text("train: images/train\nval: images/val\nnames: [scratch, pit, crack, stain]\n")
+    at = app_page("pages/inspect.py")
+    at.run()
+    at.text_input(key="train-path").set_value(str(tiny_set / "data.yaml"))
+    at.run()
+    next(b for b in at.button if b.label == "Check the data").click()
+    at.run()
+    assert not at.exception
+    assert any("problem" in e.value for e in at.error)
+    assert len(at.dataframe) >= 1

@@ -7,6 +7,7 @@ from pages.ui import get_store, page_header, run
 from suite.ops import (
     drift,
     export_table,
+    feedback_by_day,
     feedback_counts,
     job_history,
     latency_by_model,
@@ -58,6 +59,19 @@ else:
     st.info("No timings recorded yet.")
 
 st.subheader("Feedback")
+volume = run(lambda: feedback_by_day(store, days), what="Loading feedback volume")
+if volume is not None and not volume.empty:
+    chart = (
+        alt.Chart(volume)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:T", title="Day"),
+            y=alt.Y("items:Q", title="Feedback items"),
+            color=alt.Color("module:N", title="Module"),
+            tooltip=["day:T", "module:N", "items:Q"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
 fb = run(lambda: feedback_counts(store), what="Loading feedback")
 if fb is not None and not fb.empty:
     st.dataframe(fb, hide_index=True, width="stretch")

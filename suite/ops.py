@@ -47,6 +47,15 @@ def feedback_counts(store: Store) -> pd.DataFrame:
     )
 
 
+def feedback_by_day(store: Store, days: int = 30) -> pd.DataFrame:
+    """Feedback items per module per day (columns: day, module, items)."""
+    return store.query_df(
+        """SELECT date_trunc('day', ts)::DATE AS day, module, count(*) AS items FROM feedback
+           WHERE ts >= now() - to_days(CAST(? AS INTEGER)) GROUP BY ALL ORDER BY day, module""",
+        [days],
+    )
+
+
 def module_activity(store: Store) -> dict[str, dict[str, int]]:
     """Per module: requests in the last 7 days, all-time requests, feedback items (for the Home cards)."""
     rows = store.query(

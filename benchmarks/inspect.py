@@ -69,7 +69,10 @@ def main() -> None:
     data = stage_dataset(SAMPLE_SET / "data.yaml", home / "data")
     metrics = evaluate(detector.weights, data, split="test", imgsz=IMGSZ, device="cpu", run_dir=home / "val")
     rows = [{"class": "all", "AP50": metrics["map50"], "AP50-95": metrics["map50_95"]}]
-    rows += [{"class": c, "AP50": ap, "AP50-95": ""} for c, ap in metrics["per_class_ap50"].items()]
+    rows += [
+        {"class": c, "AP50": ap, "AP50-95": metrics["per_class_ap50_95"][c]}
+        for c, ap in metrics["per_class_ap50"].items()
+    ]
     sections.append(
         f"**Detection, held-out test split** (40 images, {IMGSZ} px, model `{detector.model_version}`): "
         f"mAP50 **{metrics['map50']:.3f}**, mAP50-95 **{metrics['map50_95']:.3f}**, "

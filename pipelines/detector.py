@@ -384,11 +384,12 @@ def evaluate(
     )
     box = metrics.box
     names = model.names
-    per_class = {str(names[int(c)]): float(box.ap50[i]) for i, c in enumerate(box.ap_class_index)}
+    classes = [str(names[int(c)]) for c in box.ap_class_index]
     return {
         "map50": float(box.map50),
         "map50_95": float(box.map),
         "precision": float(box.mp),
         "recall": float(box.mr),
-        "per_class_ap50": per_class,
+        "per_class_ap50": {name: float(box.ap50[i]) for i, name in enumerate(classes)},
+        "per_class_ap50_95": {name: float(box.ap[i]) for i, name in enumerate(classes)},
     }

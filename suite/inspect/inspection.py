@@ -178,9 +178,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[tuple[str, Path]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found += [(p.name, p) for p in sorted(path.rglob("*")) if p.is_file() and is_image_name(p.name)]
+            found += [(str(p), p) for p in sorted(path.rglob("*")) if p.is_file() and is_image_name(p.name)]
         elif path.exists():
-            found.append((path.name, path))
+            found.append((str(path), path))
         else:
             raise InvalidInput(f"{path} does not exist.")
     if not found:

@@ -20,7 +20,8 @@ def test_predict_json_one_object_per_image(settings, tmp_path):
     )
     assert ok.exit_code == 0, ok.output
     lines = [json.loads(line) for line in ok.stdout.splitlines()]
-    assert [line["image"] for line in lines] == ["test_014.jpg", "test_005.jpg"]
+    assert [line["image"] for line in lines] == [str(folder / "test_014.jpg"), str(folder / "test_005.jpg")]
+    assert lines[0]["verdict"] == "FAIL" and lines[0]["defects"][0]["class"] == "stain"
     for line in lines:
         assert line["verdict"] in ("PASS", "FAIL", "REVIEW")
         for defect in line["defects"]:

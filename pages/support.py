@@ -6,7 +6,7 @@ from pages.ui import current_user, get_store, page_header, progress_bar, run
 from suite.modules import MODULES
 from suite.support.answers import ask, record_feedback
 from suite.support.ingest import SUPPORTED, ingest_items, list_documents, remove_source
-from suite.support.tickets import STATUSES, create_ticket, list_tickets, set_status
+from suite.support.tickets import STATUSES, create_ticket, daily_outcomes, list_tickets, set_status
 
 info = next(m for m in MODULES if m.key == "support")
 page_header(info.title, info.summary)
@@ -110,6 +110,19 @@ with tickets_tab:
     tickets = run(lambda: list_tickets(store), what="Listing tickets") or []
     open_tickets = [t for t in tickets if t["status"] == "open"]
     st.metric("Open questions for staff", len(open_tickets))
+    outcomes = run(lambda: daily_outcomes(store), what="Counting questions") or []
+    if outcomes:
+        st.caption("Questions per day: answered by the assistant vs. not sure (last 14 days)")
+        st.bar_chart(
+            {
+                "day": [str(r["day"]) for r in outcomes],
+                "answered": [r["answered"] for r in outcomes],
+                "not sure": [r["declined"] for r in outcomes],
+            },
+            x="day",
+            y=["answered", "not sure"],
+            color=["#2e7d32", "#f9a825"],
+        )
     if tickets:
         st.dataframe(
             [

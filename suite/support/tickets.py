@@ -47,3 +47,18 @@ def set_status(store: Store, ticket_id: str, status: str) -> None:
         if con.execute("SELECT 1 FROM support_tickets WHERE ticket_id = ?", [ticket_id]).fetchone() is None:
             raise NotFound(f"No ticket {ticket_id}.")
         con.execute("UPDATE support_tickets SET status = ? WHERE ticket_id = ?", [status, ticket_id])
+
+
+def daily_outcomes(store: Store, days: int = 14) -> list[dict]:
+    """Per day: questions answered and questions the bot declined (from the usage log), for the staff chart."""
+    return store.query(
+        """
+        SELECT CAST(ts AS DATE) AS day,
+               count(*) FILTER (WHERE json_extract(output_summary, '$.answered')::BOOLEAN) AS answered,
+               count(*) FILTER (WHERE NOT json_extract(output_summary, '$.answered')::BOOLEAN) AS declined
+        FROM events
+        WHERE module = 'support' AND action = 'ask' AND status = 'ok' AND ts >= now() - to_days(?)
+        GROUP BY day ORDER BY day
+        """,
+        [days],
+    )

@@ -44,3 +44,4 @@ def test_declined_question_can_be_handed_to_staff(app_page, store):
     assert not at.exception and any("ticket opened" in s.value for s in at.success)
     at.run()
     assert any(m.label == "Open questions for staff" and m.value == "1" for m in at.metric)
+    assert len(at.get("vega_lite_chart")) == 1  # answered vs not-sure chart

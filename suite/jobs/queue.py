@@ -128,6 +128,7 @@ def recover(store: Store) -> list[str]:
         message = f"{now():%Y-%m-%d %H:%M:%S} the worker {job['worker']} stopped mid-job; marked failed on restart\n"
         finish(store, job["job_id"], state="failed", outcome={"error": "worker died mid-job"}, log=message)
         shutil.rmtree(staging_dir(settings, job["module"], job["job_id"]), ignore_errors=True)
+        _remove_unrecorded_versions(store, job["module"], job["job_id"])
         failed.append(job["job_id"])
         logger.warning("job %s (%s) failed: its worker %s died", job["job_id"], job["module"], job["worker"])
     for lock in store.query("SELECT * FROM job_locks"):
@@ -140,6 +141,16 @@ def recover(store: Store) -> list[str]:
         if folder.name.removeprefix(".staging-") not in active:
             shutil.rmtree(folder, ignore_errors=True)
     return failed
+
+
+def _remove_unrecorded_versions(store: Store, module: str, job_id: str) -> None:
+    """A version folder the job moved into place just before dying, without its registry row."""
+    folder = store.settings.models_dir / module
+    for candidate in folder.glob(f"v*-{job_id[:8]}") if folder.exists() else []:
+        if not store.scalar(
+            "SELECT count(*) FROM model_versions WHERE module = ? AND version = ?", [module, candidate.name]
+        ):
+            shutil.rmtree(candidate, ignore_errors=True)
 
 
 def _decode(job: dict) -> dict:

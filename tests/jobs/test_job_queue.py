@@ -33,7 +33,10 @@ def test_recover_fails_dead_workers_job_and_removes_partial_files(store):
     partial = queue.staging_dir(store.settings, "risk", job_id)
     partial.mkdir(parents=True)
     (partial / "half.bin").write_bytes(b"x")
+    moved = store.settings.models_dir / "risk" / f"v20300101-000000-{job_id[:8]}"  # moved, never recorded
+    moved.mkdir()
     assert queue.recover(store) == [job_id]
+    assert not moved.exists()
     job = queue.get_job(store, job_id)
     assert job["state"] == "failed" and "stopped mid-job" in job["log"]
     assert not partial.exists()

@@ -88,3 +88,17 @@ def test_retrain_uses_reviewed_feedback_and_compares_with_the_champion(rec_store
     assert challenger.version.startswith("rec-")
     row = challenger.user_index["U0005"]
     assert challenger.user_items[row, challenger.item_index[shown.items[1].item_id]] > 0  # the click counted
+
+
+def test_demo_hook_is_idempotent_and_leaves_feedback_to_review(rec_store):
+    from suite.recommend import load_demo, model_status
+
+    first = load_demo(rec_store)
+    assert first["interactions_added"] == 0 and first["interactions_already_there"] == 50807
+    assert first["sample_feedback"] == 6
+    assert load_demo(rec_store)["sample_feedback"] == 0  # logged once, not on every load
+    rows = rec_store.query("SELECT kind, value FROM feedback WHERE module = 'recommend' AND review_state = 'new'")
+    assert sorted(r["kind"] for r in rows) == ["click"] * 3 + ["dismiss"] * 3
+    assert all("was shown" in r["value"] for r in rows)
+    status = model_status(rec_store.settings)[0]
+    assert status["on_disk"] and status["version"] == "default"

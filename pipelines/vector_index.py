@@ -32,7 +32,7 @@ class Hit:
 def _gpu_resources():
     import faiss
 
-    if not hasattr(faiss, "StandardGpuResources"):
+    if not hasattr(faiss, "StandardGpuResources") or faiss.get_num_gpus() < 1:
         return None
     return faiss.StandardGpuResources()
 

@@ -28,3 +28,12 @@ def test_vector_index_search_save_load(tmp_path):
     index.save(tmp_path / "ix")
     loaded = VectorIndex.load(tmp_path / "ix")
     assert loaded.size == 50 and loaded.search(vectors[7], k=1)[0][0].id == "id7"
+
+
+def test_cuda_request_without_faiss_gpu_falls_back_to_cpu():
+    import faiss
+
+    vectors = np.eye(4, dtype=np.float32)
+    index = VectorIndex.build(vectors, list("abcd"), device="cuda")
+    expected = "cuda" if hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0 else "cpu"
+    assert index.device == expected and index.search(vectors[2], k=1)[0][0].id == "c"

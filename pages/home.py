@@ -20,7 +20,7 @@ columns = st.columns(len(MODULES))
 for column, info in zip(columns, MODULES, strict=True):
     used = activity.get(info.key, {"total": 0, "week": 0, "feedback": 0})
     with column.container(border=True):
-        st.subheader(f"{info.icon} {info.title}")
+        st.markdown(f"#### {info.icon} {info.title}")
         st.write(info.summary)
         st.metric("Uses this week", used["week"], help=f"{used['total']} uses in all")
         st.caption(f"{used['feedback']} pieces of feedback so far")

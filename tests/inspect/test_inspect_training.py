@@ -41,3 +41,32 @@ def test_cancelled_and_invalid_trainings_register_nothing(store, tiny_set):
     store.flush(wait_s=5)
     runs = store.query("SELECT run_id, state FROM inspect_training_runs")
     assert runs == [{"run_id": "cancel-me", "state": "cancelled"}]
+
+
+def test_a_cold_process_predicts_with_the_network_blocked_from_the_start(tmp_path):
+    """Import-time checks count too: block sockets before Ultralytics is first imported."""
+    import os
+    import subprocess
+    import sys
+
+    code = f"""
+import socket
+attempts = []
+def refuse(*a, **k):
+    attempts.append(repr(a[:2]))
+    raise OSError("blocked")
+socket.socket.connect = socket.socket.connect_ex = refuse
+socket.getaddrinfo = socket.create_connection = refuse
+from pathlib import Path
+from suite.inspect.inspection import inspect_image
+from suite.settings import Settings
+from suite.store import Store
+store = Store(Settings.from_env(home=Path({str(tmp_path / "home")!r}), device="cpu"))
+result = inspect_image(store, Path({str(SAMPLE_SET / "images" / "test" / "test_014.jpg")!r}))
+store.close()
+assert result.verdict == "FAIL", result.as_json()
+assert attempts == [], attempts
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YOLO_")}  # the suite must set them itself
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -53,3 +53,32 @@ def test_training_tab_lists_data_problems(app_page, tmp_path):
     assert not at.exception
     assert any("problem" in e.value for e in at.error)
     assert len(at.dataframe) >= 1
+
+
+def test_report_a_missed_defect_with_its_area(app_page, settings):
+    from suite.store import Store
+
+    at = app_page("pages/inspect.py")
+    at.run()
+    at.file_uploader[0].set_value(("clean.jpg", (SAMPLE / "test_005.jpg").read_bytes(), "image/jpeg"))
+    at.run()
+    next(b for b in at.button if b.label == "Check images").click()
+    at.run()
+    assert "PASS" in " ".join(m.value for m in at.markdown)
+    rid = at.session_state["inspect_results"][0].result_id
+    at.selectbox(key=f"miss-cls-{rid}").set_value("pit")
+    at.checkbox(key=f"miss-area-{rid}").check()
+    at.run()
+    at.number_input(key=f"mx1-{rid}").set_value(40)
+    at.number_input(key=f"my1-{rid}").set_value(50)
+    at.number_input(key=f"mx2-{rid}").set_value(52)
+    at.number_input(key=f"my2-{rid}").set_value(62)
+    next(b for b in at.button if b.label == "Report missed defect").click()
+    at.run()
+    assert not at.exception and not at.error
+    store = Store(settings)
+    store.flush(wait_s=5)
+    rows = store.query("SELECT kind, value FROM feedback WHERE module = 'inspect'")
+    assert [r["kind"] for r in rows] == ["missed"]
+    value = json.loads(rows[0]["value"])
+    assert value["class"] == "pit" and value["box"] == [40, 50, 52, 62] and value["image_name"] == "clean.jpg"

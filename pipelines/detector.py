@@ -5,8 +5,9 @@ Example:
     >>> result = detector.detect(Image.open("part.jpg"))
     >>> [(d.class_name, round(d.confidence, 2), d.box) for d in result.detections]
 
-Large images are cut into overlapping tiles at native resolution (small flaws stay visible) and the boxes
-are merged with class-wise NMS; `DetectOptions.tile` decides by image size unless forced.
+Large images are cut into overlapping tiles at native resolution (small flaws stay visible), plus one pass
+over the whole image (large defects), and the boxes are merged with class-wise NMS; `DetectOptions.tile`
+decides by image size unless forced.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ class DetectOptions:
         imgsz: network input size for whole-image inference.
         tile: "auto" (tile when the longest side exceeds `tile_above`), "always" or "never".
         tile_size / tile_overlap: tiles at native resolution, overlapping so a flaw on a seam is whole in one.
+        whole_pass: with tiles, also look at the whole (downscaled) image for defects larger than a tile.
         max_side: larger images are downscaled to this first (a 12,000 px photo must not run out of memory).
     """
 
@@ -107,6 +109,7 @@ class DetectOptions:
     tile_overlap: int = 48
     max_side: int = 6000
     batch: int = 16
+    whole_pass: bool = True
 
 
 @dataclass
@@ -164,7 +167,7 @@ class Detector:
         longest = max(bgr.shape[:2])
         tiled = options.tile == "always" or (options.tile == "auto" and longest > options.tile_above)
         if tiled:
-            boxes, tiles = self._detect_tiled(bgr, options), 0
+            boxes = self._detect_tiled(bgr, options)
             tiles = len(_tile_origins(bgr.shape[1], bgr.shape[0], options.tile_size, options.tile_overlap))
         else:
             boxes, tiles = self._predict([bgr], options, options.imgsz)[0], 1
@@ -213,6 +216,8 @@ class Detector:
                 rows[:, [0, 2]] += x
                 rows[:, [1, 3]] += y
                 found.append(rows)
+        if options.whole_pass:  # tiles cut a defect larger than a tile into pieces; the whole view sees it
+            found.append(self._predict([bgr], options, options.imgsz)[0])
         rows = np.concatenate(found) if found else np.zeros((0, 6), dtype=np.float32)
         return merge_boxes(rows, options.iou)
 

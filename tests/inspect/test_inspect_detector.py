@@ -67,6 +67,20 @@ def test_tiling_finds_small_flaws_on_a_large_image(detector):
     assert recall(tiled) >= 0.5 and recall(tiled) > recall(whole), (recall(tiled), recall(whole))
 
 
+def test_a_defect_larger_than_a_tile_is_still_found_on_a_large_image(detector):
+    from generate import add_defect, surface
+
+    rng = np.random.default_rng(5)
+    pixels = surface(rng, 2400, 1600, "metal")
+    truth = add_defect(rng, pixels, 3, scale=8.0)  # a stain about 330 px across
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    result = detector.detect(image)
+    assert result.tiled
+    assert any(d.class_name == "stain" and d.confidence >= 0.5 and iou(d.box, truth) > 0.5 for d in result.detections)
+    tiles_only = detector.detect(image, DetectOptions(whole_pass=False))
+    assert not any(iou(d.box, truth) > 0.5 and d.confidence >= 0.5 for d in tiles_only.detections)
+
+
 def test_merge_boxes_joins_a_flaw_split_by_a_tile_seam():
     rows = np.array(
         [

@@ -93,3 +93,16 @@ def test_missing_bundled_weights_fall_back_to_the_other_engine(ow, monkeypatch, 
     assert transcriber.engine == "openai-whisper"
     result = transcriber.transcribe(speech_dir / "silence.wav")
     assert "not installed" in result.notice and "openai-whisper engine was used" in result.notice
+
+
+def test_zero_length_and_truncated_files(fw, speech_dir, tmp_path):
+    import subprocess
+
+    zero = tmp_path / "zero.wav"
+    subprocess.run(["sox", "-n", "-r", "16000", "-b", "16", str(zero), "trim", "0", "0"], check=True)
+    empty = fw.transcribe(zero)
+    assert empty.text == "" and empty.duration_s == 0.0
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes((speech_dir / "meeting_gb.flac").read_bytes()[:20000])
+    partial = fw.transcribe(cut)
+    assert "cut short" in partial.notice

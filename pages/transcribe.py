@@ -12,7 +12,7 @@ from pages.ui import current_user, get_settings, get_store, page_header, progres
 from pipelines.transcriber import available_engines
 from suite.modules import MODULES
 from suite.transcribe.formats import FORMATS, MIME, render
-from suite.transcribe.service import save_correction, search_history, transcribe_files
+from suite.transcribe.service import minutes_per_day, save_correction, search_history, transcribe_files
 from suite.transcribe.vocabulary import save_workspace_vocabulary, workspace_vocabulary
 
 AUDIO_TYPES = ["wav", "mp3", "m4a", "ogg", "oga", "opus", "flac", "webm", "aac", "wma", "mp4", "mov", "mkv", "avi"]
@@ -118,6 +118,10 @@ with new_tab:
             show_transcript(result, f"new-{index}")
 
 with history_tab:
+    usage = run(lambda: minutes_per_day(store), what="Loading usage") or []
+    if usage:
+        st.caption("Minutes of audio transcribed per day (last 30 days)")
+        st.bar_chart(pd.DataFrame(usage).set_index("day")["minutes"], height=160)
     query = st.text_input("Search past transcripts", placeholder="e.g. invoice Friday")
     rows = run(lambda: search_history(store, query), what="Searching") or []
     if not rows:

@@ -220,3 +220,14 @@ def save_correction(store: Store, transcript_id: str, corrected_text: str, *, us
 
 def segments_of(record: dict[str, Any]) -> list[Segment]:
     return [Segment(float(s["start"]), float(s["end"]), str(s["text"])) for s in record.get("segments") or []]
+
+
+def minutes_per_day(store: Store, *, days: int = 30) -> list[dict[str, Any]]:
+    """Audio minutes transcribed per day over the last `days` days (for the history chart)."""
+    store.flush(wait_s=2.0)
+    return store.query(
+        """SELECT CAST(created_at AS DATE) AS day, round(sum(duration_s) / 60, 1) AS minutes, count(*) AS files
+           FROM transcripts WHERE created_at >= now() - to_days(CAST(? AS INTEGER))
+           GROUP BY day ORDER BY day""",
+        [int(days)],
+    )

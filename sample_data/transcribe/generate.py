@@ -71,7 +71,8 @@ def main() -> None:
             elif name.endswith(".mp4"):
                 sh(
                     "ffmpeg", "-y", "-loglevel", "error", "-fflags", "+bitexact", "-f", "lavfi", "-i",
-                    "color=c=navy:s=64x64:r=2", "-i", str(padded), "-shortest", "-map_metadata", "-1", "-fflags", "+bitexact",
+                    "color=c=navy:s=64x64:r=2", "-i", str(padded), "-shortest", "-map_metadata", "-1",
+                    "-fflags", "+bitexact",
                     "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", "-b:a", "32k", "-ar", "16000",
                     "-flags", "+bitexact", str(out),
                 )  # fmt: skip

@@ -6,20 +6,18 @@ background-subtraction detector for image verdicts, and whole-image inference fo
 
 from __future__ import annotations
 
-import sys
-
-# this file is named like the stdlib `inspect` module: keep its folder off the import path
-if sys.path and sys.path[0].rstrip("/").endswith("benchmarks"):
-    sys.path.pop(0)
+# isort: off
+import _root  # noqa: F401  (first: see benchmarks/_root.py)
+# isort: on
 
 import json  # noqa: E402
 import os  # noqa: E402
+import sys
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "sample_data" / "inspect"))
 os.environ.setdefault("SUITE_DEVICE", "cpu")
 

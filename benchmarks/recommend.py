@@ -6,17 +6,16 @@ Run: `.venv/bin/python benchmarks/recommend.py` (writes its section of benchmark
 
 from __future__ import annotations
 
+# isort: off
+import _root  # noqa: F401  (first: see benchmarks/_root.py)
+# isort: on
+
 import os
 import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-# Running as a script puts benchmarks/ first on sys.path, where benchmarks/inspect.py would shadow the
-# standard library's `inspect`; put the repo root there instead.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-sys.path.insert(0, os.path.dirname(_HERE))
 
 import importlib.util  # noqa: E402
 import resource  # noqa: E402

@@ -11,14 +11,14 @@ Run: .venv/bin/python benchmarks/retrain.py [--modules risk,recommend,...]
 
 from __future__ import annotations
 
-import os
-import sys
-
-# The repo root instead of benchmarks/ (where benchmarks/inspect.py would shadow the standard library's inspect).
-sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# isort: off
+import _root  # noqa: F401  (first: see benchmarks/_root.py)
+# isort: on
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
+import os
+import sys
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402

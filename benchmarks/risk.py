@@ -5,16 +5,14 @@ Run: `.venv/bin/python benchmarks/risk.py` (about a minute or two on 2 cores; us
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Run as a script, this folder leads sys.path and benchmarks/inspect.py would shadow the standard `inspect`.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-sys.path.insert(0, os.path.dirname(_HERE))
+# isort: off
+import _root  # noqa: F401  (first: see benchmarks/_root.py)
+# isort: on
 
 import csv  # noqa: E402
 import logging  # noqa: E402
+import os
+import sys
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402

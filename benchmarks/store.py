@@ -5,13 +5,14 @@ Run: .venv/bin/python benchmarks/store.py
 
 from __future__ import annotations
 
+# isort: off
+import _root  # noqa: F401  (first: see benchmarks/_root.py)
+# isort: on
+
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import duckdb  # noqa: E402
 

@@ -6,19 +6,18 @@ Run: .venv/bin/python benchmarks/support.py   (writes the support section of ben
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this folder is sys.path[0]; its other benchmark files (e.g. inspect.py) would shadow stdlib.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# isort: off
+import _root  # noqa: F401  (first: see benchmarks/_root.py)
+# isort: on
 
 import os  # noqa: E402
 import random  # noqa: E402
+import sys
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 

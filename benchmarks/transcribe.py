@@ -10,6 +10,10 @@ Run: `.venv/bin/python benchmarks/transcribe.py [--beam 5] [--threads 2]`
 
 from __future__ import annotations
 
+# isort: off
+import _root  # noqa: F401  (first: see benchmarks/_root.py)
+# isort: on
+
 import argparse
 import json
 import os
@@ -21,9 +25,6 @@ import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# `python benchmarks/transcribe.py` puts benchmarks/ on sys.path, where benchmarks/inspect.py would shadow
-# the standard library's `inspect`: import from the repo root only.
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
 
 from benchmarks.results import table, write_section  # noqa: E402
 

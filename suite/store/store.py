@@ -44,6 +44,16 @@ def to_json(value: Any) -> str:
     return text
 
 
+_flush_locks: dict[str, threading.Lock] = {}
+_flush_locks_guard = threading.Lock()
+
+
+def _flush_lock_for(folder) -> threading.Lock:
+    """One flush at a time per journal folder in this process, however many Store objects share it."""
+    with _flush_locks_guard:
+        return _flush_locks.setdefault(str(folder), threading.Lock())
+
+
 def _is_lock_error(err: Exception) -> bool:
     return isinstance(err, duckdb.IOException) and "lock" in str(err).lower()
 
@@ -68,7 +78,7 @@ class Store:
         self.wait_s = wait_s
         self.journal = Journal(settings.spool_dir)
         self._migrated = False
-        self._flush_lock = threading.Lock()
+        self._flush_lock = _flush_lock_for(settings.spool_dir.resolve())
         self._flush_interval_s = flush_interval_s
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None

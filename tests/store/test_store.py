@@ -68,3 +68,29 @@ def test_background_flusher_makes_writes_visible_to_another_store(settings, stor
     while other.counts()["events"] == 0 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert other.counts()["events"] == 1
+
+
+def test_two_stores_in_one_process_flush_the_same_journal_safely(settings, store):
+    import threading
+
+    other = Store(settings, flush_interval_s=0.05)
+    errors: list[Exception] = []
+
+    def write(target: Store) -> None:
+        try:
+            for i in range(200):
+                target.log_event(module="support", action="ask", latency_ms=float(i))
+                if i % 20 == 0:
+                    target.flush(wait_s=5)
+        except Exception as err:  # pragma: no cover - the assertion below reports it
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(s,)) for s in (store, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store.flush(wait_s=5)
+    other.flush(wait_s=5)
+    assert errors == []
+    assert store.scalar("SELECT count(*) FROM events") == 400

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 import duckdb
@@ -11,7 +10,7 @@ import pandas as pd
 
 from suite.errors import InvalidInput
 from suite.modules import MODULES, hook
-from suite.store import Store
+from suite.store import Store, from_json
 
 
 def usage_by_day(store: Store, days: int = 30) -> pd.DataFrame:
@@ -76,18 +75,9 @@ _SCORE_KEYS = ("score", "confidence", "similarity", "top_score", "probability")
 _LABEL_KEYS = ("label", "verdict", "alert", "answered", "class", "sentiment", "top_label")
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _thumb_up(value: Any) -> bool | None:
     """Whether a thumbs/rating value is positive (modules store {"up": true}, "up", 1, {"rating": 4}...)."""
-    value = _json(value)
+    value = from_json(value)
     if isinstance(value, dict):
         for key in ("up", "thumbs", "helpful", "value", "rating", "positive"):
             if key in value:
@@ -146,7 +136,7 @@ def model_timeline(store: Store) -> pd.DataFrame:
     """Every model version with its primary metric against the champion of its day (for a timeline chart)."""
     rows = []
     for r in store.query("SELECT * FROM model_versions ORDER BY created_at"):
-        metrics = _json(r["metrics"]) or {}
+        metrics = from_json(r["metrics"]) or {}
         primary = metrics.get("primary_metric")
         rows.append(
             {
@@ -179,7 +169,7 @@ def drift(store: Store, recent_days: int = 7, reference_days: int = 60) -> pd.Da
     )
     rows = []
     for module, group in events.groupby("module"):
-        outputs = group["output_summary"].map(_json)
+        outputs = group["output_summary"].map(from_json)
         recent, reference = outputs[group["recent"]], outputs[~group["recent"]]
         if len(recent) < 5 or len(reference) < 5:
             rows.append(

@@ -8,18 +8,16 @@ and the rows as they were; `reconcile` repairs the rows if a crash falls between
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from suite.errors import InvalidInput, ModelUnavailable, NotFound
 from suite.registry.champion import champion_version, set_champion
 from suite.registry.gate import gate
-from suite.store import Store, new_id, now, to_json
+from suite.store import Store, from_json, new_id, now, to_json
 from suite.training import TrainingOutcome
 
 logger = logging.getLogger(__name__)
@@ -27,17 +25,8 @@ logger = logging.getLogger(__name__)
 STATUSES = ("champion", "challenger", "rejected", "retired")
 
 
-def _loads(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _row(row: dict) -> dict:
-    return {**row, "metrics": _loads(row.get("metrics")) or {}, "trained_on": _loads(row.get("trained_on")) or {}}
+    return {**row, "metrics": from_json(row.get("metrics")) or {}, "trained_on": from_json(row.get("trained_on")) or {}}
 
 
 def list_versions(store: Store, module: str | None = None) -> list[dict]:

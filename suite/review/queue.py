@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from suite.errors import InvalidInput, NotFound
-from suite.store import Store, new_id, now, to_json
+from suite.store import Store, from_json, new_id, now, to_json
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +76,6 @@ FROM feedback f LEFT JOIN events e ON e.request_id = f.request_id
 """
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def list_feedback(store: Store, filters: Filters | None = None, *, limit: int = 200) -> list[FeedbackItem]:
     """Feedback matching `filters` (default: new items), oldest first, each with the request it is about."""
     where, params = (filters or Filters()).where()
@@ -94,7 +85,7 @@ def list_feedback(store: Store, filters: Filters | None = None, *, limit: int = 
         context = {
             "action": r["action"],
             "input": r["input_summary"],
-            "output": _decode(r["output_summary"]),
+            "output": from_json(r["output_summary"]),
             "model_version": r["model_version"],
             "requested_at": r["request_ts"],
         }
@@ -103,7 +94,7 @@ def list_feedback(store: Store, filters: Filters | None = None, *, limit: int = 
                 feedback_id=r["feedback_id"],
                 module=r["module"],
                 kind=r["kind"],
-                value=_decode(r["value"]),
+                value=from_json(r["value"]),
                 review_state=r["review_state"],
                 ts=r["ts"],
                 user=r["user"],

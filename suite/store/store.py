@@ -54,6 +54,16 @@ def _flush_lock_for(folder) -> threading.Lock:
         return _flush_locks.setdefault(str(folder), threading.Lock())
 
 
+def from_json(value: Any) -> Any:
+    """A JSON column's value as Python (DuckDB returns JSON as text); text that is not JSON comes back as is."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _is_lock_error(err: Exception) -> bool:
     return isinstance(err, duckdb.IOException) and "lock" in str(err).lower()
 

@@ -30,4 +30,4 @@ RUN python3.11 -m venv /app/.venv \
 VOLUME /data
 EXPOSE 8501
 # Build any default model that is not in /data yet, then serve on all interfaces inside the container.
-CMD ["/bin/sh", "-c", "/app/.venv/bin/suite prepare && exec /app/.venv/bin/python -m streamlit run app.py --server.address 0.0.0.0 --server.port 8501 --server.headless true --browser.gatherUsageStats false"]
+CMD ["/bin/sh", "-c", "/app/.venv/bin/suite prepare && exec /app/.venv/bin/suite serve --address 0.0.0.0 --port 8501"]

@@ -26,25 +26,30 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progre
 
 
 @app.command()
-def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1.")) -> None:
+def serve(
+    port: int = typer.Option(8501, help="Port to serve on."),
+    address: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 inside a container)."),
+) -> None:
     """Serve the dashboard at http://127.0.0.1:PORT (usage statistics off)."""
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP_FILE),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    typer.echo(f"Northstar Suite: http://127.0.0.1:{port}", err=True)
-    raise typer.Exit(subprocess.call(command, env=os.environ.copy()))
+    typer.echo(f"Northstar Suite: http://{address}:{port}", err=True)
+    raise typer.Exit(subprocess.call(serve_command(port, address), env=os.environ.copy()))
+
+
+# Streamlit treats a `pages/` folder beside app.py as old-style pages until app.py first calls st.navigation,
+# so a first visit to a deep link (e.g. /support) would bypass app.py's navigation. Start it already decided.
+_LAUNCH = (
+    "import sys; from streamlit.runtime.pages_manager import PagesManager; "
+    "PagesManager.uses_pages_directory = False; from streamlit.web.cli import main; sys.exit(main())"
+)
+
+
+def serve_command(port: int, address: str = "127.0.0.1") -> list[str]:
+    """The command that serves the dashboard (usage statistics off, no browser opened)."""
+    return [
+        sys.executable, "-c", _LAUNCH, "run", str(APP_FILE),
+        "--server.address", address, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
 
 
 @app.command()

@@ -7,12 +7,13 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from suite.cli import serve_command
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -28,7 +29,7 @@ def app_pages() -> list[tuple[str, str, bool]]:
     """(url path, title, is default) for every page app.py routes to."""
     found = [(m[1], m[2], bool(m[4])) for m in PAGE.finditer((ROOT / "app.py").read_text())]
     assert found, "no st.Page(...) found in app.py"
-    return found
+    return sorted(found, key=lambda page: page[2])  # deep links first: a first visit must not bypass app.py
 
 
 def free_port() -> int:
@@ -41,11 +42,9 @@ def free_port() -> int:
 def server(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "SUITE_HOME": str(tmp_path_factory.mktemp("browser-home")), "SUITE_DEVICE": "cpu"}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-        "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        serve_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -88,4 +87,7 @@ def test_page_renders_title_without_exception(server, browser, path, title, is_d
     expected = "Northstar Suite" if is_default else title
     assert expected in heading.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
+    sidebar = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Home" in sidebar and "Operations" in sidebar  # app.py's navigation, not the raw pages/ files
+    assert "ui" not in sidebar.split()
     page.close()

@@ -59,6 +59,11 @@ def show_answer(turn: dict) -> None:
 
 with chat_tab:
     st.write("Ask in English or Chinese. Answers quote the help articles; when unsure, the assistant says so.")
+    if not state.support_chat and not (run(lambda: list_documents(store), what="Listing articles") or []):
+        st.info(
+            "There are no help articles yet, so every question would be handed to staff. Add articles in the "
+            "Knowledge base tab, or load the demo data from the Home page."
+        )
     for turn in state.support_chat:
         with st.chat_message("user"):
             st.text(turn["question"])

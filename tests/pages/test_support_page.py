@@ -45,3 +45,9 @@ def test_declined_question_can_be_handed_to_staff(app_page, store):
     at.run()
     assert any(m.label == "Open questions for staff" and m.value == "1" for m in at.metric)
     assert len(at.get("vega_lite_chart")) == 1  # answered vs not-sure chart
+
+
+def test_empty_knowledge_base_says_how_to_add_articles(app_page):
+    at = app_page("pages/support.py").run()
+    assert not at.exception
+    assert any("no help articles yet" in info.value for info in at.info)

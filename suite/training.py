@@ -9,9 +9,12 @@ returns a `TrainingOutcome`. It must not change what is served: promotion is the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from suite.store import Store, from_json
 
 
 @dataclass
@@ -34,3 +37,17 @@ class TrainingOutcome:
         if old is None:
             return float("inf")
         return (new - old) if self.higher_is_better else (old - new)
+
+
+def accepted_feedback(store: Store, module: str, kinds: Iterable[str]) -> list[dict[str, Any]]:
+    """The module's feedback that a person accepted, oldest first: the only feedback training may use.
+
+    Each row has feedback_id, kind, ts and value (decoded from JSON; {} when empty).
+    """
+    store.flush(wait_s=2.0)  # feedback given seconds ago may still be in the write journal
+    rows = store.query(
+        """SELECT feedback_id, kind, ts, value FROM feedback
+           WHERE module = ? AND review_state = 'accepted' AND list_contains(?, kind) ORDER BY ts""",
+        [module, list(kinds)],
+    )
+    return [{**row, "value": from_json(row["value"]) or {}} for row in rows]

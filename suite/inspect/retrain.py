@@ -21,20 +21,14 @@ from suite.errors import InvalidInput
 from suite.inspect.models import CLASSES, IMGSZ, MODULE, SAMPLE_SET, current_model, offline, stage_dataset
 from suite.progress import Progress, no_progress
 from suite.store import Store, new_id
-from suite.training import TrainingOutcome
+from suite.training import TrainingOutcome, accepted_feedback
 
 logger = logging.getLogger(__name__)
 KINDS = ("confirm", "correction", "false_alarm", "missed")
 
 
 def accepted_reviews(store: Store) -> list[dict]:
-    store.flush(wait_s=2.0)
-    rows = store.query(
-        """SELECT feedback_id, kind, value FROM feedback
-           WHERE module = ? AND review_state = 'accepted' AND list_contains(?, kind) ORDER BY ts""",
-        [MODULE, list(KINDS)],
-    )
-    return [{**r, "value": json.loads(r["value"]) if isinstance(r["value"], str) else r["value"]} for r in rows]
+    return accepted_feedback(store, MODULE, KINDS)
 
 
 def labels_from_reviews(store: Store, reviews: list[dict]) -> dict[str, dict]:

@@ -19,6 +19,7 @@ from suite.progress import Progress, no_progress
 from suite.risk.model import Thresholds, current_classifier, labelled_set
 from suite.store import Store
 from suite.training import TrainingOutcome
+from suite.training import accepted_feedback as accepted_module_feedback
 
 logger = logging.getLogger(__name__)
 
@@ -27,15 +28,11 @@ Z_STEP, Z_MAX_EXTRA = 0.5, 1.5
 
 def accepted_feedback(store: Store) -> tuple[list[dict], Counter]:
     """Accepted label corrections (latest per headline text) and accepted false-alarm counts per company."""
-    rows = store.query(
-        """SELECT feedback_id, kind, value FROM feedback
-           WHERE module = 'risk' AND review_state = 'accepted' AND kind IN ('correction', 'label', 'false_alarm')
-           ORDER BY ts"""
-    )
+    rows = accepted_module_feedback(store, "risk", ("correction", "label", "false_alarm"))
     corrections: dict[str, dict] = {}
     false_alarms: Counter = Counter()
     for row in rows:
-        value = json.loads(row["value"]) if isinstance(row["value"], str) else (row["value"] or {})
+        value = row["value"]
         if row["kind"] == "false_alarm":
             if value.get("ticker"):
                 false_alarms[value["ticker"]] += 1

@@ -21,6 +21,7 @@ from suite.support.evaluation import KB_DIR, best_threshold, load_eval, ranked_s
 from suite.support.ingest import SUPPORTED, Chunk, chunk, parse
 from suite.support.retrieval import KnowledgeIndex, curated_chunks, serving_embedder
 from suite.training import TrainingOutcome
+from suite.training import accepted_feedback as accepted_module_feedback
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +32,7 @@ SEED = 13
 
 
 def accepted_feedback(store: Store) -> list[dict]:
-    rows = store.query(
-        "SELECT feedback_id, kind, value FROM feedback WHERE module = 'support' AND review_state = 'accepted' "
-        "AND kind IN ('thumbs', 'correction') ORDER BY ts"
-    )
-    return [{**row, "value": json.loads(row["value"]) if row["value"] else {}} for row in rows]
+    return accepted_module_feedback(store, "support", ("thumbs", "correction"))
 
 
 def training_data(feedback: list[dict]) -> tuple[list[dict], list[tuple[str, str, str | None]]]:

@@ -22,7 +22,7 @@ from pipelines.transcriber import TranscribeOptions, load_transcriber
 from suite.progress import Progress, no_progress
 from suite.registry.champion import champion_dir
 from suite.store import Store
-from suite.training import TrainingOutcome
+from suite.training import TrainingOutcome, accepted_feedback
 from suite.transcribe.vocabulary import apply_replacements, read_artifacts, workspace_vocabulary, write_artifacts
 from suite.transcribe.wer import corpus_wer
 
@@ -92,14 +92,10 @@ def learn(pairs: list[tuple[str, str]], *, min_count: int = 2) -> tuple[list[str
 
 
 def _accepted_corrections(store: Store) -> list[dict[str, Any]]:
-    store.flush(wait_s=2.0)
-    rows = store.query(
-        """SELECT feedback_id, value FROM feedback
-           WHERE module = 'transcribe' AND kind = 'correction' AND review_state = 'accepted' ORDER BY ts"""
-    )
+    rows = accepted_feedback(store, "transcribe", ("correction",))
     cases: dict[str, dict[str, Any]] = {}  # the latest accepted correction of each transcript counts once
     for row in rows:
-        value = json.loads(row["value"]) if isinstance(row["value"], str) else row["value"]
+        value = row["value"]
         if isinstance(value, dict) and value.get("original_text") is not None and value.get("corrected_text"):
             cases[value.get("transcript_id") or row["feedback_id"]] = {"feedback_id": row["feedback_id"], **value}
     return list(cases.values())

@@ -7,7 +7,6 @@ that worker's running job failed and removes its partial artifacts.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -18,7 +17,7 @@ from typing import Any
 
 from suite.errors import NotFound
 from suite.settings import Settings
-from suite.store import Store, new_id, now, to_json
+from suite.store import Store, from_json, new_id, now, to_json
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +153,7 @@ def _remove_unrecorded_versions(store: Store, module: str, job_id: str) -> None:
 
 
 def _decode(job: dict) -> dict:
-    if isinstance(job.get("outcome"), str):
-        job["outcome"] = json.loads(job["outcome"])
+    job["outcome"] = from_json(job.get("outcome"))
     return job
 
 

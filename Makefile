@@ -11,7 +11,7 @@ export YOLO_AUTOINSTALL := false
 export OPENBLAS_NUM_THREADS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps test-system-deps run prepare demo test lint format bench clean
+.PHONY: help install install-dev system-deps test-system-deps run prepare demo test test-fast lint format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ format: install-dev ## Format the code with ruff
 
 test: install-dev lint ## Install with dev extras, run ruff and the whole test suite
 	$(BIN)/pytest -q
+
+test-fast: install-dev lint ## ruff and every test but the model-heavy and browser ones (the inner loop, < 2 min)
+	$(BIN)/pytest -q -m "not slow and not browser"
 
 bench: install-dev ## Run every benchmark and rewrite benchmarks/RESULTS.md sections
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done

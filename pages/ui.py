@@ -34,15 +34,28 @@ def current_user() -> str:
 
 
 def run(action: Callable[[], T], *, what: str = "That") -> T | None:
-    """Run a suite call; show expected problems in plain words, log anything else as a bug."""
+    """Run a suite call for its result; show expected problems in plain words, log anything else as a bug.
+
+    Returns None when the call failed (the problem is shown); use `done` for calls that return nothing.
+    """
+    ok, value = _attempt(action, what)
+    return value if ok else None
+
+
+def done(action: Callable[[], object], *, what: str = "That") -> bool:
+    """Run a suite call for its effect; True when it succeeded (a problem is shown when it did not)."""
+    return _attempt(action, what)[0]
+
+
+def _attempt(action: Callable[[], T], what: str) -> tuple[bool, T | None]:
     try:
-        return action()
+        return True, action()
     except SuiteError as err:
         st.error(str(err))
     except Exception:
         logger.exception("unexpected error in %s", what)
         st.error(f"{what} failed because of a problem on our side. It has been logged; please try again.")
-    return None
+    return False, None
 
 
 @contextmanager

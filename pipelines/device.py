@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +22,12 @@ def resolve_device(preference: str | None = None) -> str:
     """Return "cuda" or "cpu".
 
     Args:
-        preference: "auto", "cpu" or "cuda"; None reads `SUITE_DEVICE` (default "auto").
+        preference: "auto", "cpu" or "cuda" (the caller passes `Settings.device`); None means "auto".
 
     A "cuda" preference on a machine without a GPU falls back to CPU with a warning rather than failing,
     so a settings file copied from a GPU host still works on a laptop.
     """
-    wanted = (preference or os.environ.get("SUITE_DEVICE", "auto")).lower()
+    wanted = (preference or "auto").lower()
     has_cuda = cuda_available()
     if wanted == "cpu":
         device = "cpu"

@@ -66,8 +66,9 @@ def prepare() -> None:
 def demo() -> None:
     """Load the sample data of every module into the store."""
     with terminal_progress("loading demo data") as progress:
-        loaded = load_demo(clikit.store(), progress)
-    clikit.emit(loaded)
+        reports = load_demo(clikit.store(), progress)
+    for report in reports:
+        clikit.emit(report.as_dict())
 
 
 @app.command()
@@ -76,13 +77,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON object o
     """Device, models on disk and their versions, and row counts."""
     report = status_report(clikit.settings(), clikit.store())
     if as_json:
-        clikit.emit(report)
+        clikit.emit(report.as_dict())
         return
-    typer.echo(f"device: {report['device']}\nhome: {report['home']}")
-    for model in report["models"]:
-        state = "on disk" if model.get("on_disk") else "missing"
-        typer.echo(f"  {model['module']:<10} {model['model']:<28} {model.get('version', '')!s:<20} {state}")
-    typer.echo("rows: " + ", ".join(f"{k}={v}" for k, v in report["counts"].items()))
+    typer.echo(f"device: {report.device}\nhome: {report.home}")
+    for model in report.models:
+        state = "on disk" if model.on_disk else "missing"
+        typer.echo(f"  {model.module:<10} {model.model:<28} {model.version or '':<20} {state}")
+    typer.echo("rows: " + ", ".join(f"{k}={v}" for k, v in report.counts.items()))
 
 
 def _register_module_commands() -> None:

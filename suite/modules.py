@@ -1,20 +1,25 @@
-"""The catalogue of business modules and the optional hooks each one may provide.
+"""The catalogue of business modules and the one typed contract (`ModuleHooks`) every module provides.
 
-A module package `suite.<key>` may define, in its `__init__.py`:
-- `prepare(settings, progress)`: build any default model that is not on disk yet (run by `make run`).
-- `load_demo(store, progress) -> dict`: load its part of `sample_data/` into the store (`suite demo`).
-- `model_status(settings) -> list[dict]`: the models it uses, their versions and whether they are on disk.
-- `retrain(store) -> ...`: turn accepted feedback into a challenger model (the retraining worker).
+Each module package `suite.<key>` defines, in its `__init__.py`, the five hooks below with exactly these
+signatures (checked when the catalogue is first used). Heavy libraries stay imported inside the hooks.
 """
 
 from __future__ import annotations
 
 import importlib
-import logging
-from dataclasses import dataclass
+import inspect
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-logger = logging.getLogger(__name__)
+from suite.progress import Progress
+
+if TYPE_CHECKING:
+    from suite.drift import DriftSignal
+    from suite.settings import Settings
+    from suite.store import Store
+    from suite.training import TrainingOutcome
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,57 @@ class ModuleInfo:
     title: str
     icon: str
     summary: str
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """One model a module serves: what it is, which version, where its files are and whether they are there."""
+
+    module: str
+    model: str
+    version: str | None
+    path: str
+    on_disk: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """What a module's `load_demo` put into the store: counts by kind, and a sentence for people."""
+
+    module: str
+    counts: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"module": self.module, **self.counts, **({"note": self.note} if self.note else {})}
+
+    def sentence(self) -> str:
+        parts = [f"{n:,} {name.replace('_', ' ')}" for name, n in self.counts.items()]
+        text = ", ".join(parts) if parts else "nothing new"
+        return f"{text}{f' ({self.note})' if self.note else ''}"
+
+
+@runtime_checkable
+class ModuleHooks(Protocol):
+    """What the suite calls on every module (`make run`, `suite demo`, `suite status`, the worker, drift)."""
+
+    def prepare(self, settings: Settings, progress: Progress) -> None:
+        """Put the module's default model on disk when it is missing (bundled package or trained)."""
+
+    def load_demo(self, store: Store, progress: Progress) -> DemoReport:
+        """Load the module's part of `sample_data/` into the store; a second call changes nothing."""
+
+    def model_status(self, settings: Settings) -> list[ModelStatus]:
+        """The models the module serves now."""
+
+    def retrain(self, store: Store, *, output_dir: Path, progress: Progress) -> TrainingOutcome:
+        """A challenger trained from accepted feedback (see `suite.training`)."""
+
+    def drift(self, store: Store, *, recent_days: int, reference_days: int) -> list[DriftSignal]:
+        """The module's own drift signals: recent inputs/outputs vs the reference period."""
 
 
 MODULES: tuple[ModuleInfo, ...] = (
@@ -60,18 +116,52 @@ MODULES: tuple[ModuleInfo, ...] = (
     ),
 )
 
-
-def module_package(key: str) -> ModuleType | None:
-    """The module's package, or None when it has not been written yet."""
-    try:
-        return importlib.import_module(f"suite.{key}")
-    except ModuleNotFoundError as err:
-        if err.name == f"suite.{key}":
-            return None
-        raise
+MODULE_KEYS: tuple[str, ...] = tuple(info.key for info in MODULES)
+_TITLES = {info.key: info.title for info in MODULES}
 
 
-def hook(key: str, name: str):
-    """A module's hook function (see the module docstring), or None if it does not provide it."""
-    package = module_package(key)
-    return getattr(package, name, None) if package is not None else None
+def title(key: str) -> str:
+    """The module's title for people ("Support answers"); unknown keys come back as they are."""
+    return _TITLES.get(key, key)
+
+
+_checked: dict[str, ModuleType] = {}
+
+
+def hooks(key: str) -> ModuleHooks:
+    """The module's hooks, checked against `ModuleHooks` (names and parameters) the first time.
+
+    Raises:
+        TypeError: the module is missing a hook or a hook's parameters differ from the contract (a bug).
+    """
+    if key not in _checked:
+        if key not in _TITLES:
+            raise KeyError(f"no module {key!r}; modules are {', '.join(MODULE_KEYS)}")
+        package = importlib.import_module(f"suite.{key}")
+        check_hooks(package)
+        _checked[key] = package
+    return _checked[key]  # type: ignore[return-value]
+
+
+def check_hooks(package: ModuleType) -> None:
+    """Fail loudly when a module package does not match the `ModuleHooks` contract."""
+    for name, expected in _contract().items():
+        func = getattr(package, name, None)
+        if not callable(func):
+            raise TypeError(f"{package.__name__} has no {name}() hook")
+        actual = [(p.name, p.kind) for p in inspect.signature(func).parameters.values()]
+        if actual != expected:
+            raise TypeError(f"{package.__name__}.{name}{inspect.signature(func)} does not match ModuleHooks.{name}")
+
+
+def _contract() -> dict[str, list[tuple[str, Any]]]:
+    contract = {}
+    for name in ("prepare", "load_demo", "model_status", "retrain", "drift"):
+        params = list(inspect.signature(getattr(ModuleHooks, name)).parameters.values())[1:]  # without self
+        contract[name] = [(p.name, p.kind) for p in params]
+    return contract
+
+
+def all_hooks() -> dict[str, ModuleHooks]:
+    """Every module's hooks, in catalogue order."""
+    return {key: hooks(key) for key in MODULE_KEYS}

@@ -31,3 +31,13 @@ def terminal_progress(description: str) -> Iterator[Progress]:
         yield update
     finally:
         bar.close()
+
+
+def within(progress: Progress, step: float, steps: float, title: str) -> Progress:
+    """Show a sub-task's own progress as a fraction of its step in the overall bar."""
+
+    def update(done: float, total: float, message: str = "") -> None:
+        fraction = min(done / total, 1.0) if total else 0.0
+        progress(step + fraction, steps, f"{title}: {message}" if message else title)
+
+    return update

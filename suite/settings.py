@@ -1,23 +1,82 @@
-"""One frozen `Settings`, built once from `SUITE_*` environment variables and passed in."""
+"""One frozen `Settings`, built once from `SUITE_*` environment variables, validated, and passed in.
+
+Every variable the README lists is a typed field here; a bad value fails at start with a message that
+names the variable and says what it accepts, never later with a traceback where it is used.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from suite.errors import InvalidInput
 
 _DEVICES = ("auto", "cpu", "cuda")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(f"SUITE_{name}", default).strip()
+def _text(value: str) -> str:
+    return value
+
+
+def _flag(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("expected 1/0, true/false, yes/no or on/off")
+
+
+def _number(kind: Callable[[str], Any], low: float | None = None, high: float | None = None):
+    def parse(value: str):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise ValueError(f"expected {'a whole number' if kind is int else 'a number'}") from None
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise ValueError(f"expected a number from {low} to {high}" if high is not None else f"expected ≥ {low}")
+        return number
+
+    return parse
+
+
+def _hour(value: str) -> int | None:
+    if value.lower() in ("", "off", "none", "-1"):
+        return None
+    hour = int(value)
+    if not 0 <= hour <= 23:
+        raise ValueError("expected an hour 0-23 or 'off'")
+    return hour
+
+
+def _device(value: str) -> str:
+    lowered = value.lower() or "auto"
+    if lowered not in _DEVICES:
+        raise ValueError(f"expected one of {', '.join(_DEVICES)}")
+    return lowered
+
+
+# field name -> parser of the SUITE_<NAME> text (fields not listed here are plain text)
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "home": lambda value: Path(value).expanduser(),
+    "device": _device,
+    "auto_promote": _flag,
+    "promotion_margin": _number(float, 0.0, 1.0),
+    "retrain_hour": _hour,
+    "retrain_min_feedback": _number(int, 0),
+    "worker_poll_s": _number(float, 0.05),
+    "inspect_retrain_epochs": _number(int, 1, 1000),
+}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable about a running suite.
+    """Everything configurable about a running suite (`SUITE_<FIELD>` in upper case sets each field).
 
     Example:
         >>> settings = Settings.from_env()
@@ -34,36 +93,40 @@ class Settings:
     embedder_model: str = ""
     transcribe_engine: str = "faster-whisper"
     transcribe_model: str = ""
+    risk_model: str = ""
     auto_promote: bool = True
     promotion_margin: float = 0.005
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
+    retrain_hour: int | None = 2
+    retrain_min_feedback: int = 20
+    worker_poll_s: float = 60.0
+    inspect_retrain_epochs: int = 10
 
     def __post_init__(self) -> None:
         if self.device not in _DEVICES:
             raise InvalidInput(f"SUITE_DEVICE must be one of {', '.join(_DEVICES)}, not {self.device!r}.")
+        if self.transcribe_engine not in ("faster-whisper", "openai-whisper"):
+            raise InvalidInput(
+                f"SUITE_TRANSCRIBE_ENGINE must be faster-whisper or openai-whisper, not {self.transcribe_engine!r}."
+            )
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
-        """Build settings from `SUITE_*` variables; keyword overrides win (used by tests and the CLI)."""
-        values: dict[str, object] = {
-            "home": Path(_env("HOME", "var")).expanduser(),
-            "device": _env("DEVICE", "auto").lower() or "auto",
-            "user": _env("USER", "staff") or "staff",
-            "llm_url": _env("LLM_URL"),
-            "llm_model": _env("LLM_MODEL"),
-            "alert_webhook": _env("ALERT_WEBHOOK"),
-            "embedder_model": _env("EMBEDDER_MODEL"),
-            "transcribe_engine": _env("TRANSCRIBE_ENGINE", "faster-whisper") or "faster-whisper",
-            "transcribe_model": _env("TRANSCRIBE_MODEL"),
-            "auto_promote": _env("AUTO_PROMOTE", "1").lower() not in ("0", "false", "no", "off"),
-            "promotion_margin": float(_env("PROMOTION_MARGIN", "0.005") or 0.005),
-        }
-        known = {f.name for f in fields(cls)}
-        values["extra"] = {
-            key[len("SUITE_") :].lower(): value
-            for key, value in os.environ.items()
-            if key.startswith("SUITE_") and key[len("SUITE_") :].lower() not in known
-        }
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Build settings from `SUITE_*` variables; keyword overrides win (used by tests and the CLI).
+
+        Raises:
+            InvalidInput: a variable's value cannot be used; the message names the variable.
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            variable = f"SUITE_{spec.name.upper()}"
+            raw = environ.get(variable)
+            if raw is None or not raw.strip():
+                continue
+            try:
+                values[spec.name] = _PARSERS.get(spec.name, _text)(raw.strip())
+            except ValueError as err:
+                raise InvalidInput(f"{variable}={raw.strip()!r} is not valid: {err}.") from None
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

@@ -29,7 +29,7 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 
 from benchmarks.results import table, write_section  # noqa: E402
 from suite.jobs.runner import retrain_now, trainer_for  # noqa: E402
-from suite.modules import MODULES, hook  # noqa: E402
+from suite.modules import MODULES, hooks  # noqa: E402
 from suite.registry import champion_version  # noqa: E402
 from suite.registry.versions import rollback  # noqa: E402
 from suite.review import Filters, decide_matching  # noqa: E402
@@ -61,11 +61,9 @@ def fmt(value: object) -> object:
 def one_round(store: Store, module: str, *, prepare: bool = True) -> dict:
     settings = store.settings
     started = time.perf_counter()
-    if prepare and hook(module, "prepare"):
-        hook(module, "prepare")(settings)
-    loader = hook(module, "load_demo")
-    if loader is not None:
-        loader(store)
+    if prepare:
+        hooks(module).prepare(settings)
+    hooks(module).load_demo(store)
     accepted = decide_matching(store, Filters(module=module, state="new"), "accept", reviewer="benchmark")
     setup_s = time.perf_counter() - started
     result = retrain_now(store, module, requested_by="benchmark")
@@ -119,7 +117,7 @@ def main() -> None:
 def served_f1(settings: Settings) -> tuple[str, float]:
     """The risk model the app would serve right now, and its macro-F1 on the frozen test split."""
     from pipelines.text_classifier import evaluate
-    from suite.risk.model import current_classifier, labelled_set
+    from suite.risk.service import current_classifier, labelled_set
 
     test = [r for r in labelled_set() if r["split"] == "test"]
     classifier = current_classifier(settings)
@@ -131,8 +129,7 @@ def poisoned_and_rollback(store: Store, n: int = 100) -> str:
     """Risk: accepted corrections with flipped labels must not be promoted; promoted by hand, rollback undoes it."""
     from suite.registry.versions import promote
     from suite.review import decide
-    from suite.risk.alerts import correct_label
-    from suite.risk.demo import template_truth
+    from suite.risk.service import correct_label, template_truth
 
     settings = store.settings
     truth = template_truth()

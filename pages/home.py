@@ -4,8 +4,8 @@ import streamlit as st
 
 from pages.ui import get_store, page_header, progress_bar, run
 from suite.lifecycle import load_demo
-from suite.modules import MODULES
-from suite.ops import module_activity
+from suite.modules import MODULES, title
+from suite.ops import ModuleActivity, module_activity
 
 page_header(
     "Northstar Suite",
@@ -18,12 +18,12 @@ counts = run(store.counts, what="Loading counts") or {}
 
 columns = st.columns(len(MODULES))
 for column, info in zip(columns, MODULES, strict=True):
-    used = activity.get(info.key, {"total": 0, "week": 0, "feedback": 0})
+    used = activity.get(info.key) or ModuleActivity(info.key)
     with column.container(border=True):
         st.markdown(f"#### {info.icon} {info.title}")
         st.write(info.summary)
-        st.metric("Uses this week", used["week"], help=f"{used['total']} uses in all")
-        st.caption(f"{used['feedback']} pieces of feedback so far")
+        st.metric("Uses this week", used.week, help=f"{used.total} uses in all")
+        st.caption(f"{used.feedback} pieces of feedback so far")
 
 st.divider()
 left, right = st.columns([2, 1])
@@ -42,4 +42,4 @@ with right:
             loaded = run(lambda: load_demo(store, progress), what="Loading demo data")
         if loaded is not None:
             st.success("Demo data loaded.")
-            st.json(loaded, expanded=False)
+            st.markdown("\n".join(f"- **{title(report.module)}**: {report.sentence()}" for report in loaded))

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, get_store, page_header, run
-from suite.jobs.queue import enqueue, list_jobs
+from pages.ui import current_user, done, get_store, page_header, run
+from suite.jobs.queue import enqueue, get_job
+from suite.ops import job_history
 from suite.registry.overview import module_overview
 from suite.registry.versions import list_versions, promote, rollback
 
@@ -16,7 +17,7 @@ page_header(
 store = get_store()
 overview = run(lambda: module_overview(store), what="Loading models") or []
 if overview:
-    table = pd.DataFrame(overview)
+    table = pd.DataFrame([row.as_dict() for row in overview])
     table["trainable"] = table["trainable"].map({True: "yes", False: "not trainable yet"})
     st.dataframe(
         table.drop(columns=["module"]),
@@ -33,13 +34,13 @@ if overview:
         },
     )
 
-titles = {row["module"]: row["title"] for row in overview}
-module = st.selectbox("Assistant", list(titles), format_func=lambda key: titles[key])
+rows = {row.module: row for row in overview}
+module = st.selectbox("Assistant", list(rows), format_func=lambda key: rows[key].title)
 if module:
-    row = next(r for r in overview if r["module"] == module)
+    row = rows[module]
     left, right = st.columns([3, 1])
-    left.subheader(f"{titles[module]}: {row['serving']}")
-    if not row["trainable"]:
+    left.subheader(f"{row.title}: {row.serving}")
+    if not row.trainable:
         right.info("Not trainable yet: this assistant has no retraining step.")
     elif right.button("Retrain now", type="primary", help="Queues a retraining for the background worker."):
         queued = run(lambda: enqueue(store, module, requested_by=current_user(), reason="Models page"), what="Queueing")
@@ -53,29 +54,28 @@ if module:
     st.markdown("**Versions**")
     versions = run(lambda: list_versions(store, module), what="Loading versions") or []
     if versions:
-        rows = []
-        for v in versions:
-            m = v["metrics"]
-            metric = m.get("primary_metric", "")
-            rows.append(
+        table = pd.DataFrame(
+            [
                 {
-                    "version": v["version"],
-                    "status": v["status"],
-                    "made": v["created_at"],
-                    "measure": metric,
-                    "score": (m.get("challenger") or {}).get(metric),
-                    "previous model's score": (m.get("champion") or {}).get(metric),
-                    "feedback items used": len(v["trained_on"].get("feedback_ids", []) or []),
-                    "why": "; ".join((m.get("gate") or {}).get("reasons", [])),
+                    "version": v.version,
+                    "status": v.status,
+                    "made": v.created_at,
+                    "measure": v.scores.metric or "",
+                    "score": v.scores.challenger,
+                    "previous model's score": v.scores.champion,
+                    "feedback items used": v.feedback_used,
+                    "why": "; ".join(v.scores.gate_reasons),
                 }
-            )
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        others = [v["version"] for v in versions if v["status"] != "champion"]
+                for v in versions
+            ]
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+        others = [v.version for v in versions if v.status != "champion"]
         a, b = st.columns(2)
         with a:
             choice = st.selectbox("Put a version to use", others, index=None, placeholder="Pick a version")
             if choice and st.button("Use this version"):
-                if run(lambda: promote(store, module, choice, by=current_user()) or True, what="Promoting"):
+                if done(lambda: promote(store, module, choice, by=current_user()), what="Promoting"):
                     st.success(f"{choice} is now in use.")
         with b:
             st.write("Go back to the version used before the current one.")
@@ -87,32 +87,35 @@ if module:
         st.caption("No retrained versions yet: the assistant uses its default model.")
 
     st.markdown("**Retraining jobs**")
-    jobs = run(lambda: list_jobs(store, module, limit=20), what="Loading jobs") or []
-    if jobs:
+    jobs = run(lambda: job_history(store, module, limit=20), what="Loading jobs")
+    if jobs is not None and not jobs.empty:
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "job": j["job_id"][:8],
-                        "state": j["state"],
-                        "asked by": j["requested_by"],
-                        "queued": j["created_at"],
-                        "finished": j["finished_at"],
-                        "seconds": round((j["finished_at"] - j["started_at"]).total_seconds(), 1)
-                        if j["finished_at"] and j["started_at"]
-                        else None,
-                        "progress": j["progress"] or 0.0,
-                        "result": (j["outcome"] or {}).get("status") or (j["outcome"] or {}).get("error", ""),
-                        "version": (j["outcome"] or {}).get("version", ""),
-                    }
-                    for j in jobs
-                ]
-            ),
+            jobs,
             hide_index=True,
             width="stretch",
-            column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=1)},
+            column_order=[
+                "job_id",
+                "state",
+                "requested_by",
+                "created_at",
+                "finished_at",
+                "seconds",
+                "progress",
+                "result",
+                "error",
+                "version",
+            ],  # fmt: skip
+            column_config={
+                "job_id": "job",
+                "requested_by": "asked by",
+                "created_at": "queued",
+                "finished_at": "finished",
+                "progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=1),
+            },
         )
-        with st.expander(f"Log of the latest job ({jobs[0]['job_id'][:8]})"):
-            st.code(jobs[0]["log"] or "(empty)", language=None)
+        latest = jobs["job_id"].iloc[0]
+        with st.expander(f"Log of the latest job ({latest[:8]})"):
+            log = run(lambda: get_job(store, latest)["log"], what="Loading the job log")
+            st.code(log or "(empty)", language=None)
     else:
         st.caption("No retraining jobs yet.")

@@ -1,10 +1,14 @@
 """Operations: usage over time, speed, errors and feedback, straight from the store."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
+from pages.charts import per_day
 from pages.ui import get_store, page_header, run
 from suite.ops import (
+    EXPORTABLE,
+    RECENT_DAYS,
     drift,
     export_table,
     feedback_by_day,
@@ -27,17 +31,7 @@ days = days or 30
 usage = run(lambda: usage_by_day(store, days), what="Loading usage")
 if usage is not None and not usage.empty:
     st.subheader("Uses per day")
-    chart = (
-        alt.Chart(usage)
-        .mark_bar()
-        .encode(
-            x=alt.X("day:T", title="Day"),
-            y=alt.Y("requests:Q", title="Uses"),
-            color=alt.Color("module:N", title="Module"),
-            tooltip=["day:T", "module:N", "requests:Q", "errors:Q"],
-        )
-    )
-    st.altair_chart(chart, width="stretch")
+    per_day(usage, "requests", "Uses", tooltip=["day:T", "module:N", "requests:Q", "errors:Q"])
     total, errors = int(usage["requests"].sum()), int(usage["errors"].sum())
     a, b = st.columns(2)
     a.metric("Uses in period", f"{total:,}")
@@ -61,17 +55,7 @@ else:
 st.subheader("Feedback")
 volume = run(lambda: feedback_by_day(store, days), what="Loading feedback volume")
 if volume is not None and not volume.empty:
-    chart = (
-        alt.Chart(volume)
-        .mark_bar()
-        .encode(
-            x=alt.X("day:T", title="Day"),
-            y=alt.Y("items:Q", title="Feedback items"),
-            color=alt.Color("module:N", title="Module"),
-            tooltip=["day:T", "module:N", "items:Q"],
-        )
-    )
-    st.altair_chart(chart, width="stretch")
+    per_day(volume, "items", "Feedback items", tooltip=["day:T", "module:N", "items:Q"])
 fb = run(lambda: feedback_counts(store), what="Loading feedback")
 if fb is not None and not fb.empty:
     st.dataframe(fb, hide_index=True, width="stretch")
@@ -85,18 +69,8 @@ st.caption(
 )
 trend = run(lambda: satisfaction_trend(store, days), what="Loading satisfaction")
 if trend is not None and not trend.empty:
-    chart = (
-        alt.Chart(trend)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("day:T", title="Day"),
-            y=alt.Y("value:Q", title="Share", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            color=alt.Color("module:N", title="Module"),
-            strokeDash=alt.StrokeDash("measure:N", title="Measure"),
-            tooltip=["day:T", "module:N", "measure:N", alt.Tooltip("value:Q", format=".0%"), "items:Q"],
-        )
-    )
-    st.altair_chart(chart, width="stretch")
+    tooltip = ["day:T", "module:N", "measure:N", alt.Tooltip("value:Q", format=".0%"), "items:Q"]
+    per_day(trend, "value", "Share", tooltip=tooltip, lines_by="measure", share=True)
 else:
     st.info("No thumbs, alert confirmations or transcript corrections in this period yet.")
 
@@ -121,24 +95,29 @@ else:
 
 st.subheader("Is incoming work changing?")
 st.caption(
-    "Compares the last 7 days with the weeks before: the mix of results each assistant gives, and its "
-    "average confidence. 'Drifting' means it may be time to review feedback and retrain."
+    f"Compares the last {RECENT_DAYS} days with the weeks before: the mix of results each assistant gives, and "
+    "its average confidence. 'Drifting' means it may be time to review feedback and retrain."
 )
-drifts = run(lambda: drift(store), what="Loading drift")
-if drifts is not None and not drifts.empty:
-    st.dataframe(drifts, hide_index=True, width="stretch")
-else:
+signals = run(lambda: drift(store), what="Loading drift")
+if signals:
+    st.dataframe(pd.DataFrame([s.as_dict() for s in signals]), hide_index=True, width="stretch")
+elif signals is not None:
     st.info("Not enough recorded results to compare yet.")
 
 st.subheader("Retraining jobs")
 jobs = run(lambda: job_history(store), what="Loading jobs")
 if jobs is not None and not jobs.empty:
-    st.dataframe(jobs, hide_index=True, width="stretch")
+    st.dataframe(
+        jobs,
+        hide_index=True,
+        width="stretch",
+        column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=1)},
+    )
 else:
     st.info("No retraining jobs yet.")
 
 st.subheader("Download the records")
-table_name = st.radio("What", ["events", "feedback"], horizontal=True, format_func=lambda t: f"{t.capitalize()}")
+table_name = st.radio("What", list(EXPORTABLE), horizontal=True, format_func=str.capitalize)
 fmt = st.radio(
     "Format",
     ["csv", "parquet"],

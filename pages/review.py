@@ -5,10 +5,11 @@ import json
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, get_store, page_header, run
+from pages.ui import current_user, done, get_store, page_header, run
 from suite.modules import MODULES
 from suite.review import Filters, counts, decide, decide_matching, edit, list_feedback
 from suite.review.media import image_with_box, media_for
+from suite.review.models import STATES
 from suite.store import FEEDBACK_KINDS
 
 page_header(
@@ -20,16 +21,16 @@ store = get_store()
 SHOWN = 500  # items listed, and the most that "all shown" decides on at once
 titles = {info.key: info.title for info in MODULES}
 
-waiting = run(lambda: counts(store), what="Loading counts") or {}
+waiting = run(lambda: counts(store), what="Loading counts")
 cols = st.columns(len(MODULES))
 for column, info in zip(cols, MODULES, strict=True):
-    column.metric(info.title, waiting.get(info.key, {}).get("new", 0), help="Feedback waiting for review")
+    column.metric(info.title, waiting.of(info.key) if waiting else 0, help="Feedback waiting for review")
 
 reviewer = st.text_input("Your name", value=current_user(), help="Saved with every decision you make.")
 a, b, c, d = st.columns(4)
 module = a.selectbox("Assistant", [None, *titles], format_func=lambda k: "All" if k is None else titles[k])
 kind = b.selectbox("Kind", [None, *FEEDBACK_KINDS], format_func=lambda k: "All" if k is None else k)
-state = c.selectbox("Status", ["new", "accepted", "rejected"], format_func=str.capitalize)
+state = c.selectbox("Status", list(STATES), format_func=str.capitalize)
 text = d.text_input("Contains", placeholder="a word from the feedback or question")
 filters = Filters(module=module, kind=kind, state=state, text=text or None)
 items = run(lambda: list_feedback(store, filters, limit=SHOWN), what="Loading feedback") or []
@@ -98,14 +99,14 @@ else:
         else:
             st.caption("This feedback is not linked to a recorded request.")
         for media in media_for(item.value):
-            if media["kind"] == "image":
+            if media.kind == "image":
                 label = str(item.value.get("class", ""))
-                st.image(image_with_box(media["path"], media["box"], label), caption=media["path"].name)
+                st.image(image_with_box(media.path, media.box, label), caption=media.path.name)
             else:
-                st.audio(str(media["path"]), start_time=int(media["start"]))
+                st.audio(str(media.path), start_time=int(media.start))
     with right:
         st.markdown("**The feedback** (edit to correct it, then save: it is accepted with your change)")
         value = st.text_area("Feedback value", json.dumps(item.value, indent=2, ensure_ascii=False), height=200)
         if st.button("Save correction and accept"):
-            if run(lambda: edit(store, item.feedback_id, value, reviewer=reviewer) or True, what="Saving"):
+            if done(lambda: edit(store, item.feedback_id, value, reviewer=reviewer), what="Saving"):
                 st.success("Saved and accepted.")

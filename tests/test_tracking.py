@@ -7,6 +7,7 @@ import pytest
 from suite.tracking import track
 
 
+@pytest.mark.slow
 def test_track_logs_latency_model_and_output(store, embedder):
     with track(store, module="support", action="embed", input_summary="two texts") as call:
         vectors = embedder.embed(["a", "b"])

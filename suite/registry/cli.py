@@ -23,19 +23,18 @@ def list_(module: str | None = typer.Option(None, "--module", "-m", help="Only t
     from suite.registry.champion import champion_version
     from suite.registry.versions import list_versions
 
-    for row in list_versions(clikit.store(), module):
-        metrics = row["metrics"]
-        primary = metrics.get("primary_metric")
+    for v in list_versions(clikit.store(), module):
+        scores = v.scores
         clikit.emit(
             {
-                "module": row["module"],
-                "version": row["version"],
-                "status": row["status"],
-                "serving": champion_version(clikit.settings(), row["module"]) == row["version"],
-                "created_at": row["created_at"],
-                "primary_metric": primary,
-                "challenger": metrics.get("challenger", {}).get(primary),
-                "champion_before": metrics.get("champion", {}).get(primary),
+                "module": v.module,
+                "version": v.version,
+                "status": v.status,
+                "serving": champion_version(clikit.settings(), v.module) == v.version,
+                "created_at": v.created_at,
+                "primary_metric": scores.metric,
+                "challenger": scores.challenger,
+                "champion_before": scores.champion,
             }
         )
 
@@ -46,7 +45,7 @@ def show(module: str, version: str) -> None:
     """Everything recorded about one version: metrics, gate report, training data."""
     from suite.registry.versions import get_version
 
-    clikit.emit(get_version(clikit.store(), module, version))
+    clikit.emit(get_version(clikit.store(), module, version).as_dict())
 
 
 @models_app.command()

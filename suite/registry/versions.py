@@ -17,6 +17,7 @@ from pathlib import Path
 from suite.errors import InvalidInput, ModelUnavailable, NotFound
 from suite.registry.champion import champion_version, set_champion
 from suite.registry.gate import gate
+from suite.registry.models import ModelChange, ModelVersion
 from suite.store import Store, from_json, new_id, now, to_json
 from suite.training import TrainingOutcome
 
@@ -25,28 +26,37 @@ logger = logging.getLogger(__name__)
 STATUSES = ("champion", "challenger", "rejected", "retired")
 
 
-def _row(row: dict) -> dict:
-    return {**row, "metrics": from_json(row.get("metrics")) or {}, "trained_on": from_json(row.get("trained_on")) or {}}
+def _version(row: dict) -> ModelVersion:
+    return ModelVersion(
+        module=row["module"],
+        version=row["version"],
+        status=row["status"],
+        created_at=row["created_at"],
+        artifact_path=row["artifact_path"],
+        metrics=from_json(row.get("metrics")) or {},
+        trained_on=from_json(row.get("trained_on")) or {},
+    )
 
 
-def list_versions(store: Store, module: str | None = None) -> list[dict]:
-    """Versions, newest first, with metrics and trained_on decoded."""
+def list_versions(store: Store, module: str | None = None) -> list[ModelVersion]:
+    """Versions, newest first."""
     reconcile(store, module)
     where, params = ("WHERE module = ?", [module]) if module else ("", [])
     rows = store.query(f"SELECT * FROM model_versions {where} ORDER BY created_at DESC", params)
-    return [_row(r) for r in rows]
+    return [_version(r) for r in rows]
 
 
-def get_version(store: Store, module: str, version: str) -> dict:
+def get_version(store: Store, module: str, version: str) -> ModelVersion:
     rows = store.query("SELECT * FROM model_versions WHERE module = ? AND version = ?", [module, version])
     if not rows:
         raise NotFound(f"There is no model version {version!r} for {module}. `suite models list` shows them.")
-    return _row(rows[0])
+    return _version(rows[0])
 
 
-def history(store: Store, module: str | None = None) -> list[dict]:
+def history(store: Store, module: str | None = None) -> list[ModelChange]:
+    """Promotions and rollbacks, newest first."""
     where, params = ("WHERE module = ?", [module]) if module else ("", [])
-    return store.query(f"SELECT * FROM model_history {where} ORDER BY ts DESC", params)
+    return [ModelChange(**r) for r in store.query(f"SELECT * FROM model_history {where} ORDER BY ts DESC", params)]
 
 
 def new_version_name(job_id: str) -> str:

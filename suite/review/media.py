@@ -1,19 +1,22 @@
-"""What a reviewer needs to see beside a feedback item: the image with its box, the audio it is about."""
+"""What a reviewer needs to see beside a feedback item: the image with its box, the audio it is about.
+
+Note for the hardening pass: `media_for` shows any existing file whose path a feedback value names; it does
+not yet check that the path lies inside an upload or SUITE_HOME.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from suite.review.models import Media
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".ogg", ".flac", ".webm")
 
 
-def media_for(value: Any) -> list[dict[str, Any]]:
-    """Images and audio files named in a feedback value that exist on this machine.
-
-    Each entry: {"kind": "image" | "audio", "path", "box" (image, optional), "start" (audio seconds)}.
-    """
+def media_for(value: Any) -> list[Media]:
+    """Images and audio files named in a feedback value (keys ending in path/file/image/audio) that exist."""
     if not isinstance(value, dict):
         return []
     found = []
@@ -24,9 +27,9 @@ def media_for(value: Any) -> list[dict[str, Any]]:
         if not path.is_file():
             continue
         if path.suffix.lower() in IMAGE_SUFFIXES:
-            found.append({"kind": "image", "path": path, "box": value.get("box")})
+            found.append(Media("image", path, box=value.get("box")))
         elif path.suffix.lower() in AUDIO_SUFFIXES:
-            found.append({"kind": "audio", "path": path, "start": float(value.get("start") or 0)})
+            found.append(Media("audio", path, start=float(value.get("start") or 0)))
     return found
 
 

@@ -8,66 +8,30 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from suite.errors import InvalidInput, NotFound
+from suite.review.models import DECISIONS, STATES, FeedbackItem, Filters, ReviewCounts, ReviewDecision
 from suite.store import Store, from_json, new_id, now, to_json
 
 logger = logging.getLogger(__name__)
 
-STATES = ("new", "accepted", "rejected")
-DECISIONS = {"accept": "accepted", "reject": "rejected", "reopen": "new"}
 
-
-@dataclass
-class Filters:
-    """Which feedback to list or decide on in bulk; empty fields match everything."""
-
-    module: str | None = None
-    kind: str | None = None
-    state: str | None = "new"
-    since: datetime | None = None
-    text: str | None = None  # case-insensitive substring of the value or the request's input
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses, params = ["1 = 1"], []
-        if self.state and self.state not in STATES:
-            raise InvalidInput(f"Review state must be one of {', '.join(STATES)}.")
-        for column, value in (("f.module", self.module), ("f.kind", self.kind), ("f.review_state", self.state)):
-            if value:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if self.since:
-            clauses.append("f.ts >= ?")
-            params.append(self.since)
-        if self.text:
-            clauses.append("(CAST(f.value AS VARCHAR) ILIKE ? OR coalesce(e.input_summary, '') ILIKE ?)")
-            params += [f"%{self.text}%"] * 2
-        return " AND ".join(clauses), params
-
-
-@dataclass
-class FeedbackItem:
-    feedback_id: str
-    module: str
-    kind: str
-    value: Any
-    review_state: str
-    ts: datetime
-    user: str | None
-    reviewer: str | None = None
-    reviewed_at: datetime | None = None
-    request_id: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)  # the request it is about: action, input, output
-
-    def summary(self) -> str:
-        """One line a reviewer can scan (the module's own `summary` when it wrote one)."""
-        if isinstance(self.value, dict) and isinstance(self.value.get("summary"), str):
-            return self.value["summary"][:160]
-        value = self.value if isinstance(self.value, str) else json.dumps(self.value, ensure_ascii=False)
-        return value[:160]
+def _where(filters: Filters) -> tuple[str, list[Any]]:
+    clauses, params = ["1 = 1"], []
+    if filters.state and filters.state not in STATES:
+        raise InvalidInput(f"Review state must be one of {', '.join(STATES)}.")
+    for column, value in (("f.module", filters.module), ("f.kind", filters.kind), ("f.review_state", filters.state)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if filters.since:
+        clauses.append("f.ts >= ?")
+        params.append(filters.since)
+    if filters.text:
+        clauses.append("(CAST(f.value AS VARCHAR) ILIKE ? OR coalesce(e.input_summary, '') ILIKE ?)")
+        params += [f"%{filters.text}%"] * 2
+    return " AND ".join(clauses), params
 
 
 _SELECT = """
@@ -78,7 +42,7 @@ FROM feedback f LEFT JOIN events e ON e.request_id = f.request_id
 
 def list_feedback(store: Store, filters: Filters | None = None, *, limit: int = 200) -> list[FeedbackItem]:
     """Feedback matching `filters` (default: new items), oldest first, each with the request it is about."""
-    where, params = (filters or Filters()).where()
+    where, params = _where(filters or Filters())
     rows = store.query(f"{_SELECT} WHERE {where} ORDER BY f.ts LIMIT ?", [*params, limit])
     items = []
     for r in rows:
@@ -107,12 +71,12 @@ def list_feedback(store: Store, filters: Filters | None = None, *, limit: int = 
     return items
 
 
-def counts(store: Store) -> dict[str, dict[str, int]]:
-    """{module: {state: items}}."""
+def counts(store: Store) -> ReviewCounts:
+    """Feedback items per module and review state."""
     result: dict[str, dict[str, int]] = {}
     for r in store.query("SELECT module, review_state, count(*) AS n FROM feedback GROUP BY ALL"):
         result.setdefault(r["module"], {})[r["review_state"]] = int(r["n"])
-    return result
+    return ReviewCounts(result)
 
 
 def decide(store: Store, feedback_ids: list[str], decision: str, *, reviewer: str, note: str | None = None) -> int:
@@ -179,7 +143,9 @@ def edit(store: Store, feedback_id: str, new_value: Any, *, reviewer: str, note:
         )
 
 
-def decisions(store: Store, feedback_id: str | None = None, limit: int = 500) -> list[dict]:
+def decisions(store: Store, feedback_id: str | None = None, limit: int = 500) -> list[ReviewDecision]:
     """The review log, newest first."""
     where, params = ("WHERE feedback_id = ?", [feedback_id]) if feedback_id else ("", [])
-    return store.query(f"SELECT * FROM review_log {where} ORDER BY ts DESC LIMIT ?", [*params, limit])
+    rows = store.query(f"SELECT * FROM review_log {where} ORDER BY ts DESC LIMIT ?", [*params, limit])
+    decoded = ({**r, "old_value": from_json(r["old_value"]), "new_value": from_json(r["new_value"])} for r in rows)
+    return [ReviewDecision(**r) for r in decoded]

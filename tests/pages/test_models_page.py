@@ -3,6 +3,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from suite.jobs.runner import run_pending, trainer_for
 from suite.modules import MODULES
 from suite.registry import champion_version
@@ -24,9 +26,7 @@ def test_untrainable_modules_are_labelled(app_page, store):
 
 def _risk_feedback(store, n: int = 30) -> list[str]:
     """Real risk headlines scored by the real model, and staff corrections through the module's API."""
-    from suite.risk.alerts import correct_label
-    from suite.risk.demo import template_truth
-    from suite.risk.ingest import ingest, upsert_watchlist
+    from suite.risk.service import correct_label, ingest, template_truth, upsert_watchlist
 
     with (SAMPLE / "watchlist.csv").open(newline="", encoding="utf-8") as handle:
         upsert_watchlist(store, list(csv.DictReader(handle)))
@@ -42,6 +42,7 @@ def _risk_feedback(store, n: int = 30) -> list[str]:
     return ids
 
 
+@pytest.mark.slow
 def test_accept_in_queue_then_retrain_now_shows_job_and_new_version(app_page, store):
     ids = _risk_feedback(store)
     review = app_page("pages/review.py").run()

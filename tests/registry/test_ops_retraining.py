@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 
 from suite.errors import InvalidInput
+from suite.jobs import queue
+from suite.modules import MODULE_KEYS
 from suite.ops import drift, export_table, job_history, model_timeline, satisfaction_trend
 
 
@@ -23,17 +25,30 @@ def test_satisfaction_trend_measures(store):
     assert trend[("transcribe", "transcript correction rate")].item() == 0.25
 
 
-def test_drift_flags_a_changed_label_mix(store):
-    for label in ["negative"] * 2 + ["neutral"] * 8:
-        store.log_event(module="risk", action="score", output_summary={"label": label, "score": 0.2})
+def test_drift_gathers_each_modules_signals_and_flags_a_changed_mix(store):
+    """Support's own hook: how often it answered vs handed over, and its mean confidence, recent vs before."""
+    for answered in [False] * 2 + [True] * 8:
+        store.log_event(module="support", action="ask", output_summary={"answered": answered, "confidence": 0.6})
     store.flush()
     store.execute("UPDATE events SET ts = now() - INTERVAL 20 DAY")
-    for label in ["negative"] * 8 + ["neutral"] * 2:
-        store.log_event(module="risk", action="score", output_summary={"label": label, "score": 0.2})
-    table = drift(store)
-    row = table[table["signal"] == "mix of 'label'"].iloc[0]
-    assert row["level"] == "drifting" and row["change"] == pytest.approx(0.6)
-    assert table[table["signal"] == "mean 'score'"].iloc[0]["level"] == "stable"
+    for answered in [False] * 8 + [True] * 2:
+        store.log_event(module="support", action="ask", output_summary={"answered": answered, "confidence": 0.6})
+    signals = drift(store)
+    order = [MODULE_KEYS.index(s.module) for s in signals]
+    assert order == sorted(order)  # every module's signals, in catalogue order
+    support = {s.signal: s for s in signals if s.module == "support"}
+    mix = support["answered vs handed to a person"]
+    assert mix.level == "drifting" and mix.change == pytest.approx(0.6)
+    assert (mix.n_reference, mix.n_recent) == (10, 10)
+    assert support["mean confidence of answers"].level == "stable"
+
+
+def test_job_history_lists_the_queue(store):
+    job_id, _ = queue.enqueue(store, "risk", requested_by="alice")
+    [row] = job_history(store).to_dict("records")
+    assert row["job_id"] == job_id and row["state"] == "queued" and row["requested_by"] == "alice"
+    assert row["seconds"] is None and row["version"] is None
+    assert job_history(store, "support").empty
 
 
 def test_export_csv_and_parquet(store):
@@ -48,7 +63,8 @@ def test_export_csv_and_parquet(store):
 
 
 def test_empty_store_tables(store):
-    assert model_timeline(store).empty and job_history(store).empty and drift(store).empty
+    assert model_timeline(store).empty and job_history(store).empty
+    assert all(signal.level == "not enough data" for signal in drift(store))
     assert satisfaction_trend(store).empty
 
 

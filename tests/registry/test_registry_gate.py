@@ -50,10 +50,10 @@ def test_register_promote_reject_and_rollback(store, tmp_path):
     assert held["status"] == "challenger" and champion_version(store.settings, "risk") == first["version"]
     promote(store, "risk", held["version"], by="alice")
     assert champion_version(store.settings, "risk") == held["version"]
-    statuses = {v["version"]: v["status"] for v in list_versions(store, "risk")}
+    statuses = {v.version: v.status for v in list_versions(store, "risk")}
     assert statuses == {first["version"]: "retired", rejected["version"]: "rejected", held["version"]: "champion"}
-    rejected_row = next(v for v in list_versions(store, "risk") if v["version"] == rejected["version"])
-    assert rejected_row["metrics"]["gate"]["passed"] is False and rejected_row["trained_on"]["job_id"] == "job00002"
+    rejected_row = next(v for v in list_versions(store, "risk") if v.version == rejected["version"])
+    assert rejected_row.metrics["gate"]["passed"] is False and rejected_row.trained_on["job_id"] == "job00002"
 
     assert rollback(store, "risk", by="bob") == first["version"]
     assert (champion_dir(store.settings, "risk") / "model.txt").read_text() == "one"
@@ -61,7 +61,7 @@ def test_register_promote_reject_and_rollback(store, tmp_path):
     assert champion_dir(store.settings, "risk") is None
     with pytest.raises(InvalidInput):
         rollback(store, "risk", by="bob")
-    assert [h["action"] for h in history(store, "risk")] == ["rollback", "rollback", "promote", "promote"]
+    assert [h.action for h in history(store, "risk")] == ["rollback", "rollback", "promote", "promote"]
 
 
 def test_failed_pointer_write_leaves_old_champion_and_rows(store, tmp_path, monkeypatch):
@@ -75,7 +75,7 @@ def test_failed_pointer_write_leaves_old_champion_and_rows(store, tmp_path, monk
     with pytest.raises(OSError):
         promote(store, "risk", held["version"], by="alice")
     assert champion_version(store.settings, "risk") == first["version"]
-    statuses = {v["version"]: v["status"] for v in list_versions(store, "risk")}
+    statuses = {v.version: v.status for v in list_versions(store, "risk")}
     assert statuses == {first["version"]: "champion", held["version"]: "challenger"}
 
 

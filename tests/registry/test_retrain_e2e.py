@@ -10,10 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from suite.ops import drift
 from suite.registry import champion_dir, champion_version
 from suite.registry.versions import get_version
 from suite.review import Filters, decide, decide_matching, list_feedback
+
+pytestmark = pytest.mark.slow
 
 SUITE = str(Path(sys.executable).with_name("suite"))
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "risk"
@@ -27,7 +31,7 @@ def suite(*args: str) -> list[dict]:
 
 
 def _load_headlines(store, n: int) -> list[dict]:
-    from suite.risk.ingest import ingest, upsert_watchlist
+    from suite.risk.service import ingest, upsert_watchlist
 
     with (SAMPLE / "watchlist.csv").open(newline="", encoding="utf-8") as handle:
         upsert_watchlist(store, list(csv.DictReader(handle)))
@@ -37,14 +41,14 @@ def _load_headlines(store, n: int) -> list[dict]:
 
 
 def _truth(headline: str) -> str | None:
-    from suite.risk.demo import template_truth
+    from suite.risk.service import template_truth
 
     patterns = _truth.patterns = getattr(_truth, "patterns", None) or template_truth()
     return next((label for pattern, label in patterns if pattern.match(headline)), None)
 
 
 def _served_version(settings) -> str:
-    from suite.risk.model import current_classifier
+    from suite.risk.service import current_classifier
 
     return current_classifier(settings).model_version
 
@@ -54,12 +58,12 @@ def _artifact_version(settings, version: str) -> str:
 
 
 def test_review_retrain_gate_promote_rollback(settings, store):
-    from suite.risk.alerts import correct_label
+    from suite.risk.service import correct_label
 
     headlines = [h for h in _load_headlines(store, 200) if _truth(h["headline"])]
     default_served = _served_version(settings)
-    mix = drift(store).set_index("signal").loc["headline labels: latest week vs training"]
-    assert mix["module"] == "risk" and 0 <= mix["change"] <= 1 and mix["level"] in ("stable", "watch", "drifting")
+    mix = next(s for s in drift(store) if s.signal == "headline labels: latest week vs training")
+    assert mix.module == "risk" and 0 <= mix.change <= 1 and mix.level in ("stable", "watch", "drifting")
 
     # 1. A poisoned batch: 100 corrections with flipped labels, accepted by a careless reviewer.
     poisoned = [
@@ -71,7 +75,7 @@ def test_review_retrain_gate_promote_rollback(settings, store):
     assert job["challenger"]["macro_f1"] < job["champion"]["macro_f1"]
     assert champion_version(settings, "risk") is None and _served_version(settings) == default_served
     bad = job["version"]
-    assert get_version(store, "risk", bad)["metrics"]["gate"]["passed"] is False
+    assert get_version(store, "risk", bad).metrics["gate"]["passed"] is False
 
     # 2. Someone overrides the gate and promotes it by hand: the app serves it at once.
     assert suite("models", "promote", "risk", bad) == [{"module": "risk", "serving": bad}]
@@ -88,7 +92,7 @@ def test_review_retrain_gate_promote_rollback(settings, store):
     good = job["version"]
     assert champion_version(settings, "risk") == good
     assert _served_version(settings) == _artifact_version(settings, good)
-    trained_on = get_version(store, "risk", good)["trained_on"]
+    trained_on = get_version(store, "risk", good).trained_on
     assert set(trained_on["feedback_ids"]) <= set(fixed) and not set(trained_on["feedback_ids"]) & set(poisoned)
 
     # 4. Rollback restores the previous champion, then the default model; the app serves each.

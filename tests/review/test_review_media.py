@@ -20,8 +20,8 @@ def test_media_for_finds_existing_images_and_audio(tmp_path):
         "note": "text",
     }
     found = media_for(value)
-    assert [m["kind"] for m in found] == ["image", "audio"]
-    assert found[0]["box"] == [10, 10, 40, 30] and found[1]["start"] == 3.5
+    assert [m.kind for m in found] == ["image", "audio"]
+    assert found[0].box == [10, 10, 40, 30] and found[1].start == 3.5
     assert media_for("plain text") == [] and media_for({"image_path": "/nope.png"}) == []
 
 

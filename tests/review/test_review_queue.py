@@ -42,10 +42,10 @@ def test_accept_reject_bulk_and_audit(store):
     assert decide(store, [a], "accept", reviewer="alice") == 1
     assert decide(store, [a], "accept", reviewer="alice") == 0  # already accepted
     assert decide_matching(store, Filters(module="support"), "reject", reviewer="bob", note="spam") == 1
-    assert counts(store) == {"risk": {"accepted": 1, "new": 1}, "support": {"rejected": 1}}
+    assert counts(store).as_dict() == {"risk": {"accepted": 1, "new": 1}, "support": {"rejected": 1}}
     row = store.query("SELECT reviewer, reviewed_at FROM feedback WHERE feedback_id = ?", [c])[0]
     assert row["reviewer"] == "bob" and row["reviewed_at"] is not None
-    assert [d["decision"] for d in decisions(store)] == ["reject", "accept"]
+    assert [d.decision for d in decisions(store)] == ["reject", "accept"]
     assert list_feedback(store, Filters(state="new"))[0].feedback_id == b
 
 
@@ -57,4 +57,4 @@ def test_edit_keeps_the_original_and_accepts(store):
     [item] = list_feedback(store, Filters(state="accepted"))
     assert item.value["label"] == "neutral" and item.reviewer == "alice"
     [log] = decisions(store, a)
-    assert log["decision"] == "edit" and '"negative"' in log["old_value"] and '"neutral"' in log["new_value"]
+    assert log.decision == "edit" and log.old_value["label"] == "negative" and log.new_value["label"] == "neutral"

@@ -138,8 +138,8 @@ def main() -> None:
         child_long(args.child_long, args.beam, args.repeat)
         return
 
+    from pipelines.repetition import max_ngram_repeat
     from pipelines.transcriber import available_engines
-    from suite.transcribe.repetition import max_ngram_repeat
     from suite.transcribe.wer import corpus_wer, wer
 
     references = json.loads((SPEECH / "references.json").read_text())

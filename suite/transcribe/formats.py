@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from suite.transcribe.models import Transcript, UnknownFormat
+
 FORMATS = ("txt", "srt", "vtt", "json")
 MIME = {"txt": "text/plain", "srt": "application/x-subrip", "vtt": "text/vtt", "json": "application/json"}
 
@@ -56,20 +58,18 @@ def to_vtt(segments: Sequence[Any]) -> str:
     return "WEBVTT\n\n" + "\n".join(blocks)
 
 
-def to_json(transcript: Mapping[str, Any]) -> str:
-    return json.dumps(transcript, ensure_ascii=False, indent=2, default=str) + "\n"
+def to_json(transcript: Transcript) -> str:
+    return json.dumps(transcript.as_dict(), ensure_ascii=False, indent=2, default=str) + "\n"
 
 
-def render(fmt: str, transcript: Mapping[str, Any]) -> str:
-    """`transcript` is a dict with at least `segments` (dicts with start/end/text) for every format."""
+def render(fmt: str, transcript: Transcript) -> str:
+    """The transcript in one of `FORMATS`."""
     if fmt == "txt":
-        return to_txt(transcript["segments"])
+        return to_txt(transcript.segments)
     if fmt == "srt":
-        return to_srt(transcript["segments"])
+        return to_srt(transcript.segments)
     if fmt == "vtt":
-        return to_vtt(transcript["segments"])
+        return to_vtt(transcript.segments)
     if fmt == "json":
         return to_json(transcript)
-    from suite.errors import InvalidInput
-
-    raise InvalidInput(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    raise UnknownFormat(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")

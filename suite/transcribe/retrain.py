@@ -18,7 +18,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pipelines.transcriber import TranscribeOptions, load_transcriber
 from suite.progress import Progress, no_progress
 from suite.registry.champion import champion_dir
 from suite.store import Store
@@ -105,6 +104,8 @@ class _Scorer:
     """Transcribes each clip once per vocabulary (memoised) and scores WER after replacements."""
 
     def __init__(self, store: Store) -> None:
+        from pipelines.transcriber import load_transcriber
+
         settings = store.settings
         self.transcriber = load_transcriber(
             settings.transcribe_engine, settings.transcribe_model or None, settings.device
@@ -114,6 +115,8 @@ class _Scorer:
     def text(self, path: str, vocabulary: tuple[str, ...]) -> str:
         key = (path, vocabulary)
         if key not in self.cache:
+            from pipelines.transcriber import TranscribeOptions
+
             self.cache[key] = self.transcriber.transcribe(path, TranscribeOptions(vocabulary=vocabulary)).text
         return self.cache[key]
 

@@ -4,8 +4,11 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from suite.store import Store
+
+pytestmark = pytest.mark.slow  # the page runs the real Whisper model
 
 SPEECH = Path(__file__).resolve().parents[2] / "sample_data" / "transcribe"
 
@@ -70,4 +73,16 @@ def test_a_browser_recording_is_transcribed(app_page):
     next(b for b in at.button if b.label == "Transcribe").click()
     at.run()
     assert not at.exception and not at.error
+    assert any(s.value == "voice-note.wav" for s in at.subheader)
     assert "tuesday afternoon" in " ".join(at.dataframe[0].value["what was said"]).lower()
+
+
+def test_a_refused_upload_names_the_file_as_uploaded(app_page):
+    at = app_page("pages/transcribe.py").run()
+    at.file_uploader[0].set_value(("../calls/broken.wav", b"RIFF\x00\x00\x00\x00WAVEjunk", "audio/wav"))
+    at.run()
+    next(b for b in at.button if b.label == "Transcribe").click()
+    at.run()
+    assert not at.exception
+    (error,) = at.error
+    assert error.value.startswith("broken.wav") and "-broken.wav" not in error.value and "/" not in error.value

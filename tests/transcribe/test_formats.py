@@ -6,6 +6,7 @@ import re
 import pytest
 
 from suite.transcribe.formats import render, to_srt, to_txt, to_vtt
+from suite.transcribe.models import Segment, Transcript
 
 SRT_TIME = r"(\d\d):(\d\d):(\d\d),(\d\d\d)"
 VTT_TIME = r"(\d\d):(\d\d):(\d\d)\.(\d\d\d)"
@@ -34,9 +35,12 @@ def _check(cues):
 
 @pytest.fixture(scope="module")
 def long_transcript(long_run):
-    return long_run[0].to_dict()
+    decoded = long_run[0]
+    segments = tuple(Segment(s.start, s.end, s.text) for s in decoded.segments)
+    return Transcript("t-long", decoded.file, decoded.text, segments, duration_s=decoded.duration_s)
 
 
+@pytest.mark.slow
 def test_srt_from_a_real_transcript_is_valid(long_transcript):
     srt = render("srt", long_transcript)
     blocks = srt.strip().split("\n\n")
@@ -44,16 +48,18 @@ def test_srt_from_a_real_transcript_is_valid(long_transcript):
     _check(_parse(srt, SRT_TIME))
 
 
+@pytest.mark.slow
 def test_vtt_from_a_real_transcript_is_valid(long_transcript):
     vtt = render("vtt", long_transcript)
     assert vtt.startswith("WEBVTT\n\n")
     _check(_parse(vtt.removeprefix("WEBVTT\n\n"), VTT_TIME))
 
 
+@pytest.mark.slow
 def test_json_and_txt_carry_the_text(long_transcript):
     data = json.loads(render("json", long_transcript))
-    assert data["text"] == long_transcript["text"] and data["segments"][0]["start"] >= 0
-    assert render("txt", long_transcript).strip() == long_transcript["text"]
+    assert data["text"] == long_transcript.text and data["segments"][0]["start"] >= 0
+    assert render("txt", long_transcript).strip() == long_transcript.text
 
 
 def test_overlapping_and_hour_long_times_are_made_valid():
@@ -66,3 +72,10 @@ def test_overlapping_and_hour_long_times_are_made_valid():
     _check(_parse(to_srt(segments), SRT_TIME))
     _check(_parse(to_vtt(segments).removeprefix("WEBVTT\n\n"), VTT_TIME))
     assert to_txt(segments, timestamps=True).startswith("[00:59:59] over the hour")
+
+
+def test_an_unknown_format_is_refused_plainly():
+    from suite.transcribe.models import UnknownFormat
+
+    with pytest.raises(UnknownFormat, match="choose one of txt, srt, vtt, json"):
+        render("doc", Transcript("t", "a.wav", "", ()))

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from suite import clikit
 from suite.cli import app
+
+pytestmark = pytest.mark.slow  # runs the real Whisper model
 
 
 def _run(args):
@@ -24,11 +27,11 @@ def test_transcribe_json_lines_and_a_bad_file(settings, speech_dir, tmp_path):
     assert result.exit_code == 1
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     good, bad = lines
-    for key in ("file", "language", "duration_s", "text", "segments", "engine", "model", "elapsed_s"):
+    for key in ("file_name", "language", "duration_s", "text", "segments", "engine", "model_name", "elapsed_s"):
         assert key in good
     assert good["engine"] == "faster-whisper" and "quarterly report" in good["text"]
     assert set(good["segments"][0]) == {"start", "end", "text"}
-    assert bad["file"] == "empty.m4a" and "empty" in bad["error"]
+    assert bad["file_name"] == "empty.m4a" and "empty" in bad["reason"]
     found = _run(["transcripts", "search", "quarterly"])
     assert json.loads(found.stdout.splitlines()[0])["file_name"] == "report_us.wav"
 

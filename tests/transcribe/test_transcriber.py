@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import pytest
 
+from pipelines.repetition import max_ngram_repeat
 from pipelines.transcriber import TranscribeOptions, load_transcriber
 from suite.errors import InvalidInput, ModelUnavailable
-from suite.transcribe.repetition import max_ngram_repeat
 from suite.transcribe.wer import normalise, wer
+
+pytestmark = pytest.mark.slow  # the real bundled Whisper models
 
 
 def _words(text: str) -> set[str]:

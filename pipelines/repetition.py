@@ -1,4 +1,4 @@
-"""Collapse Whisper's runaway repeats ("thank you thank you thank you ...") and measure them."""
+"""Collapse Whisper's runaway repeats ("thank you thank you thank you ...") and measure them (model post-processing)."""
 
 from __future__ import annotations
 

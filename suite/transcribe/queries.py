@@ -1,0 +1,116 @@
+"""All of the transcription module's reads and writes of the store (tables in `schema.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from suite.store import Store, from_json, new_id, now, to_json
+from suite.transcribe.models import DailyMinutes, Segment, Transcript
+
+# each transcript with its newest correction, if any
+_WITH_CORRECTION = """
+    SELECT t.*, c.corrected_text FROM transcripts t
+    LEFT JOIN (SELECT transcript_id, arg_max(corrected_text, created_at) AS corrected_text
+               FROM transcript_corrections GROUP BY transcript_id) c USING (transcript_id)"""
+
+
+def add_transcript(store: Store, transcript: Transcript) -> None:
+    """Queue the transcript for the history (journaled: it lands even while the database is busy)."""
+    store.journal_row(
+        "transcripts",
+        {
+            "transcript_id": transcript.transcript_id,
+            "request_id": transcript.request_id,
+            "created_at": (transcript.created_at or now()).isoformat(),
+            "user": transcript.user,
+            "source": transcript.source,
+            "file_name": transcript.file_name,
+            "audio_path": transcript.audio_path,
+            "language": transcript.language,
+            "duration_s": transcript.duration_s,
+            "engine": transcript.engine,
+            "model_name": transcript.model_name,
+            "model_version": transcript.model_version,
+            "device": transcript.device,
+            "elapsed_s": transcript.elapsed_s,
+            "text": transcript.text,
+            "segments": to_json([{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments]),
+            "redacted": transcript.redacted,
+            "vocabulary": to_json(list(transcript.vocabulary)),
+        },
+    )
+
+
+def add_correction(store: Store, transcript: Transcript, corrected_text: str, *, feedback_id: str, user: str) -> None:
+    """Keep a correction beside the original text."""
+    store.journal_row(
+        "transcript_corrections",
+        {
+            "correction_id": new_id(),
+            "transcript_id": transcript.transcript_id,
+            "feedback_id": feedback_id,
+            "created_at": now().isoformat(),
+            "user": user,
+            "original_text": transcript.text,
+            "corrected_text": corrected_text,
+        },
+    )
+
+
+def transcript(store: Store, transcript_id: str) -> Transcript | None:
+    store.flush(wait_s=2.0)
+    rows = store.query(f"{_WITH_CORRECTION} WHERE t.transcript_id = ?", [transcript_id])
+    return _transcript(rows[0]) if rows else None
+
+
+def search(store: Store, terms: list[str], *, limit: int) -> list[Transcript]:
+    """Newest first; every term must occur in the text, the latest correction or the file name."""
+    store.flush(wait_s=2.0)
+    where, params = [], []
+    for term in terms:
+        where.append("(t.text ILIKE ? OR coalesce(c.corrected_text, '') ILIKE ? OR t.file_name ILIKE ?)")
+        params += [f"%{term}%"] * 3
+    sql = f"""{_WITH_CORRECTION}
+              {"WHERE " + " AND ".join(where) if where else ""}
+              ORDER BY t.created_at DESC LIMIT ?"""
+    return [_transcript(r) for r in store.query(sql, [*params, int(limit)])]
+
+
+def demo_transcripts(store: Store) -> int:
+    return int(store.scalar("SELECT count(*) FROM transcripts WHERE source = 'demo'") or 0)
+
+
+def minutes_per_day(store: Store, *, days: int) -> list[DailyMinutes]:
+    store.flush(wait_s=2.0)
+    rows = store.query(
+        """SELECT CAST(created_at AS DATE) AS day, round(sum(duration_s) / 60, 1) AS minutes, count(*) AS files
+           FROM transcripts WHERE created_at >= now() - to_days(CAST(? AS INTEGER))
+           GROUP BY day ORDER BY day""",
+        [int(days)],
+    )
+    return [DailyMinutes(r["day"], float(r["minutes"] or 0.0), int(r["files"])) for r in rows]
+
+
+def _transcript(row: dict[str, Any]) -> Transcript:
+    segments = from_json(row.get("segments")) or []
+    return Transcript(
+        transcript_id=row["transcript_id"],
+        file_name=row["file_name"],
+        text=row["text"],
+        segments=tuple(Segment(float(s["start"]), float(s["end"]), str(s["text"])) for s in segments),
+        language=row.get("language"),
+        duration_s=row.get("duration_s"),
+        created_at=row.get("created_at"),
+        user=row.get("user"),
+        source=row.get("source"),
+        engine=row.get("engine"),
+        model_name=row.get("model_name"),
+        model_version=row.get("model_version"),
+        device=row.get("device"),
+        elapsed_s=row.get("elapsed_s"),
+        audio_path=row.get("audio_path"),
+        request_id=row.get("request_id"),
+        redacted=bool(row.get("redacted")),
+        vocabulary=tuple(from_json(row.get("vocabulary")) or ()),
+        corrected_text=row.get("corrected_text"),
+    )

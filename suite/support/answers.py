@@ -12,18 +12,14 @@ import json
 import logging
 import math
 import re
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from suite.errors import InvalidInput
-from suite.progress import Progress, no_progress
 from suite.registry.champion import champion_dir
 from suite.settings import Settings
-from suite.store import Store
 from suite.support.llm import LLMError, write_answer
-from suite.support.retrieval import Candidate, KnowledgeIndex, get_index, is_chinese
-from suite.tracking import track
+from suite.support.models import Answer, Citation, InvalidQuestion, Passage
+from suite.support.retrieval import Candidate, KnowledgeIndex, is_chinese
 
 logger = logging.getLogger(__name__)
 
@@ -43,43 +39,6 @@ DECLINE = {
 }
 
 
-@dataclass
-class Citation:
-    number: int
-    source: str
-    title: str
-    heading: str
-    anchor: str
-    score: float
-    passage: str
-
-    @property
-    def link(self) -> str:
-        return f"{self.source}#{self.anchor}" if self.anchor else self.source
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    answered: bool
-    confidence: float
-    citations: list[Citation]
-    language: str
-    model_name: str
-    model_version: str
-    device: str
-    written_by: str = "extractive"  # or "llm"
-    note: str = ""
-    request_id: str | None = None
-    candidates: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        out = asdict(self)
-        out["citations"] = [{**asdict(c), "link": c.link} for c in self.citations]
-        return out
-
-
 def thresholds(settings: Settings) -> dict[str, float]:
     """The champion's calibrated thresholds when it ships them (its embedder has its own score scale)."""
     champion = champion_dir(settings, "support")
@@ -96,9 +55,9 @@ def confidence_from(evidence: float, threshold: float) -> float:
 def clean_question(question: str | None) -> str:
     text = re.sub(r"\s+", " ", question or "").strip()
     if not text:
-        raise InvalidInput("Please type a question.")
+        raise InvalidQuestion("Please type a question.")
     if len(text) > MAX_QUESTION_CHARS:
-        raise InvalidInput(
+        raise InvalidQuestion(
             f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_CHARS:,} "
             "characters (describe the problem and paste only the error message)."
         )
@@ -165,13 +124,7 @@ def answer_question(
         model_version=index.model_version,
         device=index.device,
         candidates=[
-            {
-                "source": c.chunk.source,
-                "title": c.chunk.title,
-                "score": round(max(c.dense, 0.0), 4),
-                "passage": c.chunk.text,
-            }
-            for c in candidates
+            Passage(c.chunk.source, c.chunk.title, round(max(c.dense, 0.0), 4), c.chunk.text) for c in candidates
         ],
     )
     if not answered:
@@ -187,61 +140,3 @@ def answer_question(
             logger.warning("LLM endpoint failed (%s); using the extractive answer", err)
             result.note = "The writing assistant could not be reached, so this answer is quoted from the articles."
     return result
-
-
-def ask(
-    store: Store,
-    question: str | None,
-    *,
-    user: str | None = None,
-    mode: str = "hybrid",
-    progress: Progress = no_progress,
-) -> Answer:
-    """Answer a question from the knowledge base and log it (events row; `answer.request_id` links feedback)."""
-    text = clean_question(question)
-    with track(store, module="support", action="ask", user=user, input_summary=text) as call:
-        index = get_index(store, progress=progress)
-        result = answer_question(index, text, store.settings, mode=mode)
-        result.request_id = call.request_id
-        call.record(result)
-        call.output = {
-            "answered": result.answered,
-            "confidence": result.confidence,
-            "citations": [c.source for c in result.citations],
-            "written_by": result.written_by,
-        }
-    return result
-
-
-def record_feedback(
-    store: Store, answer: dict, *, thumbs_up: bool | None = None, correction: str | None = None, user: str | None = None
-) -> list[str]:
-    """Log a thumbs rating and/or a correction for an answer, with the full context a reviewer needs."""
-    context = {
-        "question": answer["question"],
-        "answer": answer["answer"],
-        "answered": answer["answered"],
-        "confidence": answer["confidence"],
-        "citations": [
-            {k: c[k] for k in ("source", "title", "heading", "score", "passage") if k in c} for c in answer["citations"]
-        ],
-    }
-    ids = []
-    if thumbs_up is not None:
-        value = {**context, "thumbs": "up" if thumbs_up else "down"}
-        ids.append(
-            store.log_feedback(
-                module="support", kind="thumbs", value=value, request_id=answer.get("request_id"), user=user
-            )
-        )
-    correction = (correction or "").strip()
-    if correction:
-        if len(correction) > MAX_QUESTION_CHARS:
-            raise InvalidInput(f"Please keep the correction under {MAX_QUESTION_CHARS:,} characters.")
-        value = {**context, "correction": correction}
-        ids.append(
-            store.log_feedback(
-                module="support", kind="correction", value=value, request_id=answer.get("request_id"), user=user
-            )
-        )
-    return ids

@@ -16,7 +16,7 @@ support = typer.Typer(no_args_is_help=True, help="Support answers from your help
 @clikit.friendly
 def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (.md .txt .html .pdf, FAQ .csv).")) -> None:
     """Add or replace articles; prints what was added, replaced and skipped (and why)."""
-    from suite.support.ingest import ingest_paths
+    from suite.support.service import ingest_paths
 
     with terminal_progress("ingesting") as progress:
         report = ingest_paths(clikit.store(), paths, user=clikit.settings().user, progress=progress)
@@ -27,19 +27,19 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (.md .
 @clikit.friendly
 def remove(source: str = typer.Argument(..., help="The file name shown by `suite support docs`.")) -> None:
     """Remove a document and its passages from the knowledge base."""
-    from suite.support.ingest import remove_source
+    from suite.support.service import remove_document
 
-    clikit.emit({"removed": source, "chunks": remove_source(clikit.store(), source)})
+    clikit.emit(remove_document(clikit.store(), source).as_dict())
 
 
 @support.command()
 @clikit.friendly
 def docs() -> None:
     """List the documents in the knowledge base (one JSON line each)."""
-    from suite.support.ingest import list_documents
+    from suite.support.service import list_documents
 
-    for row in list_documents(clikit.store()):
-        clikit.emit(row)
+    for document in list_documents(clikit.store()):
+        clikit.emit(document.as_dict())
 
 
 @support.command()
@@ -52,10 +52,9 @@ def ask(
     mode: str = typer.Option("hybrid", help="hybrid, dense or keyword."),
 ) -> None:
     """Answer questions from the knowledge base; the models load once for the whole batch."""
-    from suite.errors import InvalidInput, SuiteError
-    from suite.support.answers import ask as ask_one
-    from suite.support.retrieval import MODES
-    from suite.support.tickets import create_ticket
+    from suite.errors import InvalidInput
+    from suite.support.service import MODES, create_ticket
+    from suite.support.service import ask as ask_one
 
     if mode not in MODES:
         raise InvalidInput(f"--mode must be one of {', '.join(MODES)}.")
@@ -70,41 +69,30 @@ def ask(
     store = clikit.store()
     for text in questions:
         try:
-            answer = ask_one(store, text, mode=mode).as_dict()
+            answer = ask_one(store, text, mode=mode)
         except InvalidInput as err:  # one bad line must not stop a batch
             if batch is None:
                 raise
             clikit.emit({"question": text[:200], "error": str(err), "answered": False})
             continue
-        except SuiteError:
-            raise
-        if handoff and not answer["answered"]:
-            answer["ticket_id"] = create_ticket(store, answer)
+        ticket_id = create_ticket(store, answer) if handoff and not answer.answered else None
         if as_json:
-            out = {
-                k: answer[k] for k in ("question", "answer", "answered", "confidence", "language", "note", "request_id")
-            }
-            out["citations"] = [
-                {"source": c["source"], "title": c["title"], "score": c["score"]} for c in answer["citations"]
-            ]
-            if "ticket_id" in answer:
-                out["ticket_id"] = answer["ticket_id"]
-            clikit.emit(out)
-        else:
-            typer.echo(f"Q: {answer['question']}\nA: {answer['answer']}")
-            for c in answer["citations"]:
-                typer.echo(f"  [{c['number']}] {c['title']} ({c['link']}, score {c['score']:.2f})")
-            typer.echo(f"  confidence {answer['confidence']:.2f}{' - handed off' if 'ticket_id' in answer else ''}\n")
+            clikit.emit({**answer.as_dict(brief=True), **({"ticket_id": ticket_id} if ticket_id else {})})
+            continue
+        typer.echo(f"Q: {answer.question}\nA: {answer.answer}")
+        for c in answer.citations:
+            typer.echo(f"  [{c.number}] {c.title} ({c.link}, score {c.score:.2f})")
+        typer.echo(f"  confidence {answer.confidence:.2f}{' - handed off' if ticket_id else ''}\n")
 
 
 @support.command()
 @clikit.friendly
 def tickets(status: str = typer.Option(None, help="open, answered or closed")) -> None:
     """List handoff tickets (one JSON line each)."""
-    from suite.support.tickets import list_tickets
+    from suite.support.service import list_tickets
 
-    for row in list_tickets(clikit.store(), status):
-        clikit.emit(row)
+    for ticket in list_tickets(clikit.store(), status):
+        clikit.emit(ticket.as_dict())
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,7 @@
-"""The frozen evaluation set and the metrics on it: Recall@k and MRR at article level, refusal rates."""
+"""The frozen evaluation set (the sample help center and its questions) and the metrics on it.
+
+Recall@k and MRR at article level, and the refusal threshold with the best balanced accuracy.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from suite.support.ingest import chunk
+from suite.support.models import Chunk
+from suite.support.parsing import SUPPORTED, parse
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "support"
 EVAL_FILE = SAMPLE_DIR / "eval.jsonl"
@@ -23,6 +30,15 @@ class EvalItem:
 
 def load_eval(path: Path = EVAL_FILE) -> list[EvalItem]:
     return [EvalItem(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def sample_kb_chunks() -> list[Chunk]:
+    """The frozen evaluation corpus: the sample help center, parsed straight from disk."""
+    chunks = []
+    for path in sorted(KB_DIR.iterdir()):
+        if path.suffix.lower() in SUPPORTED:
+            chunks.extend(chunk(path.name, parse(path.name, path.read_bytes())))
+    return chunks
 
 
 def ranked_sources(candidates) -> list[str]:

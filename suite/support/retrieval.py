@@ -24,12 +24,13 @@ from pipelines.keyword_index import KeywordIndex
 from pipelines.loading import load_once
 from pipelines.multilingual_embedder import load_multilingual_embedder
 from pipelines.vector_index import VectorIndex
-from suite.errors import InvalidInput, NotFound
+from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
 from suite.registry.champion import champion_dir
 from suite.settings import Settings
 from suite.store import Store
-from suite.support.ingest import Chunk, load_chunks
+from suite.support import queries
+from suite.support.models import Chunk, KnowledgeBaseEmpty
 
 logger = logging.getLogger(__name__)
 
@@ -192,9 +193,9 @@ def get_index(store: Store, *, progress: Progress = no_progress, chunks: list[Ch
     settings = store.settings
     embedder = serving_embedder(settings)
     if chunks is None:
-        chunks = load_chunks(store) + curated_chunks(settings)
+        chunks = queries.chunks(store) + curated_chunks(settings)
     if not chunks:
-        raise NotFound(
+        raise KnowledgeBaseEmpty(
             "The knowledge base is empty. Add help articles first (Knowledge base tab or `suite support ingest`)."
         )
     key = _content_key(chunks, embedder)

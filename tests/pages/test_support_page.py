@@ -1,9 +1,12 @@
 import json
 
+import pytest
+
 from suite.support.evaluation import KB_DIR
-from suite.support.ingest import ingest_paths
+from suite.support.service import ingest_paths
 
 
+@pytest.mark.slow
 def test_chat_turn_sources_thumbs_down_and_correction(app_page, store):
     ingest_paths(store, [KB_DIR])
     at = app_page("pages/support.py").run()
@@ -26,7 +29,7 @@ def test_chat_turn_sources_thumbs_down_and_correction(app_page, store):
     store.flush()
     rows = store.query("SELECT kind, value, request_id FROM feedback ORDER BY kind")
     assert [r["kind"] for r in rows] == ["correction", "thumbs"]
-    request_id = at.session_state["support_chat"][0]["request_id"]
+    request_id = at.session_state["support_chat"][0].request_id
     assert all(r["request_id"] == request_id for r in rows)
     thumbs = json.loads(rows[1]["value"])
     assert thumbs["thumbs"] == "down" and thumbs["question"] == "How do I pair the Chime C2?"
@@ -34,6 +37,7 @@ def test_chat_turn_sources_thumbs_down_and_correction(app_page, store):
     assert store.scalar("SELECT count(*) FROM events WHERE module = 'support' AND action = 'ask'") == 1
 
 
+@pytest.mark.slow
 def test_declined_question_can_be_handed_to_staff(app_page, store):
     ingest_paths(store, [KB_DIR])
     at = app_page("pages/support.py").run()

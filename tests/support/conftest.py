@@ -9,7 +9,7 @@ import pytest
 from suite.settings import Settings
 from suite.store import Store
 from suite.support.evaluation import KB_DIR
-from suite.support.ingest import ingest_paths
+from suite.support.service import ingest_paths
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from suite.errors import InvalidInput
-from suite.support.answers import ask, record_feedback
 from suite.support.retrieval import get_index
-from suite.support.tickets import create_ticket, list_tickets, set_status
+from suite.support.service import ask, create_ticket, list_tickets, record_feedback, set_ticket_status
+
+pytestmark = pytest.mark.slow  # every test here answers with the real text models
 
 
 @pytest.mark.parametrize(
@@ -60,25 +61,25 @@ def test_html_in_a_question_is_treated_as_text(kb_store):
 
 
 def test_handoff_ticket_and_feedback_are_logged_and_linked(kb_store):
-    answer = ask(kb_store, "Recommend a good science fiction novel", user="ana").as_dict()
+    answer = ask(kb_store, "Recommend a good science fiction novel", user="ana")
     ticket = create_ticket(kb_store, answer, user="ana")
     rows = list_tickets(kb_store, "open")
-    assert rows[0]["ticket_id"] == ticket and rows[0]["question"] == answer["question"]
-    assert rows[0]["candidates"] and rows[0]["request_id"] == answer["request_id"]
-    set_status(kb_store, ticket, "answered")
+    assert rows[0].ticket_id == ticket and rows[0].question == answer.question
+    assert rows[0].candidates and rows[0].request_id == answer.request_id
+    set_ticket_status(kb_store, ticket, "answered")
     assert list_tickets(kb_store, "open") == []
 
-    good = ask(kb_store, "How long is the warranty?").as_dict()
+    good = ask(kb_store, "How long is the warranty?")
     ids = record_feedback(kb_store, good, thumbs_up=False, correction="Two years, four with Care+.")
     assert len(ids) == 2
     feedback = kb_store.query("SELECT kind, value, request_id FROM feedback ORDER BY kind")
     assert {f["kind"] for f in feedback} == {"thumbs", "correction"}
-    assert all(f["request_id"] == good["request_id"] for f in feedback)
+    assert all(f["request_id"] == good.request_id for f in feedback)
     value = json.loads(feedback[0]["value"])
     assert value["question"] == "How long is the warranty?" and value["correction"].startswith("Two years")
     assert value["citations"][0]["passage"]
     event = kb_store.query(
-        "SELECT action, status, model_name, output_summary FROM events WHERE request_id = ?", [good["request_id"]]
+        "SELECT action, status, model_name, output_summary FROM events WHERE request_id = ?", [good.request_id]
     )
     assert event[0]["action"] == "ask" and event[0]["status"] == "ok" and event[0]["model_name"] == "all-MiniLM-L6-v2"
 

@@ -24,6 +24,7 @@ def lines(output: str) -> list[dict]:
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
 
+@pytest.mark.slow
 def test_ingest_ask_batch_json_and_remove(cli, tmp_path):
     (tmp_path / "notes.docx").write_bytes(b"PK")
     result = cli.invoke(app, ["support", "ingest", str(KB_DIR), str(tmp_path / "notes.docx")])

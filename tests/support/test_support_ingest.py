@@ -5,7 +5,9 @@ from pypdf import PdfReader, PdfWriter
 
 from suite.errors import InvalidInput, NotFound
 from suite.support.evaluation import KB_DIR
-from suite.support.ingest import MAX_FILE_BYTES, chunk, ingest_items, ingest_paths, list_documents, parse, remove_source
+from suite.support.ingest import chunk
+from suite.support.parsing import MAX_FILE_MB, parse
+from suite.support.service import add_articles, ingest_paths, list_documents, remove_document
 
 
 def counts(store):
@@ -45,14 +47,14 @@ def test_reingest_replaces_and_does_not_duplicate(store):
     before = counts(store)
     again = ingest_paths(store, [KB_DIR])
     assert again.added == [] and len(again.skipped) == 30 and counts(store) == before
-    changed = ingest_items(store, [("hub-setup.md", b"# Hub H2\n\n## New\n\nThe hub now needs app 6.0.")])
+    changed = add_articles(store, [("hub-setup.md", b"# Hub H2\n\n## New\n\nThe hub now needs app 6.0.")])
     assert changed.replaced == ["hub-setup.md"]
     rows = store.query("SELECT text FROM support_chunks WHERE source = 'hub-setup.md'")
     assert [r["text"] for r in rows] == ["The hub now needs app 6.0."]
-    assert remove_source(store, "hub-setup.md") == 1
-    assert "hub-setup.md" not in [d["source"] for d in list_documents(store)]
+    assert remove_document(store, "hub-setup.md").chunks == 1
+    assert "hub-setup.md" not in [d.source for d in list_documents(store)]
     with pytest.raises(NotFound):
-        remove_source(store, "hub-setup.md")
+        remove_document(store, "hub-setup.md")
 
 
 def _encrypted_pdf() -> bytes:
@@ -73,15 +75,15 @@ def _encrypted_pdf() -> bytes:
         ("empty.md", b"   \n", "empty"),
         ("faq2.csv", b"q,a\nhello,world\n", "'question' and 'answer'"),
         ("binary.txt", b"\x00\x01\x02\xff\xfe\x00", "readable text"),
-        ("huge.md", MAX_FILE_BYTES + 1, "limit is 20 MB"),
+        ("huge.md", b"#" * (MAX_FILE_MB * 2**20 + 1), "limit is 20 MB"),
     ],
 )
 def test_bad_files_are_skipped_with_a_reason_and_change_nothing(kb_store, name, data, reason):
     before = counts(kb_store)
     data = _encrypted_pdf() if data is None else data
-    report = ingest_items(kb_store, [(name, data)])
+    report = add_articles(kb_store, [(name, data)])
     assert report.added == [] and len(report.skipped) == 1
-    assert reason in report.skipped[0]["reason"]
+    assert reason in report.skipped[0].reason
     assert counts(kb_store) == before
 
 

@@ -6,11 +6,13 @@ import pytest
 from suite.errors import InvalidInput
 from suite.registry.champion import set_champion
 from suite.support import retrain
-from suite.support.answers import ask, record_feedback
+from suite.support.service import ask, record_feedback
+
+pytestmark = pytest.mark.slow  # answers with the real text models and fine-tunes MiniLM
 
 
 def test_retrain_needs_accepted_feedback(kb_store, tmp_path):
-    answer = ask(kb_store, "How long is the warranty?").as_dict()
+    answer = ask(kb_store, "How long is the warranty?")
     record_feedback(kb_store, answer, thumbs_up=True)  # still 'new': not used
     with pytest.raises(InvalidInput, match="no accepted"):
         retrain(kb_store, output_dir=tmp_path / "out")
@@ -24,8 +26,8 @@ def test_retrain_builds_a_challenger_that_serves_curated_answers_once_promoted(k
         "Where is my tracking number?",
     ]
     for question in questions:
-        record_feedback(kb_store, ask(kb_store, question).as_dict(), thumbs_up=True)
-    corrected = ask(kb_store, "Can I get a refund through PayPal?").as_dict()
+        record_feedback(kb_store, ask(kb_store, question), thumbs_up=True)
+    corrected = ask(kb_store, "Can I get a refund through PayPal?")
     record_feedback(
         kb_store, corrected, thumbs_up=False, correction="PayPal refunds show in your PayPal balance the same day."
     )

@@ -17,8 +17,7 @@ import numpy as np
 from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
 from suite.store import Store
-from suite.support.evaluation import KB_DIR, best_threshold, load_eval, ranked_sources, retrieval_metrics
-from suite.support.ingest import SUPPORTED, Chunk, chunk, parse
+from suite.support.evaluation import best_threshold, load_eval, ranked_sources, retrieval_metrics, sample_kb_chunks
 from suite.support.retrieval import KnowledgeIndex, curated_chunks, serving_embedder
 from suite.training import TrainingOutcome
 from suite.training import accepted_feedback as accepted_module_feedback
@@ -84,15 +83,6 @@ def fine_tune(source_path: str, pairs: list[tuple[str, str]], output: Path, prog
             )
     model.eval()
     model.save(str(output))
-
-
-def sample_kb_chunks() -> list[Chunk]:
-    """The frozen evaluation corpus: the sample help center, parsed straight from disk."""
-    chunks = []
-    for path in sorted(KB_DIR.iterdir()):
-        if path.suffix.lower() in SUPPORTED:
-            chunks.extend(chunk(path.name, parse(path.name, path.read_bytes())))
-    return chunks
 
 
 def _metrics(index: KnowledgeIndex, items) -> dict[str, float]:

@@ -10,7 +10,7 @@ import importlib
 import inspect
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from suite.progress import Progress
@@ -125,7 +125,7 @@ def title(key: str) -> str:
     return _TITLES.get(key, key)
 
 
-_checked: dict[str, ModuleType] = {}
+_checked: dict[str, SimpleNamespace] = {}
 
 
 def hooks(key: str) -> ModuleHooks:
@@ -139,7 +139,9 @@ def hooks(key: str) -> ModuleHooks:
             raise KeyError(f"no module {key!r}; modules are {', '.join(MODULE_KEYS)}")
         package = importlib.import_module(f"suite.{key}")
         check_hooks(package)
-        _checked[key] = package
+        # Keep the functions themselves: importing a submodule named like a hook (suite.<key>.retrain)
+        # later would otherwise replace the package attribute with that submodule.
+        _checked[key] = SimpleNamespace(**{name: getattr(package, name) for name in _contract()})
     return _checked[key]  # type: ignore[return-value]
 
 
@@ -147,6 +149,11 @@ def check_hooks(package: ModuleType) -> None:
     """Fail loudly when a module package does not match the `ModuleHooks` contract."""
     for name, expected in _contract().items():
         func = getattr(package, name, None)
+        if isinstance(func, ModuleType):
+            raise TypeError(
+                f"{package.__name__}.{name} is its submodule, not the hook: import the submodule at the top of "
+                f"{package.__name__}/__init__.py, before the hook is defined"
+            )
         if not callable(func):
             raise TypeError(f"{package.__name__} has no {name}() hook")
         actual = [(p.name, p.kind) for p in inspect.signature(func).parameters.values()]

@@ -10,18 +10,16 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from suite.store import Store, new_id
 
 logger = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -80,28 +78,3 @@ def track(
                 )
             except Exception:  # logging must never break the user's request
                 logger.exception("could not log %s/%s", module, action)
-
-
-def tracked(module: str, action: str) -> Callable[[F], F]:
-    """Decorator form for functions that take `store` as a keyword and return a pipeline result."""
-
-    def decorate(func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, store: Store | None = None, **kwargs: Any) -> Any:
-            with track(store, module=module, action=action, input_summary=_summarise(args)) as call:
-                result = func(*args, **kwargs)
-                call.record(result)
-                return result
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
-
-
-def _summarise(args: tuple) -> str | None:
-    if not args:
-        return None
-    first = args[-1]
-    if isinstance(first, list | tuple):
-        return f"{len(first)} item(s): {str(first[:3])[:200]}"
-    return str(first)[:200]

@@ -10,7 +10,7 @@ from suite.store import Store
 
 TIMELINE_COLUMNS = ["created_at", "module", "version", "status", "metric", "challenger", "champion_then", "gate"]
 JOB_COLUMNS = [
-    "job_id", "module", "state", "requested_by", "created_at", "started_at", "finished_at", "worker",
+    "job_id", "module", "kind", "state", "requested_by", "created_at", "started_at", "finished_at", "worker",
     "progress", "seconds", "version", "result", "error",
 ]  # fmt: skip
 
@@ -36,14 +36,14 @@ def model_timeline(store: Store, module: str | None = None) -> pd.DataFrame:
 
 
 def job_history(store: Store, module: str | None = None, limit: int = 200) -> pd.DataFrame:
-    """Retraining jobs, newest first, with duration, result and the version they produced."""
+    """Jobs (retraining, or training on an uploaded data set), newest first, with duration, result and version."""
     rows = []
     for job in list_jobs(store, module, limit=limit):
         outcome = job["outcome"] or {}
         started, finished = job["started_at"], job["finished_at"]
         rows.append(
             {
-                **{column: job[column] for column in JOB_COLUMNS[:8]},
+                **{column: job.get(column) for column in JOB_COLUMNS[:9]},
                 "progress": round(job["progress"] or 0.0, 3),
                 "seconds": round((finished - started).total_seconds(), 1) if started and finished else None,
                 "version": outcome.get("version"),

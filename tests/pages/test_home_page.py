@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
+from suite.modules import MODULES
+
 
 def test_home_shows_every_module_and_live_counts(app_page, store):
     store.log_event(module="support", action="ask")
@@ -20,3 +24,14 @@ def test_app_routes_to_home_by_default(app_page):
     at = app_page("app.py").run()
     assert not at.exception
     assert at.title[0].value == "Northstar Suite"
+
+
+@pytest.mark.slow
+def test_load_demo_says_in_sentences_what_each_module_loaded(app_page, store):
+    at = app_page("pages/home.py", timeout=1500).run()
+    next(b for b in at.button if b.label == "Load demo data").click().run()
+    assert not at.exception and at.success[0].value == "Demo data loaded."
+    [loaded] = [m.value for m in at.markdown if m.value.startswith("- **")]
+    lines = loaded.splitlines()
+    assert [line.split("**")[1] for line in lines] == [info.title for info in MODULES]
+    assert not at.get("json")  # sentences for people, not a dict

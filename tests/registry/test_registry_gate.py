@@ -54,6 +54,9 @@ def test_register_promote_reject_and_rollback(store, tmp_path):
     assert statuses == {first["version"]: "retired", rejected["version"]: "rejected", held["version"]: "champion"}
     rejected_row = next(v for v in list_versions(store, "risk") if v.version == rejected["version"])
     assert rejected_row.metrics["gate"]["passed"] is False and rejected_row.trained_on["job_id"] == "job00002"
+    scores = rejected_row.scores  # the one reading of a version's report, shared by the Models page and ops
+    assert (scores.metric, scores.challenger, scores.champion) == ("macro_f1", 0.6, 0.8)
+    assert rejected_row.feedback_used == 2 and "does not beat" in scores.gate_reasons[0]
 
     assert rollback(store, "risk", by="bob") == first["version"]
     assert (champion_dir(store.settings, "risk") / "model.txt").read_text() == "one"

@@ -6,10 +6,6 @@ Run: `.venv/bin/python benchmarks/recommend.py` (writes its section of benchmark
 
 from __future__ import annotations
 
-# isort: off
-import _root  # noqa: F401  (first: see benchmarks/_root.py)
-# isort: on
-
 import os
 import sys
 
@@ -27,14 +23,16 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import psutil  # noqa: E402
+from results import table, write_section  # noqa: E402
 
-from benchmarks.results import table, write_section  # noqa: E402
 from pipelines.embedder import load_embedder  # noqa: E402
+from suite.recommend.content import content_vectors  # noqa: E402
+from suite.recommend.default_model import read_sample  # noqa: E402
 from suite.recommend.evaluate import evaluate  # noqa: E402
 from suite.recommend.hybrid import Scorer  # noqa: E402
-from suite.recommend.models import train_model  # noqa: E402
-from suite.recommend.service import Serving, _recommend  # noqa: E402
-from suite.recommend.training import read_sample  # noqa: E402
+from suite.recommend.ranking import rank  # noqa: E402
+from suite.recommend.recmodel import train_model  # noqa: E402
+from suite.recommend.serving import Serving  # noqa: E402
 from suite.settings import Settings  # noqa: E402
 
 COLUMNS = ["model", "recall_at_10", "ndcg_at_10", "coverage", "train_s", "users"]
@@ -90,7 +88,7 @@ def latency(serving: Serving, frame: pd.DataFrame, users: list[str], repeats: in
     for user in users[:repeats]:
         history = by_user[user]
         started = time.perf_counter()
-        _recommend(serving, user, history, set(), k=10, max_per_category=4, interests=[], text="")
+        rank(serving, user, history, set(), k=10, max_per_category=4, interests=[], text="")
         timings.append((time.perf_counter() - started) * 1000)
     return {"p50_ms": float(np.percentile(timings, 50)), "p95_ms": float(np.percentile(timings, 95))}
 
@@ -138,7 +136,7 @@ def main() -> None:
 
     # 1. sample shop, all models side by side
     frame, catalog = read_sample()
-    shop = evaluate(frame, catalog, embedder, cache_dir=cache)
+    shop = [row.as_dict() for row in evaluate(frame, catalog, embedder, cache_dir=cache)]
     by = {r["model"]: r for r in shop}
     gain_r = by["hybrid"]["recall_at_10"] / by["popularity"]["recall_at_10"]
     gain_n = by["hybrid"]["ndcg_at_10"] / by["popularity"]["ndcg_at_10"]
@@ -164,7 +162,7 @@ def main() -> None:
     # 2. MovieLens 100k (public), same protocol
     ml = movielens()
     if ml is not None:
-        ml_rows = evaluate(ml[0], ml[1], embedder, cache_dir=cache)
+        ml_rows = [row.as_dict() for row in evaluate(ml[0], ml[1], embedder, cache_dir=cache)]
         sections.append(
             "### MovieLens 100k (943 users, 1,682 movies; from `recbole==1.2.1`, GroupLens research terms)\n\n"
             + table(ml_rows, COLUMNS)
@@ -181,8 +179,6 @@ def main() -> None:
     model = train_model(frame, catalog)
     train_s = time.perf_counter() - started
     vectors_started = time.perf_counter()
-    from suite.recommend.models import content_vectors
-
     vectors = content_vectors(model.catalog, embedder, cache)
     serving = Serving(model, Scorer(model, vectors), "cpu", embedder)
     users = list(frame["user_id"].drop_duplicates().sample(200, random_state=1))

@@ -5,20 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, get_settings, get_store, page_header, progress_bar, run
+from pages.ui import current_user, done, get_settings, get_store, page_header, progress_bar, run
 from suite.modules import MODULES
-from suite.recommend import load_demo, model_status, prepare
 from suite.recommend import service as rec
+from suite.recommend.models import RecommendationList
 
 info = next(m for m in MODULES if m.key == "recommend")
 page_header(info.title, info.summary)
 settings, store = get_settings(), get_store()
 
-if not model_status(settings)[0]["on_disk"]:
+if not rec.model_status(settings).on_disk:
     st.warning("The recommender has not been built on this machine yet (about a minute, once).")
     if st.button("Build the recommender", type="primary"):
         with progress_bar("Building the recommender") as progress:
-            run(lambda: prepare(settings, progress), what="Building the recommender")
+            done(lambda: rec.build_default_model(settings, progress), what="Building the recommender")
         st.rerun()
     st.stop()
 
@@ -27,11 +27,11 @@ if not shopper_rows:
     st.info("There is no shop data yet. Load the sample shop, or import your own with `suite recommend import`.")
     if st.button("Load the sample shop", type="primary"):
         with st.spinner("Importing 1,000 products and 50,000 interactions..."):
-            run(lambda: load_demo(store), what="Loading the sample shop")
+            done(lambda: rec.load_sample_shop(store), what="Loading the sample shop")
         st.rerun()
 
 
-def show_cards(result: rec.RecommendationList, *, feedback: bool) -> None:
+def show_cards(result: RecommendationList, *, feedback: bool) -> None:
     """Cards in two columns; with `feedback`, each has Interested / Not interested buttons."""
     columns = st.columns(2)
     for rank, item in enumerate(result.items, start=1):
@@ -51,7 +51,7 @@ def give_feedback(item_id: str, interested: bool) -> None:
     shown = st.session_state.get("rec_list")
     if shown is None:
         return
-    if run(lambda: rec.record_feedback(store, shown, item_id, interested=interested, user=current_user())):
+    if done(lambda: rec.record_feedback(store, shown, item_id, interested=interested, user=current_user())):
         st.session_state["rec_notice"] = (
             "Thanks, noted: more like this." if interested else "Removed. It will not be suggested again."
         )
@@ -64,7 +64,7 @@ shopper_tab, visitor_tab, similar_tab, insights_tab = st.tabs(
 )
 
 with shopper_tab:
-    labels = {r["user_id"]: f"{r['user_id']} ({r['interactions']} interactions)" for r in shopper_rows}
+    labels = {r.user_id: f"{r.user_id} ({r.interactions} interactions)" for r in shopper_rows}
     picked = st.selectbox("Shopper", list(labels), format_func=labels.get, index=0 if labels else None)
     typed = st.text_input("…or type any shopper id", placeholder="e.g. a new customer's id").strip()
     user_id = typed or picked
@@ -72,7 +72,8 @@ with shopper_tab:
         history = run(lambda: rec.recent_history(store, user_id), what="Loading history") or []
         with st.expander(f"Recent history of {user_id}", expanded=False):
             if history:
-                st.dataframe(pd.DataFrame(history)[["ts", "event", "title", "category"]], hide_index=True)
+                rows = [entry.as_dict() for entry in history]
+                st.dataframe(pd.DataFrame(rows)[["ts", "event", "title", "category"]], hide_index=True)
             else:
                 st.write("No history yet: this shopper gets popular picks until they interact.")
         shown = st.session_state.get("rec_list")
@@ -97,8 +98,8 @@ with visitor_tab:
             show_cards(picks, feedback=False)
 
 with similar_tab:
-    products = store.query("SELECT item_id, title FROM rec_items ORDER BY title") if shopper_rows else []
-    names = {p["item_id"]: f"{p['title']} ({p['item_id']})" for p in products}
+    products = (run(lambda: rec.products(store), what="Loading products") or []) if shopper_rows else []
+    names = {p.item_id: f"{p.title} ({p.item_id})" for p in products}
     product = st.selectbox("Product", list(names), format_func=names.get, index=None, placeholder="Pick a product")
     if product:
         similar = run(lambda: rec.similar_items(store, product, user=current_user()), what="Finding similar products")
@@ -109,23 +110,17 @@ with insights_tab:
     facts = run(lambda: rec.insights(store), what="Loading insights")
     if facts:
         a, b, c = st.columns(3)
-        a.metric("Model in use", facts["model_version"], help=f"Trained {facts['trained_at'][:16]}")
-        b.metric("Catalog coverage", f"{facts['catalog_coverage']:.0%}", help="Share of products shown at least once")
+        a.metric("Model in use", facts.model_version, help=f"Trained {facts.trained_at[:16]}")
+        b.metric("Catalog coverage", f"{facts.catalog_coverage:.0%}", help="Share of products shown at least once")
         c.metric(
             "Shown from the top-10% most popular",
-            f"{facts['popular_share']:.0%}",
+            f"{facts.popular_share:.0%}",
             help="High values mean recommendations concentrate on a few best-sellers.",
         )
         st.caption(
-            f"{facts['lists_shown']} lists shown, {facts['catalog_size']} products in the catalog. "
-            f"Feedback so far: {facts['feedback'] or 'none'}."
+            f"{facts.lists_shown} lists shown, {facts.catalog_size} products in the catalog. "
+            f"Feedback so far: {facts.feedback or 'none'}."
         )
-        if facts["shown_by_category"]:
-            st.bar_chart(pd.Series(facts["shown_by_category"], name="products shown"), horizontal=True)
-        st.markdown(
-            "**How the picks are made.** Shoppers with a longer history get more weight on what similar "
-            "shoppers chose (half at 2 products, 80% at 8); newcomers get more weight on products whose "
-            "description matches what they looked at or asked for, and on what is popular right now. "
-            "Products a shopper dismissed, already bought (unless they run out, like coffee) or that are out "
-            "of stock are never shown."
-        )
+        if facts.shown_by_category:
+            st.bar_chart(pd.Series(facts.shown_by_category, name="products shown"), horizontal=True)
+        st.markdown(f"**How the picks are made.** {rec.how_picks_are_made()}")

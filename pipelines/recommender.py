@@ -7,10 +7,12 @@ Example:
     >>> als = ALSRecommender(factors=32).fit(user_items)          # scipy CSR, users x items, confidences
     >>> scores = als.score_users(np.array([0, 1]))                  # (2, n_items) in one matrix product
     >>> vector = als.recalculate_user(user_items[5])                # a user whose history just changed
+    >>> serving = als.with_new_items(3)                             # 3 new catalog products, no history yet
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -125,10 +127,18 @@ class ALSRecommender:
         return vectors @ self._require().T
 
     def similar_items(self, item_index: int) -> np.ndarray:
-        """Cosine similarity of one item to every item in factor space."""
+        """Cosine similarity of one item to every item in factor space (all zeros for an item with no factors)."""
         items = self._require()
         norms = np.linalg.norm(items, axis=1) + 1e-9
+        if norms[item_index] <= 1e-6:
+            return np.zeros(items.shape[0], dtype=np.float32)
         return (items @ items[item_index]) / (norms * norms[item_index])
+
+    def with_new_items(self, extra: int) -> ALSRecommender:
+        """A copy that also scores `extra` new items appended after the known ones (zero factors: no history)."""
+        items = self._require()
+        grown = np.vstack([items, np.zeros((extra, items.shape[1]), np.float32)]) if extra else items
+        return dataclasses.replace(self, item_factors=grown)  # the Gram cache (init=False) starts empty again
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,49 +1,55 @@
 """Recommendations: the ten products each shopper is most likely to want next, with a reason for each.
 
-Hooks for the suite (heavy imports stay inside the functions): `prepare`, `load_demo`, `model_status`, `retrain`.
+The five hooks of `suite.modules.ModuleHooks`; heavy imports stay inside the functions.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before anything imports implicit
 
 from suite.progress import Progress, no_progress  # noqa: E402
 
+# Imported before the hook of the same name is defined: importing a submodule binds it on its package, so a
+# lazy import of `suite.recommend.retrain` would later replace the `retrain` hook with the module object.
+# (No other submodule is named like a hook.) It costs ~0.1 s: implicit itself is imported only to train.
+from suite.recommend import retrain as _retraining  # noqa: E402
 
-def prepare(settings, progress: Progress = no_progress) -> None:
+if TYPE_CHECKING:
+    from suite.drift import DriftSignal
+    from suite.modules import DemoReport, ModelStatus
+    from suite.settings import Settings
+    from suite.store import Store
+    from suite.training import TrainingOutcome
+
+
+def prepare(settings: Settings, progress: Progress = no_progress) -> None:
     """Train the default model from the sample shop if it is not on disk yet."""
-    from suite.recommend.training import prepare as _prepare
+    from suite.recommend.default_model import build_default
 
-    _prepare(settings, progress)
+    build_default(settings, progress)
 
 
-def load_demo(store) -> dict[str, Any]:
+def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:
     from suite.recommend.demo import load_demo as _load_demo
 
-    return _load_demo(store)
+    return _load_demo(store, progress)
 
 
-def model_status(settings) -> list[dict[str, Any]]:
-    from suite.recommend.service import default_dir
-    from suite.registry.champion import champion_dir
+def model_status(settings: Settings) -> list[ModelStatus]:
+    from suite.recommend.service import model_status as _model_status
 
-    folder = champion_dir(settings, "recommend") or default_dir(settings)
-    version_file = folder / "VERSION"
-    return [
-        {
-            "model": "hybrid recommender (ALS + co-occurrence + content + popularity)",
-            "version": version_file.read_text().strip() if version_file.exists() else None,
-            "path": str(folder),
-            "on_disk": (folder / "model.json").exists(),
-        }
-    ]
+    return [_model_status(settings)]
 
 
-def retrain(store, *, output_dir: Path, progress: Progress = no_progress):
-    from suite.recommend.training import retrain as _retrain
+def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress) -> TrainingOutcome:
+    return _retraining.retrain(store, output_dir=output_dir, progress=progress)
 
-    return _retrain(store, output_dir=output_dir, progress=progress)
+
+def drift(store: Store, *, recent_days: int, reference_days: int) -> list[DriftSignal]:
+    from suite.recommend.drift_signals import drift_signals
+
+    return drift_signals(store, recent_days=recent_days, reference_days=reference_days)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import typer
@@ -24,7 +23,7 @@ def import_cmd(
     ),
 ) -> None:
     """Import a catalog and/or an interaction log into the store (repeats are skipped, bad rows reported)."""
-    from suite.recommend.data import import_catalog, import_interactions
+    from suite.recommend.service import import_catalog, import_interactions
 
     if interactions is None and catalog is None:
         clikit.fail("Give --interactions CSV and/or --catalog CSV.")
@@ -65,38 +64,17 @@ def evaluate_cmd(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per model on stdout."),
 ) -> None:
     """Time-split evaluation (each shopper's last 20 % held out) of every model; one line per model."""
-    from pipelines.embedder import load_embedder
-    from suite.recommend.data import import_catalog, import_interactions
-    from suite.recommend.evaluate import evaluate
-    from suite.recommend.training import store_frames
-    from suite.store import Store
+    from suite.recommend.service import evaluate_files
 
-    settings = clikit.settings()
-    with tempfile.TemporaryDirectory(prefix="rec-eval-") as tmp:
-        scratch = Store(settings.with_(home=Path(tmp)))  # validate the files exactly as `import` would
-        if catalog is not None:
-            import_catalog(scratch, catalog)
-        with terminal_progress("reading") as progress:
-            import_interactions(scratch, interactions, progress=progress)
-        frame, items, _ = store_frames(scratch)
-        scratch.close()
-    embedder = load_embedder(settings.embedder_model or None, settings.device)
     with terminal_progress("evaluating") as progress:
-        results = evaluate(
-            frame,
-            items,
-            embedder,
-            cache_dir=settings.module_dir("recommend") / "vectors",
-            device=settings.device,
-            progress=progress,
-        )
+        results = evaluate_files(clikit.settings(), interactions, catalog, progress=progress)
     for row in results:
         if as_json:
-            clikit.emit(row)
+            clikit.emit(row.as_dict())
         else:
             typer.echo(
-                f"{row['model']:<13} recall@10 {row['recall_at_10']:.4f}  ndcg@10 {row['ndcg_at_10']:.4f}  "
-                f"coverage {row['coverage']:.3f}  train {row['train_s']:.1f} s"
+                f"{row.model:<13} recall@10 {row.recall_at_10:.4f}  ndcg@10 {row.ndcg_at_10:.4f}  "
+                f"coverage {row.coverage:.3f}  train {row.train_s:.1f} s"
             )
 
 

@@ -3,37 +3,44 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from suite.recommend.data import import_catalog, import_interactions
-from suite.recommend.training import SAMPLE
+from suite.errors import ModelUnavailable
+from suite.modules import DemoReport
+from suite.progress import Progress, no_progress
+from suite.recommend import queries
+from suite.recommend.default_model import SAMPLE
+from suite.recommend.ingest import import_catalog, import_interactions
 from suite.store import Store
 
 logger = logging.getLogger(__name__)
 
+MODULE = "recommend"
 DEMO_SHOPPERS = ("U0001", "U0002", "U0003")
 
 
-def load_demo(store: Store) -> dict[str, Any]:
+def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:
     """Import the sample catalog and log (idempotent), then log sample feedback once if the model is built."""
+    progress(0, 3, "catalog")
     catalog = import_catalog(store, SAMPLE / "catalog.csv")
+    progress(1, 3, "interactions")
     log = import_interactions(store, SAMPLE / "interactions.csv.gz", source="demo")
-    feedback = 0
-    already = store.scalar(
-        "SELECT count(*) FROM feedback WHERE module = 'recommend' AND json_extract_string(value, '$.demo') = 'true'"
+    progress(2, 3, "sample feedback")
+    already = queries.demo_feedback_count(store)
+    feedback = 0 if already else _sample_feedback(store)
+    progress(3, 3, "done")
+    return DemoReport(
+        module=MODULE,
+        counts={
+            "products": catalog.rows_read,
+            "interactions_added": log.rows_added,
+            "interactions_already_there": log.duplicates,
+            "sample_feedback": feedback,
+        },
+        note="" if feedback or already else "no sample feedback yet: the recommender is not built",
     )
-    if not already:
-        feedback = _sample_feedback(store)
-    return {
-        "products": catalog.rows_read,
-        "interactions_added": log.rows_added,
-        "interactions_already_there": log.duplicates,
-        "sample_feedback": feedback,
-    }
 
 
 def _sample_feedback(store: Store) -> int:
-    from suite.errors import ModelUnavailable
     from suite.recommend.service import recommend_for_user
 
     logged = 0
@@ -57,6 +64,6 @@ def _sample_feedback(store: Store) -> int:
                 "context": f"Sample feedback: shopper {user_id} was shown {card.title} ({card.category}) "
                 f"because “{card.reason}”.",
             }
-            store.log_feedback(module="recommend", kind=kind, value=value, request_id=shown.request_id, user="demo")
+            store.log_feedback(module=MODULE, kind=kind, value=value, request_id=shown.request_id, user="demo")
             logged += 1
     return logged

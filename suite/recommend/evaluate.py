@@ -15,8 +15,10 @@ import pandas as pd
 from scipy import sparse
 
 from suite.progress import Progress, no_progress
+from suite.recommend.content import content_vectors
 from suite.recommend.hybrid import Scorer, top_k
-from suite.recommend.models import RecModel, content_vectors, train_model
+from suite.recommend.models import ModelScore
+from suite.recommend.recmodel import RecModel, train_model
 
 HOLDOUT = 0.2
 K = 10
@@ -115,8 +117,8 @@ def evaluate(
     models: tuple[str, ...] = MODELS,
     device: str = "cpu",
     progress: Progress = no_progress,
-) -> list[dict]:
-    """Time-split evaluation of each model; one dict per model, plus the same for shoppers with < 5 interactions."""
+) -> list[ModelScore]:
+    """Time-split evaluation of each model: one score per model, with the same for shoppers with < 5 interactions."""
     train, test = time_split(frame)
     progress(0, len(models) + 1, "training on the earlier 80 %")
     model = train_model(train, catalog, version="evaluation", device=device)
@@ -145,6 +147,7 @@ def evaluate(
         few_metrics = metrics(few_ranked, few_targets, n_items)
         row.update({f"few_{key}": value for key, value in few_metrics.items()})
         row["score_s"] = score_s
-        results.append({k: (round(v, 5) if isinstance(v, float) and math.isfinite(v) else v) for k, v in row.items()})
+        row = {k: (round(v, 5) if isinstance(v, float) and math.isfinite(v) else v) for k, v in row.items()}
+        results.append(ModelScore(**row))
         progress(done, len(models) + 1, name)
     return results

@@ -1,6 +1,7 @@
 """Score every item for a batch of shoppers with each model, and blend them by history length.
 
-The blending rule (documented for merchandisers in the page's insights tab):
+The one definition of the recommender's weights. The blending rule (told to merchandisers in the page's
+insights tab by `describe_blend`):
 - collaborative share = n / (n + HISTORY_PIVOT), where n is the number of distinct products in the
   shopper's history: 0 for a new visitor, one half at HISTORY_PIVOT (2) products, 80 % at 8.
   It is split between ALS and co-occurrence (ALS_SHARE : 1 - ALS_SHARE).
@@ -8,6 +9,9 @@ The blending rule (documented for merchandisers in the page's insights tab):
   CONTENT_SHARE : 1 - CONTENT_SHARE; a new visitor gets VISITOR_CONTENT_SHARE content when they stated
   interests or typed what they look for, and popularity only when they did neither.
 Every component is min-max scaled per shopper first, so the weights mean what they say.
+
+"More like this product" (`Scorer.similar`) blends SIMILAR_WEIGHTS of text similarity, co-occurrence
+(scaled by its row maximum) and ALS taste similarity.
 """
 
 from __future__ import annotations
@@ -17,13 +21,30 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from suite.recommend.models import RecModel
+from suite.recommend.recmodel import RecModel
 
 HISTORY_PIVOT = 2.0
 ALS_SHARE = 0.2
 CONTENT_SHARE = 0.3
 VISITOR_CONTENT_SHARE = 0.7  # no history but stated interests: mostly what they asked for
 COMPONENTS = ("als", "cooc", "content", "popularity")
+SIMILAR_WEIGHTS = {"content": 0.5, "cooc": 0.3, "als": 0.2}
+
+
+def collaborative_share(history_length: np.ndarray | float) -> np.ndarray | float:
+    """The weight on what similar shoppers chose (ALS + co-occurrence) for a history of n distinct products."""
+    return history_length / (history_length + HISTORY_PIVOT)
+
+
+def describe_blend() -> str:
+    """The blending rule in words for merchandisers, from the constants above."""
+    most = 4 * HISTORY_PIVOT
+    return (
+        "Shoppers with a longer history get more weight on what similar shoppers chose "
+        f"(half at {HISTORY_PIVOT:g} products, {collaborative_share(most):.0%} at {most:g}); newcomers get more "
+        "weight on products whose description matches what they looked at or asked for, and on what is popular "
+        "right now."
+    )
 
 
 def _scale_rows(scores: np.ndarray) -> np.ndarray:
@@ -36,7 +57,7 @@ def blend_weights(history_lengths: np.ndarray, has_query: np.ndarray | None = No
     """Per-shopper weights of each component (the rule in the module docstring)."""
     n = np.asarray(history_lengths, dtype=np.float32)
     informed = n > 0 if has_query is None else (n > 0) | np.asarray(has_query)
-    collab = n / (n + HISTORY_PIVOT)
+    collab = collaborative_share(n)
     content = np.where(informed, (1 - collab) * CONTENT_SHARE, 0.0)
     content = np.where((n == 0) & informed, VISITOR_CONTENT_SHARE, content)
     return {
@@ -95,6 +116,17 @@ class Scorer:
         """Hybrid scores plus each component's weighted, scaled contribution (for explanations)."""
         weights = blend_weights(history_lengths, has_query)
         parts = {name: _scale_rows(components[name]) * weights[name][:, None] for name in COMPONENTS}
+        return sum(parts.values()), parts
+
+    def similar(self, item: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Scores of every item as "more like `item`", plus each component's weighted part (for reasons)."""
+        together = np.asarray(self.model.cooc[item].todense()).ravel()
+        raw = {
+            "content": self.vectors @ self.vectors[item],
+            "cooc": together / max(together.max(), 1e-9),
+            "als": self.model.als.similar_items(item),
+        }
+        parts = {name: weight * raw[name] for name, weight in SIMILAR_WEIGHTS.items()}
         return sum(parts.values()), parts
 
 

@@ -1,242 +1,164 @@
-"""The trained recommender: interaction matrix, popularity and co-occurrence baselines, ALS, content vectors.
-
-A `RecModel` is what a training run produces and what a model folder holds; `train_model` builds one from
-an interaction frame and a catalog. Content vectors come from the shared text embedder and are cached on
-disk keyed by a hash of the catalog text, so they are computed once per catalog.
-"""
+"""What the recommender hands to pages, the CLI and the API: result dataclasses (each with `as_dict()`) and errors."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-import os
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
 
-import numpy as np
-import pandas as pd
-from scipy import sparse
+from suite.errors import ModelUnavailable, NotFound
+from suite.store import new_id
 
-from pipelines.recommender import ALSRecommender
-from suite.errors import InvalidInput, ModelUnavailable
-from suite.progress import Progress, no_progress
-from suite.recommend.data import EVENT_WEIGHTS
-
-logger = logging.getLogger(__name__)
-
-POPULARITY_HALF_LIFE_DAYS = 60.0  # 14 days scored recall 0.019 on the sample split, 60 days 0.058
-CATALOG_COLUMNS = ["item_id", "title", "category", "description", "price", "in_stock", "consumable"]
+MODEL_NAME = "hybrid-recommender"
 
 
-def event_weights(frame: pd.DataFrame) -> np.ndarray:
-    """purchase 8 > cart 4 > click 2 > view 1; a rating counts 4 when >= 4 stars and 0.5 below."""
-    weights = frame["event"].map(EVENT_WEIGHTS).fillna(1.0).to_numpy(dtype=np.float32)
-    if "value" in frame and (frame["event"] == "rating").any():
-        rating = frame["event"].eq("rating").to_numpy()
-        low = rating & (pd.to_numeric(frame["value"], errors="coerce").fillna(5).to_numpy() < 4)
-        weights[low] = 0.5
-    return weights
+class RecommenderNotBuilt(ModelUnavailable):
+    """No trained recommender on this machine yet (`suite prepare` builds the default one)."""
 
 
-def complete_catalog(catalog: pd.DataFrame, item_ids: np.ndarray) -> pd.DataFrame:
-    """The catalog plus placeholder rows for items that only appear in the log (kept, but never shown)."""
-    catalog = catalog.reindex(columns=CATALOG_COLUMNS).copy()
-    catalog["in_catalog"] = True
-    missing = np.setdiff1d(item_ids, catalog["item_id"].to_numpy())
-    if missing.size:
-        # with no catalog at all (e.g. a bare log to evaluate), every logged item counts as the catalog
-        listed = catalog.empty
-        extra = pd.DataFrame({"item_id": missing, "title": missing, "category": "Unknown", "in_catalog": listed})
-        extra["in_stock"], extra["consumable"] = listed, False
-        catalog = pd.concat([catalog, extra], ignore_index=True)
-    catalog["description"] = catalog["description"].fillna("")
-    catalog["in_stock"] = catalog["in_stock"].fillna(True).astype(bool)
-    catalog["consumable"] = catalog["consumable"].fillna(False).astype(bool)
-    return catalog.reset_index(drop=True)
+class UnknownProduct(NotFound):
+    """A product id that is not in the catalog."""
 
 
 @dataclass
-class RecModel:
-    """Everything a trained recommender needs to serve (items in catalog order; users in log order)."""
+class Recommendation:
+    """One card: a product, its hybrid score, the reason shown and the component that chose it."""
 
-    catalog: pd.DataFrame
-    user_ids: np.ndarray
-    user_items: sparse.csr_matrix
-    popularity: np.ndarray
-    cooc: sparse.csr_matrix
-    als: ALSRecommender
-    version: str = "default"
-    trained_at: str = ""
-    data_until: str = ""
-    train_s: dict[str, float] = field(default_factory=dict)
-    _user_index: dict[str, int] | None = field(default=None, repr=False)
-    _item_index: dict[str, int] | None = field(default=None, repr=False)
-    _item_pos: pd.Index | None = field(default=None, repr=False)
+    item_id: str
+    title: str
+    category: str
+    price: float | None
+    score: float
+    reason: str
+    source: str  # als / cooc / content / popularity
 
-    @property
-    def item_ids(self) -> np.ndarray:
-        return self.catalog["item_id"].to_numpy()
-
-    @property
-    def user_index(self) -> dict[str, int]:
-        if self._user_index is None:
-            self._user_index = {u: i for i, u in enumerate(self.user_ids)}
-        return self._user_index
-
-    @property
-    def item_index(self) -> dict[str, int]:
-        if self._item_index is None:
-            self._item_index = {t: i for i, t in enumerate(self.item_ids)}
-        return self._item_index
-
-    def positions(self, item_ids) -> np.ndarray:
-        """Row of each item id in the model (-1 where unknown), vectorised."""
-        if self._item_pos is None:
-            self._item_pos = pd.Index(self.item_ids)
-        return self._item_pos.get_indexer(pd.Index(item_ids))
-
-    def history_matrix(self, frame: pd.DataFrame, users: list[str]) -> sparse.csr_matrix:
-        """(len(users) x items) summed event weights from an interaction frame; unknown items are ignored."""
-        items = self.positions(frame["item_id"])
-        rows = pd.Index(users).get_indexer(pd.Index(frame["user_id"]))
-        keep = (items >= 0) & (rows >= 0)
-        weights = event_weights(frame)[keep]
-        shape = (len(users), len(self.item_ids))
-        matrix = sparse.csr_matrix((weights, (rows[keep], items[keep])), shape=shape)
-        matrix.sum_duplicates()
-        return matrix
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.catalog.to_parquet(folder / "catalog.parquet", index=False)
-        pd.DataFrame({"user_id": self.user_ids}).to_parquet(folder / "users.parquet", index=False)
-        sparse.save_npz(folder / "user_items.npz", self.user_items)
-        sparse.save_npz(folder / "cooc.npz", self.cooc)
-        np.save(folder / "popularity.npy", self.popularity)
-        self.als.save(folder)
-        meta = {"version": self.version, "trained_at": self.trained_at, "data_until": self.data_until}
-        (folder / "model.json").write_text(json.dumps({**meta, "train_s": self.train_s}, indent=2))
-        (folder / "VERSION").write_text(self.version + "\n")
-
-    @classmethod
-    def load(cls, folder: Path) -> RecModel:
-        try:
-            meta = json.loads((folder / "model.json").read_text())
-            return cls(
-                catalog=pd.read_parquet(folder / "catalog.parquet"),
-                user_ids=pd.read_parquet(folder / "users.parquet")["user_id"].to_numpy(),
-                user_items=sparse.load_npz(folder / "user_items.npz").tocsr(),
-                popularity=np.load(folder / "popularity.npy"),
-                cooc=sparse.load_npz(folder / "cooc.npz").tocsr(),
-                als=ALSRecommender.load(folder),
-                version=meta["version"],
-                trained_at=meta["trained_at"],
-                data_until=meta["data_until"],
-                train_s=meta.get("train_s", {}),
-            )
-        except (FileNotFoundError, KeyError, ValueError) as err:
-            raise ModelUnavailable(
-                f"The recommender model in {folder} is missing or incomplete ({err}). Run `suite prepare`."
-            ) from err
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def recency_popularity(frame: pd.DataFrame, item_index: dict[str, int], n_items: int, until: pd.Timestamp):
-    """Event-weighted counts, each halved every POPULARITY_HALF_LIFE_DAYS before `until`."""
-    items = frame["item_id"].map(item_index)
-    keep = items.notna().to_numpy()
-    age_days = (until - frame["ts"]).dt.total_seconds().to_numpy() / 86400.0
-    decay = 0.5 ** (np.clip(age_days, 0, None) / POPULARITY_HALF_LIFE_DAYS)
-    weights = event_weights(frame) * decay
-    return np.bincount(items[keep].astype(int), weights=weights[keep], minlength=n_items).astype(np.float32)
+@dataclass
+class RecommendationList:
+    """A list shown to a shopper (or a visitor, or for a product); `request_id` ties feedback back to it."""
+
+    user_id: str | None
+    items: list[Recommendation]
+    cold_start: bool = False
+    note: str = ""
+    request_id: str = ""
+    model_name: str = MODEL_NAME
+    model_version: str = ""
+    device: str = "cpu"
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "items": [{"item_id": r.item_id, "score": round(r.score, 4), "reason": r.reason} for r in self.items],
+            "cold_start": self.cold_start,
+            "note": self.note,
+            "request_id": self.request_id,
+            "model_version": self.model_version,
+        }
 
 
-def cooccurrence(user_items: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Item-to-item cosine over who interacted with what (binary), diagonal removed."""
-    binary = user_items.copy()
-    binary.data = np.ones_like(binary.data)
-    counts = (binary.T @ binary).tocsr().astype(np.float32)
-    counts.setdiag(0)
-    counts.eliminate_zeros()
-    norms = np.sqrt(np.asarray(binary.sum(axis=0)).ravel()) + 1e-9
-    scale = sparse.diags(1.0 / norms)
-    return (scale @ counts @ scale).tocsr().astype(np.float32)
+@dataclass
+class ImportReport:
+    """What one catalog or interaction import did; bad rows are counted, the first few shown by line."""
+
+    kind: str
+    file: str
+    rows_read: int = 0
+    rows_added: int = 0
+    duplicates: int = 0
+    bad_rows: int = 0
+    bad_examples: list[dict[str, Any]] = field(default_factory=list)
+    rejects_file: str | None = None
+    unknown_items: int = 0
+    import_id: str = field(default_factory=new_id)
+
+    def summary(self) -> str:
+        text = f"{self.rows_added:,} new {self.kind} rows from {self.rows_read:,} read"
+        if self.duplicates:
+            text += f"; {self.duplicates:,} repeats skipped"
+        if self.bad_rows:
+            text += f"; {self.bad_rows:,} rows could not be used (see {self.rejects_file})"
+        if self.unknown_items:
+            text += f"; {self.unknown_items:,} products are not in the catalog yet (their history is kept)"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def train_model(
-    frame: pd.DataFrame,
-    catalog: pd.DataFrame,
-    *,
-    version: str = "default",
-    als_params: dict | None = None,
-    device: str = "cpu",
-    progress: Progress = no_progress,
-) -> RecModel:
-    """Fit popularity, co-occurrence and ALS on an interaction frame (`user_id, item_id, ts, event[, value]`)."""
-    if frame.empty:
-        raise InvalidInput("There are no interactions to learn from yet. Import an interaction log first.")
-    import time
+@dataclass(frozen=True)
+class Shopper:
+    """A shopper for the picker: how many interactions they have and when they were last seen."""
 
-    full_catalog = complete_catalog(catalog, frame["item_id"].unique())
-    user_ids = frame["user_id"].drop_duplicates().to_numpy()
-    model = RecModel(
-        catalog=full_catalog,
-        user_ids=user_ids,
-        user_items=sparse.csr_matrix((0, 0)),
-        popularity=np.zeros(0),
-        cooc=sparse.csr_matrix((0, 0)),
-        als=ALSRecommender(device=device, **(als_params or {})),
-        version=version,
-        trained_at=datetime.now(UTC).isoformat(),
-    )
-    until = frame["ts"].max()
-    model.data_until = str(until)
-    started = time.perf_counter()
-    model.user_items = model.history_matrix(frame, list(user_ids))
-    model.popularity = recency_popularity(frame, model.item_index, len(full_catalog), until)
-    model.train_s["popularity"] = time.perf_counter() - started
-    started = time.perf_counter()
-    model.cooc = cooccurrence(model.user_items)
-    model.train_s["cooccurrence"] = time.perf_counter() - started
-    confidence = model.user_items.copy()
-    confidence.data = np.log1p(confidence.data).astype(np.float32)  # damp heavy repeat viewers
-    model.als.model_version = version
-    model.als.fit(confidence, progress)
-    model.train_s["als"] = model.als.train_s
-    return model
+    user_id: str
+    interactions: int
+    last_seen: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-# -- content vectors ------------------------------------------------------------------------------------
-def item_texts(catalog: pd.DataFrame) -> list[str]:
-    return (catalog["title"] + ". " + catalog["category"] + ". " + catalog["description"].fillna("")).tolist()
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One interaction of a shopper, with the product's title and category when the catalog has them."""
+
+    ts: datetime
+    event: str
+    item_id: str
+    title: str
+    category: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def content_vectors(catalog: pd.DataFrame, embedder, cache_dir: Path | None) -> np.ndarray:
-    """Unit-length text vectors of every catalog item, in catalog order.
+@dataclass(frozen=True)
+class Product:
+    item_id: str
+    title: str
 
-    Vectors are cached under `cache_dir` per item text (one file per embedder), so a catalog that gains
-    a product embeds only that product. Two processes writing at once can only cost a recomputation.
-    """
-    texts = item_texts(catalog)
-    keys = np.array([hashlib.sha1(t.encode()).hexdigest()[:20] for t in texts])
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{embedder.model_name}-{embedder.model_version}")
-    path = cache_dir / f"items-{name}.npz" if cache_dir is not None else None
-    known: dict[str, np.ndarray] = {}
-    if path is not None and path.exists():
-        try:
-            with np.load(path) as cached:
-                known = dict(zip(cached["keys"], cached["vectors"], strict=True))
-        except (OSError, ValueError, KeyError):
-            logger.warning("text vector cache %s is unreadable; rebuilding it", path)
-    missing = sorted({k: i for i, k in enumerate(keys) if k not in known}.values())
-    if missing:
-        fresh = embedder.embed([texts[i] for i in missing])
-        known.update(zip(keys[missing], fresh, strict=True))
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.stem}-{os.getpid()}.npz")
-            np.savez(tmp, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
-            os.replace(tmp, path)
-    return np.stack([known[k] for k in keys]).astype(np.float32)
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Insights:
+    """Coverage and popularity concentration of the lists actually shown, and the model in use."""
+
+    model_version: str
+    trained_at: str
+    data_until: str
+    lists_shown: int
+    items_shown: int
+    catalog_size: int
+    catalog_coverage: float  # share of catalog products shown at least once
+    popular_share: float  # share of shown products from the top 10 % most popular
+    shown_by_category: dict[str, int]
+    feedback: dict[str, int]  # feedback rows by kind (click, dismiss)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    """One model on the offline time split; `few_*` are the same metrics for shoppers with < 5 interactions."""
+
+    model: str
+    recall_at_10: float
+    ndcg_at_10: float
+    coverage: float
+    users: int
+    train_s: float
+    few_recall_at_10: float
+    few_ndcg_at_10: float
+    few_coverage: float
+    few_users: int
+    score_s: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -6,6 +6,10 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_MAX_PER_CATEGORY = 4
+RULES_IN_WORDS = (
+    "Products a shopper dismissed, already bought (unless they run out, like coffee) or that are out of stock "
+    "are never shown."
+)
 
 
 def blocked_items(

@@ -1,4 +1,4 @@
-"""Serving: top-10 for a shopper or a new visitor, similar products, feedback, and insights for the page.
+"""The recommender's public functions (pages, the CLI and the API call these, nothing else in the module).
 
 Each request reads the champion pointer (cheap), the shopper's current history and dismissals from the
 store, recalculates their ALS vector from that history (so a changed history counts at once, no retrain)
@@ -8,274 +8,81 @@ page's "interested" / "not interested" feedback points back to.
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import logging
-from dataclasses import dataclass, field
+import tempfile
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import sparse
 
-from pipelines.loading import load_once
-from suite.errors import InvalidInput, ModelUnavailable, NotFound
-from suite.recommend import rules
-from suite.recommend.hybrid import Scorer, top_k
-from suite.recommend.models import RecModel, content_vectors
-from suite.registry.champion import champion_dir
+from suite.errors import InvalidInput
+from suite.modules import DemoReport, ModelStatus
+from suite.progress import Progress, no_progress
+from suite.recommend import hybrid, ingest, queries, ranking, rules
+from suite.recommend.models import (
+    HistoryEntry,
+    ImportReport,
+    Insights,
+    ModelScore,
+    Product,
+    RecommendationList,
+    Shopper,
+)
+from suite.recommend.serving import current_dir, get_serving, load_model
 from suite.settings import Settings
 from suite.store import Store
 from suite.tracking import track
 
-logger = logging.getLogger(__name__)
-
 MODULE = "recommend"
-MODEL_NAME = "hybrid-recommender"
-VERBS = {
-    "purchase": "bought",
-    "cart": "put in your cart",
-    "click": "clicked on",
-    "view": "looked at",
-    "rating": "rated",
-}
-EVENT_RANK = {"view": 0, "click": 1, "rating": 2, "cart": 3, "purchase": 4}
+MODEL_DESCRIPTION = "hybrid recommender (ALS + co-occurrence + content + popularity)"
+_VISITOR_HISTORY = ["user_id", "item_id", "event", "value", "ts"]
 
 
-# -- which model, loaded once ----------------------------------------------------------------------------
-def default_dir(settings: Settings) -> Path:
-    return settings.models_dir / MODULE / "default"
-
-
-def model_folder(settings: Settings) -> Path:
-    """The champion's folder when one is promoted, else the default model built by `prepare`."""
-    folder = champion_dir(settings, MODULE) or default_dir(settings)
-    if not (folder / "model.json").exists():
-        raise ModelUnavailable(
-            "The recommender has not been built yet. Run `suite prepare` (or press “Build the recommender” on "
-            "the Recommendations page); it takes about a minute."
-        )
-    return folder
-
-
-def load_model(settings: Settings) -> RecModel:
-    folder = model_folder(settings)
-    version = (folder / "VERSION").read_text().strip()
-    return load_once(("recommend", str(folder), version), lambda: RecModel.load(folder))
-
-
-def _embedder(settings: Settings):
-    from pipelines.embedder import load_embedder
-
-    return load_embedder(settings.embedder_model or None, settings.device)
-
-
-@dataclass
-class Serving:
-    """A model aligned with the store's current catalog (new products appended with no history)."""
-
-    model: RecModel
-    scorer: Scorer
-    device: str
-    embedder: Any
-
-
-def _store_catalog(store: Store) -> pd.DataFrame:
-    return store.query_df(
-        "SELECT item_id, title, category, description, price, in_stock, consumable FROM rec_items ORDER BY item_id"
+# -- the model ----------------------------------------------------------------------------------------------
+def model_status(settings: Settings) -> ModelStatus:
+    """The model that serves now (the champion, else the default one), and whether it is built."""
+    folder = current_dir(settings)
+    version_file = folder / "VERSION"
+    return ModelStatus(
+        module=MODULE,
+        model=MODEL_DESCRIPTION,
+        version=version_file.read_text().strip() if version_file.exists() else None,
+        path=str(folder),
+        on_disk=(folder / "model.json").exists(),
     )
 
 
-def _align(model: RecModel, catalog: pd.DataFrame) -> RecModel:
-    """Model arrays re-indexed to model items + the store catalog's new items; store values win."""
-    if catalog.empty:
-        return model
-    old = model.catalog.set_index("item_id")
-    fresh = catalog.set_index("item_id")
-    new_ids = fresh.index.difference(old.index)
-    merged = pd.concat([old, fresh.loc[new_ids]])
-    merged.update(fresh)
-    merged["in_catalog"] = merged.index.isin(fresh.index) | merged["in_catalog"].fillna(False).astype(bool)
-    merged = merged.reset_index()
-    merged["description"] = merged["description"].fillna("")
-    merged["in_stock"] = merged["in_stock"].fillna(True).astype(bool)
-    merged["consumable"] = merged["consumable"].fillna(False).astype(bool)
-    n, extra = len(merged), len(new_ids)
-    als = dataclasses.replace(model.als)
-    als.item_factors = np.vstack([model.als.item_factors, np.zeros((extra, als.item_factors.shape[1]), np.float32)])
-    cooc = model.cooc.copy()
-    cooc.resize((n, n))
-    user_items = model.user_items.copy()
-    user_items.resize((user_items.shape[0], n))
-    return dataclasses.replace(
-        model,
-        catalog=merged,
-        popularity=np.concatenate([model.popularity, np.zeros(extra, np.float32)]),
-        cooc=cooc.tocsr(),
-        user_items=user_items.tocsr(),
-        als=als,
-        _item_index=None,
-        _item_pos=None,
-    )
+def build_default_model(settings: Settings, progress: Progress = no_progress) -> None:
+    """Train the default model from the sample shop when none is built yet (about a minute, once)."""
+    from suite.recommend.default_model import build_default
+
+    build_default(settings, progress)
 
 
-def get_serving(store: Store) -> Serving:
-    settings = store.settings
-    model = load_model(settings)
-    stamp = store.query("SELECT count(*) AS n, max(updated_at) AS t FROM rec_items")[0]
-    embedder = _embedder(settings)
-
-    def build() -> Serving:
-        aligned = _align(model, _store_catalog(store))
-        vectors = content_vectors(aligned.catalog, embedder, settings.module_dir(MODULE) / "vectors")
-        return Serving(aligned, Scorer(aligned, vectors), embedder.device, embedder)
-
-    return load_once(("recommend-serving", model.version, id(model), stamp["n"], str(stamp["t"])), build)
+def how_picks_are_made() -> str:
+    """The blending rule and the business rules in words, for merchandisers."""
+    return f"{hybrid.describe_blend()} {rules.RULES_IN_WORDS}"
 
 
-# -- results --------------------------------------------------------------------------------------------
-@dataclass
-class Recommendation:
-    item_id: str
-    title: str
-    category: str
-    price: float | None
-    score: float
-    reason: str
-    source: str
+# -- data in --------------------------------------------------------------------------------------------
+def load_sample_shop(store: Store, progress: Progress = no_progress) -> DemoReport:
+    """The sample catalog and interaction log into the store (a second call adds nothing)."""
+    from suite.recommend.demo import load_demo
+
+    return load_demo(store, progress)
 
 
-@dataclass
-class RecommendationList:
-    user_id: str | None
-    items: list[Recommendation]
-    cold_start: bool = False
-    note: str = ""
-    request_id: str = ""
-    model_name: str = MODEL_NAME
-    model_version: str = ""
-    device: str = "cpu"
-    weights: dict[str, float] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "user_id": self.user_id,
-            "items": [{"item_id": r.item_id, "score": round(r.score, 4), "reason": r.reason} for r in self.items],
-            "cold_start": self.cold_start,
-            "note": self.note,
-            "request_id": self.request_id,
-            "model_version": self.model_version,
-        }
+def import_catalog(store: Store, path: str | Path, *, progress: Progress = no_progress) -> ImportReport:
+    """Add or update products from a catalog CSV(.gz): item_id,title,category[,description][,price][,in_stock]."""
+    return ingest.import_catalog(store, path, progress=progress)
 
 
-# -- the shopper's state in the store ---------------------------------------------------------------------
-def user_history(store: Store, user_id: str) -> pd.DataFrame:
-    """Interactions plus live "interested" clicks (not yet reviewed ones too: they are the shopper's own)."""
-    frame = store.query_df(
-        "SELECT item_id, event, value, ts FROM rec_interactions WHERE user_id = ? "
-        "UNION ALL SELECT json_extract_string(value, '$.item_id'), 'click', NULL, ts FROM feedback "
-        "WHERE module = ? AND kind = 'click' AND json_extract_string(value, '$.user_id') = ? "
-        "AND review_state <> 'rejected' ORDER BY ts",
-        [user_id, MODULE, user_id],
-    )
-    return frame.assign(user_id=user_id)
+def import_interactions(
+    store: Store, path: str | Path, *, source: str = "import", progress: Progress = no_progress
+) -> ImportReport:
+    """Add an interaction log CSV(.gz): user_id,item_id,timestamp[,event][,value]; repeats are skipped."""
+    return ingest.import_interactions(store, path, source=source, progress=progress)
 
 
-def dismissed_items(store: Store, user_id: str) -> set[str]:
-    rows = store.query(
-        "SELECT json_extract_string(value, '$.item_id') AS item_id FROM feedback WHERE module = ? "
-        "AND kind = 'dismiss' AND json_extract_string(value, '$.user_id') = ? AND review_state <> 'rejected'",
-        [MODULE, user_id],
-    )
-    return {row["item_id"] for row in rows}
-
-
-# -- explanations ----------------------------------------------------------------------------------------
-def _explain(
-    serving: Serving, item: int, source: str, history_idx: np.ndarray, events: dict[int, str], query_text: str
-) -> str:
-    model, catalog = serving.model, serving.model.catalog
-    if source == "popularity" or (source != "content" and history_idx.size == 0):
-        return f"Popular in {catalog['category'].iat[item]} right now"
-    if source == "content" and history_idx.size == 0:
-        return f"Matches what you are looking for: “{query_text}”" if query_text else "Matches your interests"
-    if source == "content":
-        sims = serving.scorer.vectors[history_idx] @ serving.scorer.vectors[item]
-    else:
-        sims = model.cooc[item].toarray().ravel()[history_idx]  # co-occurrence is symmetric: one row
-        if sims.max(initial=0) <= 0:
-            factors = model.als.item_factors
-            sims = factors[history_idx] @ factors[item]
-    anchor = int(history_idx[int(np.argmax(sims))])
-    verb = VERBS.get(events.get(anchor, "view"), "looked at")
-    title = catalog["title"].iat[anchor]
-    if source == "content":
-        return f"Similar to the {title} you {verb}"
-    return f"Because you {verb} the {title}"
-
-
-def _recommend(
-    serving: Serving,
-    user_id: str | None,
-    history: pd.DataFrame,
-    dismissed: set[str],
-    *,
-    k: int,
-    max_per_category: int | None,
-    interests: list[str],
-    text: str,
-) -> RecommendationList:
-    model, scorer = serving.model, serving.scorer
-    catalog = model.catalog
-    hist = model.history_matrix(history, [user_id or "_visitor"]) if not history.empty else None
-    if hist is None:
-        hist = sparse.csr_matrix((1, len(catalog)), dtype=np.float32)
-    query_text = ". ".join(filter(None, [("Interested in " + ", ".join(interests)) if interests else "", text]))
-    queries = None
-    if query_text:
-        queries = serving.embedder.embed([query_text])
-    parts = scorer.components(hist, queries=queries)
-    if interests:
-        in_interest = catalog["category"].isin(interests).to_numpy()
-        parts["popularity"] = np.where(in_interest[None, :], parts["popularity"], 0.0)
-    length = np.array([hist.indptr[1] - hist.indptr[0]])
-    scores, contributions = scorer.blend(parts, length, np.array([bool(query_text)]))
-    blocked = rules.blocked_items(catalog, history, model.item_index, dismissed)
-    chosen = top_k(
-        scores, blocked[None, :], k, categories=catalog["category"].to_numpy(), max_per_category=max_per_category
-    )[0]
-    events: dict[int, str] = {}
-    for item, event in zip(model.positions(history["item_id"]), history["event"], strict=True):
-        if item >= 0 and EVENT_RANK.get(event, 0) >= EVENT_RANK.get(events.get(int(item), "view"), 0):
-            events[int(item)] = event
-    history_idx = np.array(sorted(events), dtype=np.int64)
-    items = []
-    rows = catalog.iloc[chosen]
-    for index, (_, row) in zip(chosen, rows.iterrows(), strict=True):
-        source = max(contributions, key=lambda name: contributions[name][0, index])
-        price = row["price"]
-        items.append(
-            Recommendation(
-                item_id=str(row["item_id"]),
-                title=str(row["title"]),
-                category=str(row["category"]),
-                price=None if pd.isna(price) else float(price),
-                score=float(scores[0, index]),
-                reason=_explain(serving, int(index), source, history_idx, events, text or ", ".join(interests)),
-                source=source,
-            )
-        )
-    return RecommendationList(
-        user_id=user_id,
-        items=items,
-        model_version=model.version,
-        device=serving.device,
-        weights={name: float(np.max(contributions[name])) for name in contributions},
-    )
-
-
-# -- public verbs -----------------------------------------------------------------------------------------
+# -- recommendations --------------------------------------------------------------------------------------
 def recommend_for_user(
     store: Store,
     user_id: str,
@@ -294,12 +101,12 @@ def recommend_for_user(
         raise InvalidInput("Ask for between 1 and 100 recommendations.")
     with track(store, module=MODULE, action="for_user", user=user, input_summary=f"shopper {user_id}, k={k}") as call:
         serving = get_serving(store)
-        history = user_history(store, user_id)
-        result = _recommend(
+        history = queries.user_history(store, user_id)
+        result = ranking.rank(
             serving,
             user_id,
             history,
-            dismissed_items(store, user_id),
+            queries.dismissed_items(store, user_id),
             k=k,
             max_per_category=max_per_category,
             interests=interests or [],
@@ -329,10 +136,10 @@ def recommend_for_visitor(
         unknown = sorted(set(interests) - set(serving.model.catalog["category"]))
         if unknown:
             raise InvalidInput(f"Unknown interest(s): {', '.join(unknown)}. Pick from the shop's categories.")
-        result = _recommend(
+        result = ranking.rank(
             serving,
             None,
-            pd.DataFrame(columns=["user_id", "item_id", "event", "value", "ts"]),
+            pd.DataFrame(columns=_VISITOR_HISTORY),
             set(),
             k=k,
             max_per_category=rules.DEFAULT_MAX_PER_CATEGORY if not interests else None,
@@ -349,39 +156,9 @@ def recommend_for_visitor(
 def similar_items(store: Store, item_id: str, *, k: int = 10, user: str | None = None) -> RecommendationList:
     """Products like `item_id`: same description (content), bought by the same shoppers (co-occurrence, ALS)."""
     with track(store, module=MODULE, action="similar", user=user, input_summary=f"item {item_id}") as call:
-        serving = get_serving(store)
-        model, vectors = serving.model, serving.scorer.vectors
-        index = model.item_index.get(item_id)
-        if index is None:
-            raise NotFound(f"No product with id {item_id!r} in the catalog. Check the id or import the catalog.")
-        content = vectors @ vectors[index]
-        together = np.asarray(model.cooc[index].todense()).ravel()
-        factors = model.als.item_factors
-        norms = np.linalg.norm(factors, axis=1) + 1e-9
-        taste = (factors @ factors[index]) / (norms * norms[index]) if norms[index] > 1e-6 else np.zeros_like(content)
-        parts = {"content": 0.5 * content, "cooc": 0.3 * together / max(together.max(), 1e-9), "als": 0.2 * taste}
-        scores = sum(parts.values())
-        blocked = ~model.catalog["in_stock"].to_numpy(dtype=bool) | ~model.catalog["in_catalog"].to_numpy(dtype=bool)
-        blocked[index] = True
-        chosen = top_k(scores[None, :], blocked[None, :], k)[0]
-        reasons = {
-            "content": "Similar description",
-            "cooc": "Often chosen by the same shoppers",
-            "als": "Liked by shoppers with similar taste",
-        }
-        items = []
-        for i in chosen:
-            source = max(parts, key=lambda name: parts[name][i])
-            row = model.catalog.iloc[int(i)]
-            price = None if pd.isna(row["price"]) else float(row["price"])
-            items.append(
-                Recommendation(
-                    str(row["item_id"]), row["title"], row["category"], price, float(scores[i]), reasons[source], source
-                )
-            )
-        result = RecommendationList(user_id=None, items=items, model_version=model.version, device=serving.device)
+        result = ranking.similar(get_serving(store), item_id, k=k)
         call.record(result)
-        call.output = {"item_id": item_id, "items": [r.item_id for r in items]}
+        call.output = {"item_id": item_id, "items": [r.item_id for r in result.items]}
         result.request_id = call.request_id
     return result
 
@@ -418,60 +195,67 @@ def record_feedback(
     )
 
 
-# -- page helpers -----------------------------------------------------------------------------------------
-def shoppers(store: Store, limit: int = 300) -> list[dict[str, Any]]:
+# -- what the page lists ----------------------------------------------------------------------------------
+def shoppers(store: Store, limit: int = 300) -> list[Shopper]:
     """The most active shoppers (for the picker), with how many interactions each has."""
-    return store.query(
-        "SELECT user_id, count(*) AS interactions, max(ts) AS last_seen FROM rec_interactions "
-        "GROUP BY user_id ORDER BY interactions DESC, user_id LIMIT ?",
-        [limit],
-    )
+    return [Shopper(r["user_id"], int(r["interactions"]), r["last_seen"]) for r in queries.shoppers(store, limit)]
 
 
-def recent_history(store: Store, user_id: str, limit: int = 8) -> list[dict[str, Any]]:
-    return store.query(
-        "SELECT i.ts, i.event, i.item_id, coalesce(c.title, i.item_id) AS title, c.category "
-        "FROM rec_interactions i LEFT JOIN rec_items c USING (item_id) WHERE i.user_id = ? "
-        "ORDER BY i.ts DESC LIMIT ?",
-        [user_id, limit],
-    )
+def recent_history(store: Store, user_id: str, limit: int = 8) -> list[HistoryEntry]:
+    """The shopper's latest interactions, newest first."""
+    return [HistoryEntry(**row) for row in queries.recent_history(store, user_id, limit)]
 
 
 def categories(store: Store) -> list[str]:
-    rows = store.query("SELECT DISTINCT category FROM rec_items ORDER BY category")
-    if rows:
-        return [r["category"] for r in rows]
+    """The shop's categories (from the store's catalog, else the serving model's)."""
+    found = queries.categories(store)
+    if found:
+        return found
     return sorted(load_model(store.settings).catalog.query("in_catalog")["category"].unique())
 
 
-def insights(store: Store) -> dict[str, Any]:
+def products(store: Store) -> list[Product]:
+    """Every product in the store's catalog, by title (for the "similar products" picker)."""
+    return [Product(r["item_id"], r["title"]) for r in queries.products(store)]
+
+
+def insights(store: Store) -> Insights:
     """Coverage and popularity concentration of the lists actually shown, and the model in use."""
-    model = load_model(store.settings)
-    rows = store.query(
-        "SELECT output_summary FROM events WHERE module = ? AND action IN ('for_user', 'for_visitor') "
-        "AND status = 'ok' ORDER BY ts DESC LIMIT 5000",
-        [MODULE],
+    from suite.recommend.insights import insights as _insights
+
+    return _insights(store, load_model(store.settings))
+
+
+# -- offline evaluation -----------------------------------------------------------------------------------
+def evaluate_files(
+    settings: Settings,
+    interactions: str | Path,
+    catalog: str | Path | None = None,
+    *,
+    progress: Progress = no_progress,
+) -> list[ModelScore]:
+    """Every model on a time split of an interaction log (each shopper's last 20 % held out).
+
+    The files are validated exactly as an import would, in a scratch store: the suite's store is not touched.
+    """
+    from suite.recommend.content import text_embedder, vectors_dir
+    from suite.recommend.evaluate import evaluate
+    from suite.recommend.retrain import store_frames
+
+    with tempfile.TemporaryDirectory(prefix="rec-eval-") as tmp:
+        scratch = Store(settings.with_(home=Path(tmp)))
+        try:
+            if catalog is not None:
+                ingest.import_catalog(scratch, catalog)
+            ingest.import_interactions(scratch, interactions, progress=progress)
+            frame, items, _ = store_frames(scratch)
+        finally:
+            scratch.close()
+    return evaluate(
+        frame,
+        items,
+        text_embedder(settings),
+        cache_dir=vectors_dir(settings),
+        device=settings.device,
+        progress=progress,
     )
-    shown = [item for row in rows for item in json.loads(row["output_summary"] or "{}").get("items", [])]
-    in_catalog = model.catalog[model.catalog["in_catalog"]]
-    order = np.argsort(-model.popularity)
-    top_share = max(1, len(order) // 10)
-    popular = set(model.catalog["item_id"].to_numpy()[order[:top_share]])
-    feedback = store.query(
-        "SELECT kind, count(*) AS n FROM feedback WHERE module = ? GROUP BY kind ORDER BY kind", [MODULE]
-    )
-    by_category = pd.Series(
-        model.catalog.set_index("item_id")["category"].reindex(shown).fillna("Unknown").to_numpy()
-    ).value_counts()
-    return {
-        "model_version": model.version,
-        "trained_at": model.trained_at,
-        "data_until": model.data_until,
-        "lists_shown": len(rows),
-        "items_shown": len(shown),
-        "catalog_size": len(in_catalog),
-        "catalog_coverage": len(set(shown)) / max(len(in_catalog), 1),
-        "popular_share": (sum(i in popular for i in shown) / len(shown)) if shown else 0.0,
-        "shown_by_category": by_category.to_dict(),
-        "feedback": {r["kind"]: int(r["n"]) for r in feedback},
-    }

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from suite.store import Store
 from tests.recommend.seed import copy_seed
 
 
+@pytest.mark.slow
 def test_not_interested_removes_the_card_and_logs_feedback(app_page, settings):
     copy_seed(settings)
     at = app_page("pages/recommend.py")
@@ -24,6 +27,7 @@ def test_not_interested_removes_the_card_and_logs_feedback(app_page, settings):
     assert row == [{"kind": "dismiss", "request_id": shown.request_id}]
 
 
+@pytest.mark.slow
 def test_visitor_similar_and_insights_tabs(app_page, settings):
     copy_seed(settings)
     at = app_page("pages/recommend.py")

@@ -18,8 +18,9 @@ _seeded: list[Path] = []
 def seeded_home() -> Path:
     if _seeded:
         return _seeded[0]
-    from suite.recommend.data import import_catalog, import_interactions
-    from suite.recommend.training import SAMPLE, prepare
+    from suite.recommend import prepare
+    from suite.recommend.default_model import SAMPLE
+    from suite.recommend.service import import_catalog, import_interactions
 
     home = Path(tempfile.mkdtemp(prefix="rec-seed-")) / "home"
     settings = Settings.from_env(home=home, device="cpu")

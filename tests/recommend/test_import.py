@@ -5,7 +5,8 @@ import gzip
 import pytest
 
 from suite.errors import InvalidInput, NotFound
-from suite.recommend.data import import_catalog, import_interactions, parse_timestamps
+from suite.recommend.service import import_catalog, import_interactions
+from suite.timestamps import parse_timestamps
 
 LOG = """user_id,item_id,timestamp,event,value
 u1,P00001,2025-03-01T10:00:00Z,view,

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from suite import clikit
 from suite.cli import app
 from suite.recommend import retrain
+from suite.recommend.default_model import read_sample
 from suite.recommend.evaluate import time_split
-from suite.recommend.models import RecModel, train_model
+from suite.recommend.recmodel import RecModel, train_model
 from suite.recommend.service import recommend_for_user, record_feedback
-from suite.recommend.training import read_sample
+
+pytestmark = pytest.mark.slow
 
 
 def test_time_split_holds_out_each_shoppers_latest_fifth():
@@ -93,12 +96,12 @@ def test_retrain_uses_reviewed_feedback_and_compares_with_the_champion(rec_store
 def test_demo_hook_is_idempotent_and_leaves_feedback_to_review(rec_store):
     from suite.recommend import load_demo, model_status
 
-    first = load_demo(rec_store)
+    first = load_demo(rec_store).counts
     assert first["interactions_added"] == 0 and first["interactions_already_there"] == 50807
     assert first["sample_feedback"] == 6
-    assert load_demo(rec_store)["sample_feedback"] == 0  # logged once, not on every load
+    assert load_demo(rec_store).counts["sample_feedback"] == 0  # logged once, not on every load
     rows = rec_store.query("SELECT kind, value FROM feedback WHERE module = 'recommend' AND review_state = 'new'")
     assert sorted(r["kind"] for r in rows) == ["click"] * 3 + ["dismiss"] * 3
     assert all("was shown" in r["value"] for r in rows)
     status = model_status(rec_store.settings)[0]
-    assert status["on_disk"] and status["version"] == "default"
+    assert status.on_disk and status.version == "default"

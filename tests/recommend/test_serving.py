@@ -6,8 +6,16 @@ import pandas as pd
 import pytest
 
 from suite.errors import InvalidInput, NotFound
-from suite.recommend.data import import_catalog, import_interactions
-from suite.recommend.service import recommend_for_user, recommend_for_visitor, record_feedback, similar_items
+from suite.recommend.service import (
+    import_catalog,
+    import_interactions,
+    recommend_for_user,
+    recommend_for_visitor,
+    record_feedback,
+    similar_items,
+)
+
+pytestmark = pytest.mark.slow
 
 
 def _log(tmp_path, store, rows, name="log.csv"):

@@ -1,11 +1,9 @@
-"""Building models: the default one from sample_data (`prepare`) and challengers from the store (`retrain`)."""
+"""A challenger from the store: every interaction plus accepted clicks, minus accepted dismissals."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,85 +12,54 @@ import pandas as pd
 
 from suite.errors import InvalidInput, ModelUnavailable
 from suite.progress import Progress, no_progress
-from suite.recommend.data import parse_timestamps
+from suite.recommend import queries
+from suite.recommend.content import content_vectors, text_embedder, vectors_dir
 from suite.recommend.evaluate import build_eval_set, metrics, rank_all, time_split
 from suite.recommend.hybrid import Scorer
-from suite.recommend.models import RecModel, content_vectors, train_model
-from suite.settings import Settings
+from suite.recommend.recmodel import RecModel, train_model
+from suite.recommend.serving import load_model
 from suite.store import Store
-from suite.training import TrainingOutcome
+from suite.training import TrainingOutcome, accepted_feedback
 
 logger = logging.getLogger(__name__)
 
 MODULE = "recommend"
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "recommend"
 PRIMARY = "ndcg_at_10"
+FEEDBACK_KINDS = ("click", "dismiss")
+LOG_COLUMNS = ["user_id", "item_id", "ts", "event", "value"]
 
 
-def read_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The sample shop as frames (trusted files: no row-level checks needed)."""
-    frame = pd.read_csv(SAMPLE / "interactions.csv.gz", dtype=str)
-    frame["ts"] = parse_timestamps(frame.pop("timestamp").tolist())
-    catalog = pd.read_csv(SAMPLE / "catalog.csv", dtype={"item_id": str})
-    return frame, catalog
-
-
-def _embedder(settings: Settings):
-    from pipelines.embedder import load_embedder
-
-    return load_embedder(settings.embedder_model or None, settings.device)
-
-
-def _vectors_dir(settings: Settings) -> Path:
-    return settings.module_dir(MODULE) / "vectors"
-
-
-def prepare(settings: Settings, progress: Progress = no_progress) -> Path:
-    """Train the default model on the sample shop unless it is already on disk (then this is instant)."""
-    from suite.recommend.service import default_dir
-
-    folder = default_dir(settings)
-    if (folder / "model.json").exists():
-        return folder
-    progress(0, 3, "reading the sample shop")
-    frame, catalog = read_sample()
-    progress(1, 3, "training")
-    model = train_model(frame, catalog, version="default", device=settings.device)
-    tmp = folder.with_name(f".default-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save(tmp)
-    progress(2, 3, "product text vectors")
-    content_vectors(model.catalog, _embedder(settings), _vectors_dir(settings))
-    if folder.exists():  # a concurrent prepare won the race: keep its folder
-        shutil.rmtree(tmp, ignore_errors=True)
-    else:
-        os.replace(tmp, folder)
-    progress(3, 3, "ready")
-    return folder
+def reviewed_feedback(store: Store) -> pd.DataFrame:
+    """Accepted clicks and dismissals as rows of feedback_id, kind, ts, user_id, item_id (both known)."""
+    rows = [
+        {
+            "feedback_id": row["feedback_id"],
+            "kind": row["kind"],
+            "ts": row["ts"],
+            "user_id": row["value"].get("user_id"),
+            "item_id": row["value"].get("item_id"),
+        }
+        for row in accepted_feedback(store, MODULE, FEEDBACK_KINDS)
+        if isinstance(row["value"], dict)
+    ]
+    frame = pd.DataFrame(rows, columns=["feedback_id", "kind", "ts", "user_id", "item_id"])
+    return frame.dropna(subset=["user_id", "item_id"])
 
 
 def store_frames(store: Store) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Interactions (plus accepted clicks, minus accepted dismissals) and the catalog from the store."""
-    frame = store.query_df("SELECT user_id, item_id, ts, event, value FROM rec_interactions")
-    reviewed = store.query_df(
-        "SELECT feedback_id, kind, ts, json_extract_string(value, '$.user_id') AS user_id, "
-        "json_extract_string(value, '$.item_id') AS item_id FROM feedback "
-        "WHERE module = ? AND review_state = 'accepted' AND kind IN ('click', 'dismiss')",
-        [MODULE],
-    )
-    reviewed = reviewed.dropna(subset=["user_id", "item_id"])
+    """Interactions (plus accepted clicks, minus accepted dismissals), the catalog, and the feedback used."""
+    frame = queries.interactions(store)
+    reviewed = reviewed_feedback(store)
     clicks = reviewed[reviewed["kind"] == "click"].assign(event="click", value=np.nan)
-    frame = pd.concat([frame, clicks[["user_id", "item_id", "ts", "event", "value"]]], ignore_index=True)
+    if not clicks.empty:
+        frame = pd.concat([frame, clicks[LOG_COLUMNS]], ignore_index=True)
     dismissals = reviewed[reviewed["kind"] == "dismiss"]
     dismissed = set(zip(dismissals["user_id"], dismissals["item_id"], strict=True))
     if dismissed:
         pairs = pd.Series(list(zip(frame["user_id"], frame["item_id"], strict=True)))
         frame = frame[~pairs.isin(dismissed).to_numpy()]
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
-    catalog = store.query_df(
-        "SELECT item_id, title, category, description, price, in_stock, consumable FROM rec_items ORDER BY item_id"
-    )
-    return frame.reset_index(drop=True), catalog, reviewed["feedback_id"].tolist()
+    return frame.reset_index(drop=True), queries.catalog(store), reviewed["feedback_id"].tolist()
 
 
 def hybrid_metrics(model: RecModel, vectors: np.ndarray, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, float]:
@@ -105,13 +72,11 @@ def hybrid_metrics(model: RecModel, vectors: np.ndarray, train: pd.DataFrame, te
 
 def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress) -> TrainingOutcome:
     """A challenger trained on everything in the store, evaluated against the champion on the same split."""
-    from suite.recommend.service import load_model
-
     settings = store.settings
     frame, catalog, feedback_ids = store_frames(store)
     if frame.empty:
         raise InvalidInput("There are no interactions in the store yet; import a log or load the demo data first.")
-    embedder, cache = _embedder(settings), _vectors_dir(settings)
+    embedder, cache = text_embedder(settings), vectors_dir(settings)
     train, test = time_split(frame)
     progress(0, 4, "training the challenger on the earlier 80 %")
     held_out = train_model(train, catalog, version="evaluation", device=settings.device)

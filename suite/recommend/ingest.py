@@ -11,7 +11,6 @@ import gzip
 import io
 import logging
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,15 @@ import pandas as pd
 
 from suite.errors import InvalidInput, NotFound
 from suite.progress import Progress, no_progress
-from suite.store import Store, new_id, now, to_json
+from suite.recommend import queries
+from suite.recommend.models import ImportReport
+from suite.recommend.recmodel import EVENT_WEIGHTS
+from suite.store import Store, now, to_json
+from suite.timestamps import parse_timestamps
 
 logger = logging.getLogger(__name__)
 
 MODULE = "recommend"
-EVENT_WEIGHTS = {"view": 1.0, "click": 2.0, "cart": 4.0, "purchase": 8.0, "rating": 4.0}
 DEFAULT_EVENT = "click"  # logs without an event column count every row as a click
 INTERACTION_REQUIRED = ("user_id", "item_id", "timestamp")
 INTERACTION_OPTIONAL = ("event", "value")
@@ -34,41 +36,6 @@ CHUNK_ROWS = 100_000
 MAX_EXAMPLES = 20
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
-_OTHER_TIME_FORMATS = (
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y",
-)
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    file: str
-    rows_read: int = 0
-    rows_added: int = 0
-    duplicates: int = 0
-    bad_rows: int = 0
-    bad_examples: list[dict[str, Any]] = field(default_factory=list)
-    rejects_file: str | None = None
-    unknown_items: int = 0
-    import_id: str = field(default_factory=new_id)
-
-    def summary(self) -> str:
-        text = f"{self.rows_added:,} new {self.kind} rows from {self.rows_read:,} read"
-        if self.duplicates:
-            text += f"; {self.duplicates:,} repeats skipped"
-        if self.bad_rows:
-            text += f"; {self.bad_rows:,} rows could not be used (see {self.rejects_file})"
-        if self.unknown_items:
-            text += f"; {self.unknown_items:,} products are not in the catalog yet (their history is kept)"
-        return text
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class _Rejects:
@@ -119,24 +86,6 @@ def _header(reader: Any, path: Path, required: tuple[str, ...], optional: tuple[
             f"{', '.join(required)} (optional: {', '.join(optional)}); found: {', '.join(names) or 'none'}."
         )
     return {name: names.index(name) for name in (*required, *optional) if name in names}
-
-
-def parse_timestamps(values: list[str]) -> pd.Series:
-    """UTC timestamps from ISO 8601 (with or without zone; naive = UTC), Unix seconds/milliseconds,
-    `YYYY/MM/DD [HH:MM[:SS]]` or `DD.MM.YYYY [HH:MM[:SS]]`, mixed freely; NaT where none fits."""
-    series = pd.Series(values, dtype="object").str.strip()
-    out = pd.to_datetime(series, format="ISO8601", utc=True, errors="coerce")
-    todo = out.isna()
-    if todo.any():
-        numbers = pd.to_numeric(series[todo], errors="coerce")
-        seconds = numbers.where(numbers.abs() < 1e11, numbers / 1000.0)
-        out.loc[todo] = pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
-    for fmt in _OTHER_TIME_FORMATS:
-        todo = out.isna()
-        if not todo.any():
-            break
-        out.loc[todo] = pd.to_datetime(series[todo], format=fmt, utc=True, errors="coerce")
-    return out
 
 
 def _chunks(reader: Any, text: Any, size: int) -> Iterator[list[tuple[int, list[str]]]]:
@@ -192,7 +141,7 @@ def import_interactions(
             progress(min(position, total_bytes), total_bytes, f"{report.rows_read:,} rows read")
         if report.rows_read == 0:
             raise InvalidInput(f"{path.name} has a header but no rows.")
-        report.unknown_items = _count_unknown_items(store)
+        report.unknown_items = queries.unknown_items(store)
     finally:
         text.close()
         raw.close()
@@ -218,26 +167,9 @@ def _insert_interactions(store: Store, good: list, report: ImportReport, rejects
     frame = frame.assign(source=source, imported_at=now())[
         ["user_id", "item_id", "ts", "event", "value", "source", "imported_at"]
     ]
-    with store.transaction() as con:
-        start = con.execute("SELECT count(*) FROM rec_interactions").fetchall()[0][0]
-        con.register("rec_batch", frame)
-        con.execute("INSERT OR IGNORE INTO rec_interactions SELECT * FROM rec_batch").fetchall()
-        con.unregister("rec_batch")
-        added = con.execute("SELECT count(*) FROM rec_interactions").fetchall()[0][0] - start
-    report.rows_added += int(added)
+    added = queries.add_interactions(store, frame)
+    report.rows_added += added
     report.duplicates += len(frame) - int(added)
-
-
-def _count_unknown_items(store: Store) -> int:
-    with store.connect() as con:
-        if not con.execute("SELECT count(*) FROM rec_items").fetchall()[0][0]:
-            return 0
-        return int(
-            con.execute(
-                "SELECT count(DISTINCT item_id) FROM rec_interactions "
-                "WHERE item_id NOT IN (SELECT item_id FROM rec_items)"
-            ).fetchall()[0][0]
-        )
 
 
 def _flag(text: str, default: bool) -> bool | None:
@@ -292,14 +224,7 @@ def import_catalog(store: Store, path: str | Path, *, progress: Progress = no_pr
                 }
             if rows:
                 frame = pd.DataFrame(list(rows.values()))
-                with store.transaction() as con:
-                    con.register("rec_batch", frame)
-                    known = con.execute(
-                        "SELECT count(*) FROM rec_items WHERE item_id IN (SELECT item_id FROM rec_batch)"
-                    ).fetchall()[0][0]
-                    con.execute("INSERT OR REPLACE INTO rec_items SELECT * FROM rec_batch").fetchall()
-                    con.unregister("rec_batch")
-                report.rows_added += len(frame) - int(known)
+                report.rows_added += len(frame) - queries.put_items(store, frame)
             progress(min(raw.tell(), path.stat().st_size), max(path.stat().st_size, 1), f"{report.rows_read:,} rows")
         if report.rows_read == 0:
             raise InvalidInput(f"{path.name} has a header but no rows.")

@@ -53,6 +53,12 @@ def parse_timestamps(values: Iterable[Any]) -> pd.Series:
     out = pd.to_datetime(
         series.where(~series.str.fullmatch(_EPOCH.pattern)), format="ISO8601", utc=True, errors="coerce"
     )
+    epoch = series.str.fullmatch(_EPOCH.pattern)
+    if epoch.any():
+        numbers = pd.to_numeric(series[epoch], errors="coerce")
+        digits = series[epoch].str.lstrip("-").str.split(".").str[0].str.len()
+        seconds = numbers.where(digits != 13, numbers / 1000.0)
+        out.loc[epoch] = pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
     out = out.where((out >= pd.Timestamp(_EARLIEST)) & (out < pd.Timestamp(_LATEST)))
     for index in out.index[out.isna() & (series != "")]:
         try:

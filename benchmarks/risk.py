@@ -5,10 +5,6 @@ Run: `.venv/bin/python benchmarks/risk.py` (about a minute or two on 2 cores; us
 
 from __future__ import annotations
 
-# isort: off
-import _root  # noqa: F401  (first: see benchmarks/_root.py)
-# isort: on
-
 import csv  # noqa: E402
 import logging  # noqa: E402
 import os
@@ -20,15 +16,16 @@ from pathlib import Path  # noqa: E402
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from benchmarks.results import table, write_section  # noqa: E402
+from results import table, write_section  # noqa: E402
+
 from pipelines.text_classifier import LABELS, HeadClassifier, VaderClassifier, evaluate  # noqa: E402
 from suite.risk import load_demo, prepare  # noqa: E402
-from suite.risk.backtest import backtest_store  # noqa: E402
-from suite.risk.model import SAMPLE_DIR, current_classifier, labelled_set  # noqa: E402
+from suite.risk.service import backtest, current_classifier, labelled_set  # noqa: E402
 from suite.settings import Settings  # noqa: E402
 from suite.store import Store  # noqa: E402
 
 logger = logging.getLogger("benchmarks.risk")
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "risk"
 
 
 def confusion(matrix: list[list[int]]) -> str:
@@ -60,15 +57,15 @@ def main() -> None:
     results = {
         name: evaluate(clf, texts, labels) for name, clf in [("ours", ours), ("raw", uncalibrated), ("vader", vader)]
     }
-    with (SAMPLE_DIR / "headlines.csv").open(newline="") as handle:
+    with (SAMPLE / "headlines.csv").open(newline="") as handle:
         stream = [row["headline"] for row in csv.DictReader(handle)][:2000]
     speed = {"ours": throughput(ours, stream), "vader": throughput(vader, stream)}
 
     store = Store(settings)
     started = time.perf_counter()
-    loaded = load_demo(store)
+    loaded = load_demo(store).counts
     demo_s = time.perf_counter() - started
-    backtest = backtest_store(store)
+    outcome = backtest(store)
     store.close()
 
     rows = [
@@ -96,7 +93,7 @@ def main() -> None:
             "headlines per CPU-second": speed["vader"][1],
         },
     ]
-    episodes = [{k: ("" if v is None else v) for k, v in e.items()} for e in backtest["episodes"]]
+    episodes = [{k: ("" if v is None else v) for k, v in e.as_dict().items()} for e in outcome.episodes]
     body = f"""
 Held-out set: the frozen `test` split of `sample_data/risk/labelled_headlines.csv` ({len(test)} hand-written
 headlines, {", ".join(f"{labels.count(x)} {x}" for x in LABELS)}); trained on the {
@@ -117,12 +114,12 @@ Confusion matrix, VADER:
 {confusion(results["vader"]["confusion"])}
 
 **Alert backtest** on the seeded sample year ({loaded["headlines_added"]:,} headlines, 20 companies, loaded and
-scored by `load_demo` in {demo_s:.0f} s): {backtest["caught"]} of {backtest["negative_episodes"]} planted negative
-episodes caught, median delay {backtest["median_delay_days"]} days after the episode starts, median lead
-{backtest["median_lead_days"]} days before the lowest close of the following two weeks;
-{backtest["positive_episodes_alerted"]} alerts on the positive episode; {backtest["false_alerts"]} alerts with no
-episode behind them = {backtest["false_alerts_per_company_month"]:.3f} false alerts per company-month
-(of {backtest["alerts"]} alerts in all).
+scored by `load_demo` in {demo_s:.0f} s): {outcome.caught} of {outcome.negative_episodes} planted negative
+episodes caught, median delay {outcome.median_delay_days} days after the episode starts, median lead
+{outcome.median_lead_days} days before the lowest close of the following two weeks;
+{outcome.positive_episodes_alerted} alerts on the positive episode; {outcome.false_alerts} alerts with no
+episode behind them = {outcome.false_alerts_per_company_month:.3f} false alerts per company-month
+(of {outcome.alerts} alerts in all).
 
 {
         table(

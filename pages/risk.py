@@ -6,41 +6,42 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, get_settings, get_store, page_header, progress_bar, run
+from pages.ui import current_user, done, get_settings, get_store, page_header, progress_bar, run
 from suite.modules import MODULES
-from suite.risk.alerts import act_on_alert, correct_label, list_alerts
-from suite.risk.views import company_view, watchlist_overview
+from suite.risk import service
 
 info = next(m for m in MODULES if m.key == "risk")
 page_header(info.title, info.summary)
 store = get_store()
 SEVERITY = {"high": ":red[**High**]", "medium": ":orange[**Medium**]", "low": ":blue[**Low**]"}
-ACTION_WORDS = {"acknowledge": "acknowledged", "snooze": "snoozed for 7 days", "false_alarm": "marked as a false alarm"}
+ACTION_WORDS = {
+    "acknowledge": "acknowledged",
+    "snooze": f"snoozed for {service.SNOOZE_DAYS} days",
+    "false_alarm": "marked as a false alarm",
+}
 
 
 def _act(alert_id: str, action: str) -> None:
-    if run(lambda: act_on_alert(store, alert_id, action, user=current_user()), what="Updating the alert") is not None:
+    if done(lambda: service.act_on_alert(store, alert_id, action, user=current_user()), what="Updating the alert"):
         st.session_state["risk_notice"] = f"Alert {alert_id} {ACTION_WORDS[action]}."
 
 
 def _load_demo() -> None:
-    from suite.risk import load_demo
-
     with progress_bar("Loading the sample companies and a year of headlines…") as progress:
-        loaded = run(lambda: load_demo(store, progress), what="Loading the sample data")
-    if loaded:
+        loaded = run(lambda: service.load_demo(store, progress), what="Loading the sample data")
+    if loaded is not None:
         st.session_state["risk_notice"] = (
-            f"Loaded {loaded['companies']} companies and {loaded['headlines_added']} headlines; "
-            f"{loaded['new_alerts']} alerts raised."
+            f"Loaded {loaded.counts['companies']} companies and {loaded.counts['headlines_added']} headlines; "
+            f"{loaded.counts['new_alerts']} alerts raised."
         )
 
 
-overview = run(lambda: watchlist_overview(store), what="Loading the watchlist")
+overview = run(lambda: service.watchlist_overview(store), what="Loading the watchlist")
 if overview is None:
     st.stop()
 if notice := st.session_state.pop("risk_notice", None):
     st.success(notice)
-if overview.empty:
+if not overview.companies:
     st.info("No companies are being watched yet. Load the sample data, or upload headlines once companies are added.")
     st.button("Load sample data", on_click=_load_demo, type="primary")
     st.stop()
@@ -50,76 +51,77 @@ tab_alerts, tab_watch, tab_company, tab_upload, tab_rules = st.tabs(
 )
 
 with tab_alerts:
-    open_alerts = run(lambda: list_alerts(store, states=("open",), limit=50), what="Loading alerts") or []
+    open_alerts = run(lambda: service.list_alerts(store, states=("open",), limit=50), what="Loading alerts") or []
     st.subheader(f"Open alerts ({len(open_alerts)})")
     if not open_alerts:
         st.write("Nothing needs your attention right now.")
     for alert in open_alerts:
         with st.container(border=True):
             st.markdown(
-                f"{SEVERITY.get(alert['severity'], alert['severity'])} · **{alert['company']}** "
-                f"({alert['ticker']}) · {alert['day']:%d %b %Y}"
+                f"{SEVERITY.get(alert.severity, alert.severity)} · **{alert.company}** "
+                f"({alert.ticker}) · {alert.day:%d %b %Y}"
             )
-            st.write(alert["reason"])
-            with st.expander(f"The {len(alert['headlines'])} headlines behind this alert"):
-                for headline in alert["headlines"]:
+            st.write(alert.reason)
+            with st.expander(f"The {len(alert.headlines)} headlines behind this alert"):
+                for headline in alert.headlines:
                     st.markdown(f"- {headline}")
             cols = st.columns(3)
             cols[0].button(
-                "Acknowledge", key=f"ack-{alert['alert_id']}", on_click=_act, args=(alert["alert_id"], "acknowledge")
+                "Acknowledge", key=f"ack-{alert.alert_id}", on_click=_act, args=(alert.alert_id, "acknowledge")
             )
             cols[1].button(
-                "Snooze 7 days", key=f"snooze-{alert['alert_id']}", on_click=_act, args=(alert["alert_id"], "snooze")
+                f"Snooze {service.SNOOZE_DAYS} days",
+                key=f"snooze-{alert.alert_id}",
+                on_click=_act,
+                args=(alert.alert_id, "snooze"),
             )
             cols[2].button(
-                "False alarm", key=f"false-{alert['alert_id']}", on_click=_act, args=(alert["alert_id"], "false_alarm")
+                "False alarm", key=f"false-{alert.alert_id}", on_click=_act, args=(alert.alert_id, "false_alarm")
             )
 
 with tab_watch:
     st.caption(
         "Tone runs from −1 (all bad news) to +1 (all good news). "
-        "'Change' compares the last 7 days with the month before."
+        f"'Change' compares the last {service.RECENT_DAYS} days with the {service.BEFORE_DAYS} days before."
     )
+    table = overview.frame()
     st.dataframe(
-        overview,
+        table,
         hide_index=True,
         use_container_width=True,
-        height=(len(overview) + 1) * 35 + 3,
+        height=(len(table) + 1) * 35 + 3,
         column_order=["ticker", "company", "open_alerts", "tone_now", "change", "headlines_7d", "trend", "sector"],
         column_config={
             "ticker": "Ticker",
             "company": "Company",
             "sector": "Sector",
-            "tone_now": st.column_config.NumberColumn("Tone (7 days)", format="%+.2f"),
+            "tone_now": st.column_config.NumberColumn(f"Tone ({service.RECENT_DAYS} days)", format="%+.2f"),
             "change": st.column_config.NumberColumn("Change", format="%+.2f"),
-            "headlines_7d": st.column_config.NumberColumn("Headlines (7 days)"),
-            "trend": st.column_config.LineChartColumn("Tone, last 60 days", y_min=-1.0, y_max=1.0),
+            "headlines_7d": st.column_config.NumberColumn(f"Headlines ({service.RECENT_DAYS} days)"),
+            "trend": st.column_config.LineChartColumn(f"Tone, last {service.TREND_DAYS} days", y_min=-1.0, y_max=1.0),
             "open_alerts": st.column_config.NumberColumn("Open alerts"),
         },
     )
 
 with tab_company:
-    tickers = overview["ticker"].tolist()
-    default = next((tickers.index(a["ticker"]) for a in open_alerts), 0)
+    names = {c.ticker: c.company for c in overview.companies}
+    tickers = list(names)
+    default = next((tickers.index(a.ticker) for a in open_alerts if a.ticker in names), 0)
     ticker = st.selectbox(
-        "Company",
-        tickers,
-        index=default,
-        format_func=lambda t: f"{t} · {overview.set_index('ticker').loc[t, 'company']}",
-        key="risk_company",
+        "Company", tickers, index=default, format_func=lambda t: f"{t} · {names[t]}", key="risk_company"
     )
-    view = run(lambda: company_view(store, ticker), what="Loading the company")
+    view = run(lambda: service.company_view(store, ticker), what="Loading the company")
     if view is not None:
-        signals = view["signals"].assign(day=lambda f: pd.to_datetime(f["day"]))
+        signals = view.signals.assign(day=lambda f: pd.to_datetime(f["day"]))
         base = alt.Chart(signals).encode(x=alt.X("day:T", title=None))
         scale = alt.Scale(domain=[-1, 1])
         tone = base.mark_line(color="#4c78a8").encode(
-            y=alt.Y("tone_7d:Q", title="Tone (7-day average)", scale=scale),
+            y=alt.Y("tone_7d:Q", title=f"Tone ({service.SMOOTH_DAYS}-day average)", scale=scale),
             tooltip=["day:T", alt.Tooltip("tone_7d:Q", format="+.2f"), "volume:Q"],
         )
         daily = base.mark_circle(color="#4c78a8", opacity=0.35, size=18).encode(y=alt.Y("tone:Q", scale=scale))
         alert_frame = pd.DataFrame(
-            [{"day": pd.Timestamp(a["day"]), "severity": a["severity"], "reason": a["reason"]} for a in view["alerts"]]
+            [{"day": pd.Timestamp(a.day), "severity": a.severity, "reason": a.reason} for a in view.alerts]
         )
         layers = [tone, daily]
         if not alert_frame.empty:
@@ -130,8 +132,8 @@ with tab_company:
             )
         volume = base.mark_bar(color="#9ecae9").encode(y=alt.Y("volume:Q", title="Headlines"))
         charts = [alt.layer(*layers).properties(height=180), volume.properties(height=90)]
-        if not view["prices"].empty:
-            price = alt.Chart(view["prices"].assign(day=lambda f: pd.to_datetime(f["day"])))
+        if not view.prices.empty:
+            price = alt.Chart(view.prices.assign(day=lambda f: pd.to_datetime(f["day"])))
             charts.append(
                 price.mark_line(color="#555")
                 .encode(x=alt.X("day:T", title=None), y=alt.Y("close:Q", title="Price"))
@@ -139,11 +141,12 @@ with tab_company:
             )
         st.altair_chart(alt.vconcat(*charts).resolve_scale(x="shared"), use_container_width=True)
         st.caption(
-            "Dots: each day's tone (confidence-weighted average of its headlines); line: 7-day average; "
+            "Dots: each day's tone (confidence-weighted average of its headlines); "
+            f"line: {service.SMOOTH_DAYS}-day average; "
             "red dashed lines: alerts."
         )
 
-        headlines = view["headlines"]
+        headlines = view.headlines
         if headlines.empty:
             st.write("No headlines about this company yet.")
         else:
@@ -162,20 +165,15 @@ with tab_company:
                     "headline": st.column_config.TextColumn("Headline", width="medium"),
                     "shown_label": "Tone label",
                     "confidence": st.column_config.ProgressColumn("Confidence", min_value=0.0, max_value=1.0),
-                    "correct_to": st.column_config.SelectboxColumn(
-                        "Correct to", options=["negative", "neutral", "positive"]
-                    ),
+                    "correct_to": st.column_config.SelectboxColumn("Correct to", options=list(service.LABELS)),
                 },
                 key=f"risk_editor_{ticker}",
             )
             changes = edited[edited["correct_to"].notna()]
+            corrections = dict(zip(changes["headline_id"], changes["correct_to"], strict=True))
             if st.button(f"Save {len(changes)} correction(s)", disabled=changes.empty, key="risk_save_corrections"):
-                for row in changes.itertuples(index=False):
-                    run(
-                        lambda r=row: correct_label(store, r.headline_id, r.correct_to, user=current_user()),
-                        what="Saving",
-                    )
-                st.success(f"Saved {len(changes)} correction(s). They count at once and go to the review queue.")
+                if done(lambda: service.correct_labels(store, corrections, user=current_user()), what="Saving"):
+                    st.success(f"Saved {len(changes)} correction(s). They count at once and go to the review queue.")
 
 with tab_upload:
     st.write(
@@ -183,21 +181,21 @@ with tab_upload:
         "**ticker**. Times may use any common format and time zone. Repeats of the same story are merged, and any "
         "row that cannot be used is kept and listed with its line number."
     )
-    upload = st.file_uploader("Headlines file", type=["csv", "json", "jsonl"], key="risk_upload")
+    types = [t.lstrip(".") for t in service.UPLOAD_TYPES]
+    upload = st.file_uploader("Headlines file", type=types, key="risk_upload")
     if upload is not None and st.button("Read headlines", type="primary"):
-        from suite.risk.ingest import ingest
-
         with st.spinner("Scoring headlines…"):
-            report = run(lambda: ingest(store, upload.getvalue(), upload.name, user=current_user()), what="Upload")
+            report = run(
+                lambda: service.ingest_upload(store, upload.name, upload.getvalue(), user=current_user()),
+                what="Upload",
+            )
         if report is not None:
             st.success(report.summary())
             if report.rejected:
-                st.dataframe(pd.DataFrame([r.__dict__ for r in report.rejected]), hide_index=True)
+                st.dataframe(pd.DataFrame([r.as_dict() for r in report.rejected]), hide_index=True)
 
 with tab_rules:
-    from suite.risk.model import current_thresholds
-
-    rules = current_thresholds(get_settings())
+    rules = service.current_thresholds(get_settings())
     st.markdown(
         f"""
 An alert is raised for a company when, on one day:
@@ -209,8 +207,8 @@ An alert is raised for a company when, on one day:
 After an alert, the same company gets no new alert for {rules.cooldown_days} days, so one story raises one alert.
 **Severity** is high when the drop is far past the limit (or a burst is mostly bad news), medium when clearly past it.
 Headlines the model is unsure about (for example, not in English) are shown as *unsure* and do not move the tone.
-When you mark false alarms and a reviewer accepts them, the next retraining raises that company's limit by 0.5
-(at most 1.5 more), and says so in its notes.
+When you mark false alarms and a reviewer accepts them, the next retraining raises that company's limit by
+{service.Z_STEP:g} (at most {service.Z_MAX_EXTRA:g} more), and says so in its notes.
 """
     )
     if rules.per_company_z:

@@ -17,7 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from suite.risk.model import SAMPLE_DIR
+from suite.risk import queries
+from suite.risk.classifier import SAMPLE_DIR
+from suite.risk.models import BacktestReport, EpisodeOutcome
+from suite.store import Store
 
 CATCH_DAYS = 7
 
@@ -29,8 +32,10 @@ def load_episodes(path: Path = SAMPLE_DIR / "episodes.json") -> list[dict[str, A
     return episodes
 
 
-def run_backtest(alerts: list[dict], prices: pd.DataFrame, episodes: list[dict], companies: int, months: float) -> dict:
-    """Per-episode outcome plus the totals the benchmark reports."""
+def run_backtest(
+    alerts: list[dict], prices: pd.DataFrame, episodes: list[dict], companies: int, months: float
+) -> BacktestReport:
+    """Per-episode outcome plus the totals the benchmark reports (`alerts`: alert_id, ticker, day, severity)."""
     rows, explained = [], set()
     for episode in episodes:
         window = (episode["start"] - timedelta(days=1), episode["start"] + timedelta(days=CATCH_DAYS))
@@ -52,46 +57,40 @@ def run_backtest(alerts: list[dict], prices: pd.DataFrame, episodes: list[dict],
                 low_day = after.loc[after["close"].idxmin(), "day"]
                 lead = (low_day - first["day"]).days
         rows.append(
-            {
-                "ticker": episode["ticker"],
-                "episode": episode["kind"],
-                "start": episode["start"].isoformat(),
-                "should_alert": episode["negative"],
-                "alerted": first is not None,
-                "alert_day": first["day"].isoformat() if first else "",
-                "severity": first["severity"] if first else "",
-                "delay_days": (first["day"] - episode["start"]).days if first else None,
-                "lead_days": lead,
-            }
+            EpisodeOutcome(
+                ticker=episode["ticker"],
+                episode=episode["kind"],
+                start=episode["start"].isoformat(),
+                should_alert=episode["negative"],
+                alerted=first is not None,
+                alert_day=first["day"].isoformat() if first else "",
+                severity=first["severity"] if first else "",
+                delay_days=(first["day"] - episode["start"]).days if first else None,
+                lead_days=lead,
+            )
         )
-    negatives = [r for r in rows if r["should_alert"]]
-    caught = [r for r in negatives if r["alerted"]]
+    negatives = [r for r in rows if r.should_alert]
+    caught = [r for r in negatives if r.alerted]
+    leads = [r.lead_days for r in caught if r.lead_days is not None]
     false_alerts = [a for a in alerts if a["alert_id"] not in explained]
-    return {
-        "episodes": rows,
-        "negative_episodes": len(negatives),
-        "caught": len(caught),
-        "positive_episodes_alerted": sum(1 for r in rows if not r["should_alert"] and r["alerted"]),
-        "median_delay_days": statistics.median([r["delay_days"] for r in caught]) if caught else None,
-        "median_lead_days": statistics.median([r["lead_days"] for r in caught if r["lead_days"] is not None])
-        if caught
-        else None,
-        "alerts": len(alerts),
-        "false_alerts": len(false_alerts),
-        "false_alerts_per_company_month": len(false_alerts) / max(companies * months, 1e-9),
-        "false_alert_ids": [a["alert_id"] for a in false_alerts],
-    }
+    return BacktestReport(
+        episodes=rows,
+        negative_episodes=len(negatives),
+        caught=len(caught),
+        positive_episodes_alerted=sum(1 for r in rows if not r.should_alert and r.alerted),
+        median_delay_days=statistics.median([r.delay_days for r in caught]) if caught else None,
+        median_lead_days=statistics.median(leads) if caught else None,
+        alerts=len(alerts),
+        false_alerts=len(false_alerts),
+        false_alerts_per_company_month=len(false_alerts) / max(companies * months, 1e-9),
+        false_alert_ids=[a["alert_id"] for a in false_alerts],
+    )
 
 
-def backtest_store(store) -> dict:
+def backtest_store(store: Store) -> BacktestReport:
     """The backtest on whatever the store holds (after `load_demo`)."""
-    alerts = store.query("SELECT alert_id, ticker, day, severity FROM risk_alerts ORDER BY day")
-    prices = store.query_df("SELECT ticker, day, close FROM risk_prices")
-    if not prices.empty:
-        prices["day"] = pd.to_datetime(prices["day"]).dt.date
-    span = store.query(
-        "SELECT min(day) AS first, max(day) AS last, count(DISTINCT ticker) AS n "
-        "FROM risk_mentions JOIN risk_headlines USING (headline_id)"
-    )[0]
+    alerts = queries.alerts_for_backtest(store)
+    prices = queries.prices(store)
+    span = queries.coverage(store)
     months = ((span["last"] - span["first"]).days + 1) / 30.44 if span["first"] else 0.0
     return run_backtest(alerts, prices, load_episodes(), int(span["n"] or 0), months)

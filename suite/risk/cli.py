@@ -20,8 +20,7 @@ def classify(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per headline on stdout."),
 ) -> None:
     """Tone of each headline: label (negative, neutral, positive), confidence 0-1, score -1..1."""
-    from suite.risk.model import current_classifier
-    from suite.tracking import track
+    from suite.risk.service import classify as classify_headlines
 
     headlines = list(texts or [])
     if batch is not None:
@@ -30,18 +29,9 @@ def classify(
         headlines += [line for line in batch.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
     if not headlines:
         raise InvalidInput("Give one or more headlines, or --batch FILE with one headline per line.")
-    store = clikit.store()
-    classifier = current_classifier(store.settings)
-    with track(store, module="risk", action="classify", input_summary=headlines[0][:200]) as call:
-        results = classifier.classify(headlines)
-        call.record(classifier)
-        call.output = {"headlines": len(results)}
-    for result in results:
-        row = {"text": result.text, "label": result.label, "confidence": result.confidence, "score": result.score}
-        if result.low_confidence:
-            row["low_confidence"], row["reason"] = True, result.reason
+    for result in classify_headlines(clikit.store(), headlines):
         if as_json:
-            clikit.emit({**row, "model_version": result.model_version})
+            clikit.emit(result.as_dict())
         else:
             flag = "  (unsure)" if result.low_confidence else ""
             typer.echo(f"{result.label:<8} {result.confidence:.2f} {result.score:+.2f}  {result.text}{flag}")
@@ -55,12 +45,12 @@ def ingest(
     ),
 ) -> None:
     """Store, score and link a file of headlines (or every new file in a folder); reports every row."""
-    from suite.risk.ingest import ingest_file, ingest_folder
+    from suite.risk.service import ingest_file, ingest_folder
 
     reports = ingest_folder(clikit.store(), file) if file.is_dir() else [ingest_file(clikit.store(), file)]
     for report in reports:
         typer.echo(report.summary(), err=True)
-        clikit.emit(report.to_dict())
+        clikit.emit(report.as_dict())
 
 
 @risk.command()
@@ -73,22 +63,18 @@ def alerts(
     """Alerts, newest first, with the headlines behind them."""
     from datetime import date
 
-    from suite.risk.alerts import list_alerts
+    from suite.risk.service import list_alerts
 
     if since:
         try:
             date.fromisoformat(since)
         except ValueError as err:
             raise InvalidInput(f"--since must be a date like 2025-03-01, not {since!r}.") from err
-    rows = list_alerts(clikit.store(), since=since, states=None if all_states else ("open",))
-    for row in rows:
+    for alert in list_alerts(clikit.store(), since=since, states=None if all_states else ("open",)):
         if as_json:
-            clikit.emit(
-                {k: row[k] for k in ("alert_id", "ticker", "company", "day", "severity", "status", "reason")}
-                | {"headlines": row["headlines"]}
-            )
+            clikit.emit(alert.as_dict())
         else:
-            typer.echo(f"{row['day']} {row['ticker']:<6} {row['severity']:<6} {row['status']:<12} {row['reason']}")
+            typer.echo(f"{alert.day} {alert.ticker:<6} {alert.severity:<6} {alert.status:<12} {alert.reason}")
 
 
 def register(app: typer.Typer) -> None:

@@ -6,13 +6,14 @@ import csv
 import importlib.util
 import logging
 import re
-from typing import Any
 
+from suite.modules import DemoReport
 from suite.progress import Progress, no_progress
+from suite.risk import queries
 from suite.risk.alerts import act_on_alert, correct_label, list_alerts
-from suite.risk.backtest import load_episodes
+from suite.risk.backtest import CATCH_DAYS, load_episodes
+from suite.risk.classifier import SAMPLE_DIR
 from suite.risk.ingest import ingest_file, load_prices, upsert_watchlist
-from suite.risk.model import SAMPLE_DIR
 from suite.store import Store
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 _SAMPLE_CORRECTIONS = 3
 
 
-def load_demo(store: Store, progress: Progress = no_progress) -> dict[str, Any]:
+def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:
     """Idempotent: a second run adds nothing (stories are de-duplicated, sample feedback is logged once)."""
     progress(0, 4, "watchlist and prices")
     with (SAMPLE_DIR / "watchlist.csv").open(newline="", encoding="utf-8") as handle:
@@ -30,17 +31,12 @@ def load_demo(store: Store, progress: Progress = no_progress) -> dict[str, Any]:
     report = ingest_file(store, SAMPLE_DIR / "headlines.csv", user="demo")
     progress(3, 4, "sample feedback")
     feedback = 0
-    if not store.scalar("SELECT count(*) FROM feedback WHERE module = 'risk' AND \"user\" = 'demo'"):
+    if not queries.feedback_count(store, "demo"):
         feedback = _sample_feedback(store)
     progress(4, 4, "done")
-    return {
-        "companies": companies,
-        "prices": prices,
-        "headlines_added": report.added,
-        "duplicates": report.duplicates,
-        "new_alerts": len(report.new_alerts),
-        "sample_feedback": feedback,
-    }
+    counts = {"companies": companies, "prices": prices, "headlines_added": report.added}
+    counts |= {"duplicates": report.duplicates, "new_alerts": len(report.new_alerts), "sample_feedback": feedback}
+    return DemoReport("risk", counts)
 
 
 def template_truth() -> list[tuple[re.Pattern, str]]:
@@ -63,7 +59,7 @@ def _sample_feedback(store: Store) -> int:
     """Corrections of headlines the model got wrong (by the generator's truth) and one false-alarm mark."""
     truth = template_truth()
     logged = 0
-    for row in store.query("SELECT headline_id, headline, label FROM risk_headlines ORDER BY ts"):
+    for row in queries.all_headlines(store):
         actual = next((label for pattern, label in truth if pattern.match(row["headline"])), None)
         if actual and actual != row["label"]:
             correct_label(store, row["headline_id"], actual, user="demo")
@@ -73,9 +69,9 @@ def _sample_feedback(store: Store) -> int:
     episodes = {(e["ticker"], e["start"]) for e in load_episodes() if e["negative"]}
     alerts = list_alerts(store, states=("open",))
     unexplained = [
-        a for a in alerts if not any(a["ticker"] == t and -1 <= (a["day"] - d).days <= 7 for t, d in episodes)
+        a for a in alerts if not any(a.ticker == t and -1 <= (a.day - d).days <= CATCH_DAYS for t, d in episodes)
     ]
     if unexplained:
-        act_on_alert(store, unexplained[-1]["alert_id"], "false_alarm", user="demo", note="Routine news, no real risk.")
+        act_on_alert(store, unexplained[-1].alert_id, "false_alarm", user="demo", note="Routine news, no real risk.")
         logged += 1
     return logged

@@ -12,8 +12,7 @@ import io
 import json
 import logging
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,12 @@ import pandas as pd
 
 from pipelines.text_classifier import clean_text
 from suite.errors import InvalidInput
+from suite.risk import queries
+from suite.risk.models import EmptyWatchlist, IngestReport, Rejected
 from suite.store import Store, new_id, now
+from suite.timestamps import parse_timestamp
 from suite.tracking import track
+from suite.uploads import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -34,57 +37,6 @@ _COLUMN_NAMES = {
     "url": ("url", "link"),
     "ticker": ("ticker", "tickers", "symbol", "symbols"),
 }
-_TZINFOS = {"UTC": 0, "GMT": 0, "Z": 0, "EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600}
-_TZINFOS |= {"PST": -8 * 3600, "PDT": -7 * 3600, "CET": 3600, "CEST": 7200, "BST": 3600, "JST": 9 * 3600}
-
-
-@dataclass
-class Rejected:
-    line: int
-    reason: str
-    raw: str = ""
-
-
-@dataclass
-class IngestReport:
-    """What happened to each row of one upload."""
-
-    batch_id: str
-    file_name: str
-    rows_read: int = 0
-    added: int = 0
-    duplicates: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-    unknown_tickers: dict[str, list[int]] = field(default_factory=dict)
-    unlinked: int = 0
-    low_confidence: int = 0
-    assumed_utc: int = 0
-    new_alerts: list[str] = field(default_factory=list)
-    model_version: str = ""
-
-    def summary(self) -> str:
-        parts = [f"{self.rows_read} rows read from {self.file_name}: {self.added} new headlines stored"]
-        if self.duplicates:
-            parts.append(f"{self.duplicates} repeats of stories already stored (their sources were added)")
-        if self.rejected:
-            first = "; ".join(f"line {r.line}: {r.reason}" for r in self.rejected[:5])
-            parts.append(f"{len(self.rejected)} rows could not be used and were kept for review ({first})")
-        if self.unknown_tickers:
-            parts.append(f"unknown tickers {', '.join(sorted(self.unknown_tickers))} (add them to the watchlist)")
-        if self.unlinked:
-            parts.append(f"{self.unlinked} headlines mention no watched company")
-        if self.low_confidence:
-            parts.append(f"{self.low_confidence} headlines flagged as unsure (e.g. not English); they do not move tone")
-        if self.assumed_utc:
-            parts.append(f"{self.assumed_utc} timestamps had no time zone and were read as UTC")
-        if self.new_alerts:
-            parts.append(f"{len(self.new_alerts)} new alert(s)")
-        return ". ".join(parts) + "."
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["rejected"] = [r.__dict__ for r in self.rejected]
-        return data
 
 
 # -- parsing ---------------------------------------------------------------------------------------
@@ -173,25 +125,6 @@ def _parse_json(text: str, file_name: str) -> tuple[list[dict], list[Rejected]]:
     return rows, rejects
 
 
-def parse_timestamp(value: Any) -> tuple[datetime, bool]:
-    """A UTC datetime from ISO, US-style, named-zone or epoch timestamps; True when no zone was given."""
-    from dateutil import parser
-
-    text = str(value if value is not None else "").strip()
-    if not text:
-        raise ValueError("has no timestamp")
-    if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
-        seconds = float(text) / (1000 if len(text.split(".")[0]) == 13 else 1)
-        return datetime.fromtimestamp(seconds, UTC), False
-    try:
-        stamp = parser.parse(text, tzinfos=_TZINFOS)
-    except (ValueError, OverflowError) as err:
-        raise ValueError(f"has a timestamp we cannot read ({text[:40]!r})") from err
-    if stamp.tzinfo is None:
-        return stamp.replace(tzinfo=UTC), True
-    return stamp.astimezone(UTC), False
-
-
 # -- linking and de-duplication ------------------------------------------------------------------------
 @dataclass
 class Linker:
@@ -202,7 +135,7 @@ class Linker:
 
     @classmethod
     def from_store(cls, store: Store) -> Linker:
-        rows = store.query("SELECT ticker, name, aliases FROM risk_watchlist")
+        rows = queries.watchlist(store)
         patterns = []
         for row in rows:
             names = sorted({row["name"], *(row["aliases"] or [])}, key=len, reverse=True)
@@ -225,14 +158,14 @@ def story_key(text: str, day: str) -> str:
 def ingest(store: Store, data: bytes | str, file_name: str = "upload.csv", *, user: str | None = None) -> IngestReport:
     """Parse, link, de-duplicate, classify and store one upload, then refresh the alerts it affects."""
     from suite.risk.alerts import refresh_alerts
-    from suite.risk.model import current_classifier
+    from suite.risk.classifier import current_classifier
 
-    report = IngestReport(batch_id=new_id(), file_name=Path(file_name).name)
+    report = IngestReport(batch_id=new_id(), file_name=display_name(file_name))
     rows, report.rejected = parse_rows(data, file_name)
     report.rows_read = len(rows) + len(report.rejected)
     linker = Linker.from_store(store)
     if not linker.tickers:
-        raise InvalidInput("The watchlist is empty: add the companies you follow first (or load the demo data).")
+        raise EmptyWatchlist("The watchlist is empty: add the companies you follow first (or load the demo data).")
 
     stories: dict[str, dict] = {}
     for row in rows:
@@ -275,7 +208,7 @@ def ingest(store: Store, data: bytes | str, file_name: str = "upload.csv", *, us
             "tickers": tickers,
         }
 
-    existing = _existing_ids(store, list(stories))
+    existing = queries.stored_headline_ids(store, list(stories))
     fresh = [s for k, s in stories.items() if k not in existing]
     report.duplicates += len(stories) - len(fresh)
     report.unlinked = sum(1 for s in fresh if not s["tickers"])
@@ -310,44 +243,23 @@ def ingest(store: Store, data: bytes | str, file_name: str = "upload.csv", *, us
     return report
 
 
-def _existing_ids(store: Store, keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    frame = pd.DataFrame({"headline_id": keys})
-    with store.connect() as con:
-        con.register("incoming", frame)
-        rows = con.execute("SELECT h.headline_id FROM risk_headlines h JOIN incoming USING (headline_id)").fetchall()
-    return {r[0] for r in rows}
-
-
 def _save(store: Store, report: IngestReport, fresh: list[dict], repeats: list[dict]) -> None:
     stamp = now()
     columns = ["headline_id", "ts", "day", "source", "sources", "headline", "url", "label", "confidence", "score"]
     columns += ["p_negative", "p_neutral", "p_positive", "low_confidence", "model_version"]
-    with store.transaction() as con:
-        if fresh:
-            frame = pd.DataFrame([{c: s[c] for c in columns} for s in fresh])
-            frame["batch_id"], frame["ingested_at"] = report.batch_id, stamp
-            con.register("new_headlines", frame)
-            names = ", ".join([*columns, "batch_id", "ingested_at"])
-            con.execute(f"INSERT OR IGNORE INTO risk_headlines ({names}) SELECT {names} FROM new_headlines")
-            mentions = pd.DataFrame(
-                [(s["headline_id"], t) for s in fresh for t in s["tickers"]], columns=["headline_id", "ticker"]
-            )
-            if len(mentions):
-                con.register("new_mentions", mentions)
-                con.execute("INSERT OR IGNORE INTO risk_mentions SELECT headline_id, ticker FROM new_mentions")
-        for story in repeats:
-            con.execute(
-                "UPDATE risk_headlines SET sources = list_sort(list_distinct(list_concat(sources, ?))) "
-                "WHERE headline_id = ?",
-                [story["sources"], story["headline_id"]],
-            )
-        for reject in report.rejected:
-            con.execute(
-                "INSERT INTO risk_rejects VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [new_id(), report.batch_id, report.file_name, reject.line, reject.raw, reject.reason, stamp],
-            )
+    headlines = pd.DataFrame([{c: s[c] for c in columns} for s in fresh], columns=columns)
+    headlines["batch_id"], headlines["ingested_at"] = report.batch_id, stamp
+    mentions = pd.DataFrame(
+        [(s["headline_id"], t) for s in fresh for t in s["tickers"]], columns=["headline_id", "ticker"]
+    )
+    rejects = [(new_id(), report.batch_id, report.file_name, r.line, r.raw, r.reason, stamp) for r in report.rejected]
+    queries.save_batch(
+        store,
+        headlines=headlines,
+        mentions=mentions,
+        repeats=[(s["headline_id"], s["sources"]) for s in repeats],
+        rejects=rejects,
+    )
 
 
 def ingest_file(store: Store, path: str | Path, *, user: str | None = None) -> IngestReport:
@@ -371,29 +283,24 @@ def ingest_folder(store: Store, folder: str | Path, *, user: str | None = None) 
 
 # -- watchlist and prices -----------------------------------------------------------------------------
 def upsert_watchlist(store: Store, companies: list[dict]) -> int:
-    """Add or update companies: {ticker, name, aliases (list or "a|b"), sector}."""
-    stamp = now()
-    with store.transaction() as con:
-        for company in companies:
-            ticker = str(company.get("ticker", "")).strip().upper()
-            name = str(company.get("name", "")).strip()
-            if not re.fullmatch(r"[A-Z0-9.\-]{1,10}", ticker) or not name:
-                raise InvalidInput(f"Each company needs a ticker (letters, 1-10) and a name; got {company!r}.")
-            aliases = company.get("aliases") or []
-            if isinstance(aliases, str):
-                aliases = [a.strip() for a in aliases.split("|") if a.strip()]
-            con.execute(
-                "INSERT INTO risk_watchlist VALUES (?, ?, ?, ?, ?) ON CONFLICT (ticker) DO UPDATE SET "
-                "name = excluded.name, aliases = excluded.aliases, sector = excluded.sector",
-                [ticker, name, aliases, company.get("sector"), stamp],
-            )
+    """Add or update companies: {ticker, name, aliases (list or "a|b"), sector}; all of them or none."""
+    rows = []
+    for company in companies:
+        ticker = str(company.get("ticker", "")).strip().upper()
+        name = str(company.get("name", "")).strip()
+        if not re.fullmatch(r"[A-Z0-9.\-]{1,10}", ticker) or not name:
+            raise InvalidInput(f"Each company needs a ticker (letters, 1-10) and a name; got {company!r}.")
+        aliases = company.get("aliases") or []
+        if isinstance(aliases, str):
+            aliases = [a.strip() for a in aliases.split("|") if a.strip()]
+        rows.append((ticker, name, list(aliases), company.get("sector")))
+    queries.upsert_companies(store, rows, now())
     return len(companies)
 
 
 def load_prices(store: Store, path: str | Path) -> int:
+    """Daily closes from a CSV with date, ticker, close; days already stored stay as they are."""
     frame = pd.read_csv(path, parse_dates=["date"])
     frame = frame.rename(columns={"date": "day"})[["ticker", "day", "close"]]
-    with store.transaction() as con:
-        con.register("prices", frame)
-        con.execute("INSERT OR IGNORE INTO risk_prices SELECT ticker, CAST(day AS DATE), close FROM prices")
+    queries.insert_prices(store, frame)
     return len(frame)

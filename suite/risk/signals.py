@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from suite.risk.model import Thresholds
+from suite.risk.models import Thresholds
 
 SPREAD_FLOOR = 0.25
 _CORRECTED_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}

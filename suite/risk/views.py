@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from suite.errors import NotFound
-from suite.risk.alerts import as_of, headlines_frame, list_alerts
-from suite.risk.model import current_thresholds
+from suite.risk import queries
+from suite.risk.alerts import as_of, list_alerts
+from suite.risk.classifier import current_thresholds
+from suite.risk.models import Company, CompanyTone, CompanyView, NotWatched, WatchlistOverview
 from suite.risk.signals import daily_signals, headline_weights
 from suite.store import Store
 
-RECENT_DAYS, TREND_DAYS = 7, 60
+RECENT_DAYS = 7  # "tone now" and "headlines (7 days)"
+BEFORE_DAYS = 30  # "change" compares the recent days with this many days before them
+TREND_DAYS = 60  # the trend line in the overview
+SMOOTH_DAYS = 7  # the tone line of the drill-down is a rolling mean over this many days
 
 
 def _tone(frame: pd.DataFrame) -> float | None:
@@ -22,25 +25,25 @@ def _tone(frame: pd.DataFrame) -> float | None:
     return float((frame["weight"] * frame["eff_score"]).sum() / weight) if weight > 0 else None
 
 
-def watchlist_overview(store: Store) -> pd.DataFrame:
+def watchlist_overview(store: Store) -> WatchlistOverview:
     """Per watched company: tone over the last week, change against the month before, volume, trend, open alerts."""
-    companies = store.query_df("SELECT ticker, name, sector FROM risk_watchlist ORDER BY ticker")
-    columns = ["ticker", "company", "sector", "tone_now", "change", "headlines_7d", "trend", "open_alerts"]
-    if companies.empty:
-        return pd.DataFrame(columns=columns)
+    companies = queries.watchlist(store)
     end = as_of(store)
-    frame = headlines_frame(store)
+    if not companies:
+        return WatchlistOverview(as_of=end)
+    frame = queries.headlines_frame(store)
     frame = headline_weights(frame) if not frame.empty else frame
     open_counts: dict[str, int] = {}
     for alert in list_alerts(store, states=("open",)):
-        open_counts[alert["ticker"]] = open_counts.get(alert["ticker"], 0) + 1
+        open_counts[alert.ticker] = open_counts.get(alert.ticker, 0) + 1
     signals = daily_signals(frame, current_thresholds(store.settings), end=end) if not frame.empty else None
     rows = []
-    for company in companies.itertuples(index=False):
-        mine = frame[frame["ticker"] == company.ticker] if not frame.empty else frame
+    for company in companies:
+        mine = frame[frame["ticker"] == company["ticker"]] if not frame.empty else frame
         recent = mine[mine["day"] > end - timedelta(days=RECENT_DAYS)] if end and len(mine) else mine
+        start = end - timedelta(days=RECENT_DAYS + BEFORE_DAYS) if end else None
         before = (
-            mine[(mine["day"] <= end - timedelta(days=RECENT_DAYS)) & (mine["day"] > end - timedelta(days=37))]
+            mine[(mine["day"] <= end - timedelta(days=RECENT_DAYS)) & (mine["day"] > start)]
             if end and len(mine)
             else mine
         )
@@ -48,34 +51,33 @@ def watchlist_overview(store: Store) -> pd.DataFrame:
         past_tone = _tone(before) if len(before) else None
         trend: list[float] = []
         if signals is not None:
-            series = signals[signals["ticker"] == company.ticker].tail(TREND_DAYS)["tone"]
-            trend = [round(float(v), 3) for v in series.rolling(7, min_periods=1).mean().fillna(0.0)]
+            series = signals[signals["ticker"] == company["ticker"]].tail(TREND_DAYS)["tone"]
+            trend = [round(float(v), 3) for v in series.rolling(SMOOTH_DAYS, min_periods=1).mean().fillna(0.0)]
         rows.append(
-            {
-                "ticker": company.ticker,
-                "company": company.name,
-                "sector": company.sector,
-                "tone_now": now_tone,
-                "change": None if now_tone is None or past_tone is None else now_tone - past_tone,
-                "headlines_7d": len(recent),
-                "trend": trend,
-                "open_alerts": open_counts.get(company.ticker, 0),
-            }
+            CompanyTone(
+                ticker=company["ticker"],
+                company=company["name"],
+                sector=company["sector"],
+                tone_now=now_tone,
+                change=None if now_tone is None or past_tone is None else now_tone - past_tone,
+                headlines_7d=len(recent),
+                trend=trend,
+                open_alerts=open_counts.get(company["ticker"], 0),
+            )
         )
-    return pd.DataFrame(rows, columns=columns)
+    return WatchlistOverview(as_of=end, companies=rows)
 
 
-def company_view(store: Store, ticker: str) -> dict[str, Any]:
+def company_view(store: Store, ticker: str) -> CompanyView:
     """One company's daily signal, prices, alerts and headlines (newest first) for the drill-down."""
     ticker = ticker.upper()
-    found = store.query("SELECT ticker, name, aliases, sector FROM risk_watchlist WHERE ticker = ?", [ticker])
-    if not found:
-        raise NotFound(f"{ticker} is not on the watchlist; add it first.")
-    frame = headlines_frame(store, [ticker])
+    found = queries.company(store, ticker)
+    if found is None:
+        raise NotWatched(f"{ticker} is not on the watchlist; add it first.")
+    frame = queries.headlines_frame(store, [ticker])
     signals = daily_signals(frame, current_thresholds(store.settings), end=as_of(store)) if len(frame) else None
     if signals is not None:  # a smoothed line for the chart: days without news do not break it
-        signals["tone_7d"] = signals["tone"].astype(float).rolling(7, min_periods=1).mean()
-    prices = store.query_df("SELECT day, close FROM risk_prices WHERE ticker = ? ORDER BY day", [ticker])
+        signals["tone_7d"] = signals["tone"].astype(float).rolling(SMOOTH_DAYS, min_periods=1).mean()
     headlines = frame.sort_values("ts", ascending=False) if len(frame) else frame
     if len(headlines):
         headlines = headlines.assign(
@@ -85,10 +87,10 @@ def company_view(store: Store, ticker: str) -> dict[str, Any]:
                 np.where(headlines["low_confidence"], "unsure", headlines["label"]),
             )
         )
-    return {
-        "company": found[0],
-        "signals": signals if signals is not None else pd.DataFrame(columns=["day", "tone", "tone_7d", "volume"]),
-        "prices": prices,
-        "alerts": list_alerts(store, ticker=ticker, states=None),
-        "headlines": headlines,
-    }
+    return CompanyView(
+        company=Company(found["ticker"], found["name"], list(found["aliases"] or []), found["sector"]),
+        signals=signals if signals is not None else pd.DataFrame(columns=["day", "tone", "tone_7d", "volume"]),
+        prices=queries.prices(store, ticker),
+        alerts=list_alerts(store, ticker=ticker, states=None),
+        headlines=headlines,
+    )

@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.request
 
+from suite.risk.models import Alert
 from suite.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -19,13 +20,13 @@ logger = logging.getLogger(__name__)
 SEVERITY_ICON = {"high": ":red_circle:", "medium": ":large_orange_circle:", "low": ":large_yellow_circle:"}
 
 
-def message(alerts: list[dict]) -> dict:
+def message(alerts: list[Alert]) -> dict:
     """A Slack-compatible payload: one line per alert with its reason and worst headline."""
     lines = []
     for alert in alerts:
-        worst = (alert.get("headlines") or [""])[0]
-        icon = SEVERITY_ICON.get(alert["severity"], "")
-        lines.append(f"{icon} *{alert['ticker']}* {alert['day']} ({alert['severity']}): {alert['reason']} _{worst}_")
+        worst = (alert.headlines or [""])[0]
+        icon = SEVERITY_ICON.get(alert.severity, "")
+        lines.append(f"{icon} *{alert.ticker}* {alert.day} ({alert.severity}): {alert.reason} _{worst}_")
     return {"text": f"{len(alerts)} new market-risk alert(s)\n" + "\n".join(lines)}
 
 
@@ -45,14 +46,14 @@ def post(url: str, payload: dict, *, attempts: int = 3, timeout_s: float = 5.0, 
     return False
 
 
-def notify(settings: Settings, alerts: list[dict], **options) -> threading.Thread | None:
+def notify(settings: Settings, alerts: list[Alert], **options) -> threading.Thread | None:
     """Send new alerts without blocking; None when no webhook is configured or nothing is new."""
     if not settings.alert_webhook or not alerts:
         return None
 
     def send() -> None:
         if not post(settings.alert_webhook, message(alerts), **options):
-            logger.error("alert webhook gave up; alerts %s were not announced", [a["alert_id"] for a in alerts])
+            logger.error("alert webhook gave up; alerts %s were not announced", [a.alert_id for a in alerts])
 
     thread = threading.Thread(target=send, name="risk-alert-webhook", daemon=True)
     thread.start()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from suite.store import Store
 from tests.risk.risk_helpers import install_default_model, load_slice
 
 
+@pytest.mark.slow
 def test_acknowledge_an_alert(app_page, settings, tmp_path_factory):
     install_default_model(settings, tmp_path_factory.getbasetemp())
     store = Store(settings)
@@ -35,8 +38,9 @@ def test_empty_watchlist_offers_the_sample_data(app_page):
     assert any(b.label == "Load sample data" for b in at.button)
 
 
+@pytest.mark.slow
 def test_upload_reports_bad_rows_by_line(app_page, settings, tmp_path_factory):
-    from suite.risk.ingest import upsert_watchlist
+    from suite.risk.service import upsert_watchlist
     from tests.risk.risk_helpers import watchlist
 
     install_default_model(settings, tmp_path_factory.getbasetemp())

@@ -14,7 +14,7 @@ def risk_settings(settings, tmp_path_factory):
 
 @pytest.fixture
 def classifier(risk_settings):
-    from suite.risk.model import current_classifier
+    from suite.risk.service import current_classifier
 
     return current_classifier(risk_settings)
 

@@ -7,8 +7,8 @@ import io
 import shutil
 from pathlib import Path
 
-from suite.risk.ingest import ingest, load_prices, upsert_watchlist
-from suite.risk.model import default_dir, prepare
+from suite.risk.classifier import default_dir, prepare
+from suite.risk.service import ingest, load_prices, upsert_watchlist
 from suite.settings import Settings
 from suite.store import Store
 
@@ -19,7 +19,9 @@ _trained: dict[str, Path] = {}
 def install_default_model(settings: Settings, scratch: Path) -> Path:
     """Train the default classifier once per test run (real training), then copy it into this SUITE_HOME."""
     if "dir" not in _trained:
-        _trained["dir"] = prepare(Settings.from_env(home=scratch / "risk-model-home", device="cpu"))
+        trained = Settings.from_env(home=scratch / "risk-model-home", device="cpu")
+        prepare(trained)
+        _trained["dir"] = default_dir(trained)
     target = default_dir(settings)
     if not target.exists():
         shutil.copytree(_trained["dir"], target)

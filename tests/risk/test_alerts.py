@@ -5,35 +5,38 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
+import pytest
 from risk_helpers import load_slice
 
-from suite.risk.alerts import act_on_alert, correct_label, list_alerts, refresh_alerts
-from suite.risk.backtest import backtest_store
-from suite.risk.model import Thresholds
+from suite.risk.alerts import refresh_alerts
+from suite.risk.models import Alert, Thresholds
+from suite.risk.service import act_on_alert, backtest, correct_label, list_alerts
 from suite.risk.signals import detect
 from suite.risk.webhook import message, notify, post
 
 
+@pytest.mark.slow
 def test_planted_recall_raises_one_alert_with_its_headlines(loaded):
     store, report = loaded
     assert report.added > 100 and not report.rejected
     alerts = list_alerts(store, ticker="FNWK")
-    recall = [a for a in alerts if date(2025, 3, 10) <= a["day"] <= date(2025, 3, 18)]
+    recall = [a for a in alerts if date(2025, 3, 10) <= a.day <= date(2025, 3, 18)]
     assert len(recall) == 1, "cooldown: one story raises one alert"
     alert = recall[0]
-    assert alert["day"] == date(2025, 3, 11)
-    assert alert["severity"] in ("medium", "high")
-    assert sum("recall" in h.lower() for h in alert["headlines"]) >= 3
-    assert "headlines" in alert["reason"] and alert["model_version"].startswith("default-")
+    assert alert.day == date(2025, 3, 11)
+    assert alert.severity in ("medium", "high")
+    assert sum("recall" in h.lower() for h in alert.headlines) >= 3
+    assert "headlines" in alert.reason and alert.model_version.startswith("default-")
     # The same file again changes nothing: same stories, same alerts.
     assert load_slice(store).added == 0
     assert len(list_alerts(store, ticker="FNWK", states=None)) == len(alerts)
-    outcome = backtest_store(store)
-    fennwick = next(e for e in outcome["episodes"] if e["ticker"] == "FNWK")
-    assert fennwick["alerted"] and fennwick["delay_days"] == 0
+    outcome = backtest(store)
+    fennwick = next(e for e in outcome.episodes if e.ticker == "FNWK")
+    assert fennwick.alerted and fennwick.delay_days == 0
 
 
 def _signals(days: list[tuple[str, int, float, float]]) -> pd.DataFrame:
@@ -57,17 +60,16 @@ def test_cooldown_holds_and_severity_follows_the_drop():
     assert detect(_signals(one_headline), Thresholds()) == []
 
 
+@pytest.mark.slow
 def test_acknowledge_snooze_false_alarm_and_label_correction(loaded):
     store, _ = loaded
     alert = list_alerts(store, ticker="FNWK")[0]
-    act_on_alert(store, alert["alert_id"], "snooze", user="ana")
-    assert alert["alert_id"] not in {a["alert_id"] for a in list_alerts(store)}
-    store.execute(
-        "UPDATE risk_alerts SET snoozed_until = now() - INTERVAL 1 HOUR WHERE alert_id = ?", [alert["alert_id"]]
-    )
-    assert alert["alert_id"] in {a["alert_id"] for a in list_alerts(store)}, "a snooze ends"
-    act_on_alert(store, alert["alert_id"], "false_alarm", user="ana", note="old news")
-    assert alert["alert_id"] not in {a["alert_id"] for a in list_alerts(store)}
+    act_on_alert(store, alert.alert_id, "snooze", user="ana")
+    assert alert.alert_id not in {a.alert_id for a in list_alerts(store)}
+    store.execute("UPDATE risk_alerts SET snoozed_until = now() - INTERVAL 1 HOUR WHERE alert_id = ?", [alert.alert_id])
+    assert alert.alert_id in {a.alert_id for a in list_alerts(store)}, "a snooze ends"
+    act_on_alert(store, alert.alert_id, "false_alarm", user="ana", note="old news")
+    assert alert.alert_id not in {a.alert_id for a in list_alerts(store)}
     feedback = store.query("SELECT kind, value, \"user\" FROM feedback WHERE module = 'risk'")
     assert [f["kind"] for f in feedback] == ["false_alarm"]
     value = json.loads(feedback[0]["value"])
@@ -80,7 +82,7 @@ def test_acknowledge_snooze_false_alarm_and_label_correction(loaded):
     value = json.loads(store.query("SELECT value FROM feedback WHERE kind = 'correction'")[0]["value"])
     assert value["headline"] == row["headline"] and value["model_label"] == "neutral"
     refresh_alerts(store)  # recomputing with the correction keeps existing alerts and their states
-    assert store.scalar("SELECT state FROM risk_alerts WHERE alert_id = ?", [alert["alert_id"]]) == "false_alarm"
+    assert store.scalar("SELECT state FROM risk_alerts WHERE alert_id = ?", [alert.alert_id]) == "false_alarm"
 
 
 class _Flaky(http.server.BaseHTTPRequestHandler):
@@ -100,9 +102,9 @@ def test_webhook_retries_and_never_blocks(settings):
     server = http.server.HTTPServer(("127.0.0.1", 0), _Flaky)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/hook"
-    alert = {"alert_id": "X-1", "ticker": "X", "day": "2025-01-02", "severity": "high", "reason": "Tone fell."}
+    alert = Alert(alert_id="X-1", ticker="X", day=date(2025, 1, 2), severity="high", reason="Tone fell.")
     try:
-        assert post(url, message([alert | {"headlines": ["X recalls cars"]}]), backoff_s=0.01)
+        assert post(url, message([replace(alert, headlines=["X recalls cars"])]), backoff_s=0.01)
         assert len(_Flaky.calls) == 2 and "X recalls cars" in _Flaky.calls[1]["text"]
         thread = notify(settings.with_(alert_webhook=url), [alert], backoff_s=0.01)
         thread.join(5)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from suite.registry.champion import set_champion
 from suite.risk import retrain
-from suite.risk.model import current_classifier, current_thresholds, default_dir, labelled_set
+from suite.risk.classifier import default_dir
+from suite.risk.service import current_classifier, current_thresholds, labelled_set
+
+pytestmark = pytest.mark.slow
 
 
 def _accepted(store, kind, value):

@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 
 from suite import clikit
 from suite.cli import app
-from suite.risk.ingest import upsert_watchlist
+from suite.risk.service import upsert_watchlist
+
+pytestmark = pytest.mark.slow  # every command here loads the real classifier (or its fixture trains it)
 
 SUITE = str(Path(sys.executable).with_name("suite"))
 

@@ -8,7 +8,8 @@ import pytest
 from risk_helpers import watchlist
 
 from suite.errors import InvalidInput
-from suite.risk.ingest import ingest, ingest_folder, parse_timestamp, upsert_watchlist
+from suite.risk.service import ingest, ingest_folder, upsert_watchlist
+from suite.timestamps import parse_timestamp
 
 MESSY = (
     "timestamp,source,headline,url,ticker\n"
@@ -31,6 +32,7 @@ def watched(store, risk_settings):
     return store
 
 
+@pytest.mark.slow
 def test_messy_upload_is_reported_row_by_row_and_nothing_is_lost(watched):
     report = ingest(watched, MESSY, "messy.csv")
     assert report.rows_read == 10
@@ -63,6 +65,7 @@ def test_messy_upload_is_reported_row_by_row_and_nothing_is_lost(watched):
     assert again.added == 0 and again.duplicates == 6
 
 
+@pytest.mark.slow
 def test_json_lines_and_missing_columns(watched):
     lines = (
         '{"timestamp": "2025-04-01T10:00:00+02:00", "source": "Wire", "headline": "Acmera wins a record order"}\n'
@@ -86,11 +89,12 @@ def test_timestamps_in_many_formats_become_utc():
         parse_timestamp("yesterday-ish")
 
 
-def test_upload_needs_a_watchlist(store, risk_settings):
+def test_upload_needs_a_watchlist(store):
     with pytest.raises(InvalidInput, match="watchlist is empty"):
         ingest(store, MESSY, "messy.csv")
 
 
+@pytest.mark.slow
 def test_watched_folder_ingests_new_files_once(watched, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()

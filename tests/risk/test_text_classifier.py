@@ -7,7 +7,10 @@ import pytest
 
 from pipelines.text_classifier import HeadClassifier, VaderClassifier, evaluate
 from suite.errors import InvalidInput
-from suite.risk.model import default_dir, labelled_set
+from suite.risk.classifier import default_dir
+from suite.risk.service import labelled_set
+
+pytestmark = pytest.mark.slow
 
 
 def test_clear_headlines_get_clear_labels(classifier):
@@ -65,9 +68,9 @@ def test_saved_head_reloads_identically(risk_settings, classifier, embedder):
 
 def test_hub_model_name_without_internet_says_what_to_do(risk_settings, monkeypatch):
     from suite.errors import ModelUnavailable
-    from suite.risk.model import current_classifier
+    from suite.risk.service import current_classifier
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    settings = risk_settings.with_(extra={"risk_model": "example-org/finbert-not-here"})
+    settings = risk_settings.with_(risk_model="example-org/finbert-not-here")
     with pytest.raises(ModelUnavailable, match="default model"):
         current_classifier(settings).classify(["Shares fall"])

@@ -16,14 +16,15 @@ from pathlib import Path
 
 from pipelines.text_classifier import LABELS, evaluate, train_head
 from suite.progress import Progress, no_progress
-from suite.risk.model import Thresholds, current_classifier, labelled_set
+from suite.risk.classifier import current_classifier, labelled_set
+from suite.risk.models import Thresholds
 from suite.store import Store
 from suite.training import TrainingOutcome
 from suite.training import accepted_feedback as accepted_module_feedback
 
 logger = logging.getLogger(__name__)
 
-Z_STEP, Z_MAX_EXTRA = 0.5, 1.5
+Z_STEP, Z_MAX_EXTRA = 0.5, 1.5  # per accepted false alarm, and at most in all (the rule in the docstring)
 
 
 def accepted_feedback(store: Store) -> tuple[list[dict], Counter]:
@@ -92,7 +93,7 @@ def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress)
         notes += f"; {len(corrections) - len(usable)} correction(s) of held-out headlines were not trained on"
     if per_company:
         notes += "; tone z threshold raised for " + ", ".join(f"{t} to {z:.1f}" for t, z in per_company.items())
-        notes += " (false alarms: +0.5 each, at most +1.5)"
+        notes += f" (false alarms: +{Z_STEP:g} each, at most +{Z_MAX_EXTRA:g})"
     return TrainingOutcome(
         module="risk",
         artifact_dir=output_dir,

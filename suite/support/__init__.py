@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING
 
 from suite.progress import Progress, no_progress
 
+# Bound before the hooks are defined, so that the `retrain` hook below replaces the package attribute that
+# importing the `retrain` submodule sets (the submodule is light: model libraries load inside its functions).
+from suite.support import retrain as retraining
+
 if TYPE_CHECKING:
     from suite.drift import DriftSignal
     from suite.modules import DemoReport, ModelStatus
@@ -72,9 +76,7 @@ def model_status(settings: Settings) -> list[ModelStatus]:
 
 def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress) -> TrainingOutcome:
     """A challenger embedder and curated answers from accepted thumbs and corrections (see retrain.py)."""
-    from suite.support.retrain import retrain as train
-
-    return train(store, output_dir=Path(output_dir), progress=progress)
+    return retraining.retrain(store, output_dir=Path(output_dir), progress=progress)
 
 
 def drift(store: Store, *, recent_days: int, reference_days: int) -> list[DriftSignal]:

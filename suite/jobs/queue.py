@@ -1,5 +1,10 @@
 """The `jobs` table as a queue, with a per-module lock row in the store so one job per module runs at a time.
 
+A job has a `kind`: "retrain" (the module's `retrain` hook on accepted feedback) or "train" (training on a data
+set someone uploaded; its arguments are in `params`). While it runs, the trainer writes its live progress
+(`stage`, `epoch`/`epochs`, the latest `metrics` and their `history`) into the row, and `cancel` asks it to stop
+(the runner checks `cancel_requested` at every progress report).
+
 A worker is named `<host>-<pid>`. The lock row names the worker that holds it; a row whose worker died
 (same host, pid gone; or another host silent for `STALE_AFTER_S`) is stale and `recover` clears it, marks
 that worker's running job failed and removes its partial artifacts.
@@ -15,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from suite.errors import NotFound
+from suite.errors import InvalidInput, NotFound
 from suite.settings import Settings
 from suite.store import Store, from_json, new_id, now, to_json
 
@@ -23,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 STALE_AFTER_S = 15 * 60
 ACTIVE = ("queued", "running")
+FINISHED = ("succeeded", "failed", "cancelled")
+RETRAIN, TRAIN = "retrain", "train"  # job kinds
 
 
 def worker_name() -> str:
@@ -49,22 +56,37 @@ def worker_alive(worker: str, heartbeat_at: datetime | None = None) -> bool:
     return now() - heartbeat_at < timedelta(seconds=STALE_AFTER_S)
 
 
-def enqueue(store: Store, module: str, *, requested_by: str, reason: str = "requested") -> tuple[str, bool]:
-    """Queue a retraining of `module` unless one is already queued or running; returns (job_id, created)."""
+def enqueue(
+    store: Store,
+    module: str,
+    *,
+    requested_by: str,
+    reason: str = "requested",
+    kind: str = RETRAIN,
+    params: dict[str, Any] | None = None,
+) -> tuple[str, bool]:
+    """Queue a job of `kind` for `module` unless one of that kind is already queued or running.
+
+    Returns (job_id, created): the existing job's id and False when one was waiting already.
+    """
+    if kind not in (RETRAIN, TRAIN):
+        raise InvalidInput(f"Unknown job kind {kind!r}; use {RETRAIN} or {TRAIN}.")
     with store.transaction() as con:
         row = con.execute(
-            "SELECT job_id FROM jobs WHERE module = ? AND state IN ('queued', 'running') ORDER BY created_at LIMIT 1",
-            [module],
+            """SELECT job_id FROM jobs WHERE module = ? AND kind = ? AND state IN ('queued', 'running')
+               ORDER BY created_at LIMIT 1""",
+            [module, kind],
         ).fetchone()
         if row:
             return row[0], False
         job_id = new_id()
         con.execute(
-            """INSERT INTO jobs (job_id, module, kind, state, requested_by, created_at, progress, log)
-               VALUES (?, ?, 'retrain', 'queued', ?, ?, 0, ?)""",
-            [job_id, module, requested_by, now(), f"{now():%Y-%m-%d %H:%M:%S} queued: {reason}\n"],
-        )
-    logger.info("queued %s retraining %s (%s)", module, job_id, reason)
+            """INSERT INTO jobs (job_id, module, kind, state, requested_by, created_at, progress, log, params, stage)
+               VALUES (?, ?, ?, 'queued', ?, ?, 0, ?, ?, 'queued')""",
+            [job_id, module, kind, requested_by, now(), f"{now():%Y-%m-%d %H:%M:%S} queued: {reason}\n",
+             to_json(params or {})],
+        )  # fmt: skip
+    logger.info("queued %s %s job %s (%s)", module, kind, job_id, reason)
     return job_id, True
 
 
@@ -87,7 +109,8 @@ def claim(store: Store, module: str, worker: str | None = None, job_id: str | No
         stamp = now()
         con.execute("INSERT INTO job_locks VALUES (?, ?, ?, ?, ?)", [module, row[0], worker, stamp, stamp])
         con.execute(
-            "UPDATE jobs SET state = 'running', started_at = ?, worker = ?, progress = 0 WHERE job_id = ?",
+            "UPDATE jobs SET state = 'running', started_at = ?, worker = ?, progress = 0, stage = 'starting' "
+            "WHERE job_id = ?",
             [stamp, worker, row[0]],
         )
     return get_job(store, row[0])
@@ -102,14 +125,73 @@ def heartbeat(store: Store, job_id: str, fraction: float | None, line: str | Non
         con.execute("UPDATE job_locks SET heartbeat_at = ? WHERE job_id = ?", [now(), job_id])
 
 
+def report(
+    store: Store,
+    job_id: str,
+    *,
+    stage: str,
+    epoch: int | None = None,
+    epochs: int | None = None,
+    metrics: dict[str, float] | None = None,
+) -> None:
+    """Record where a running job is: its stage, the epoch it finished and that epoch's metrics (added to history)."""
+    with store.transaction() as con:
+        con.execute("UPDATE jobs SET stage = ? WHERE job_id = ?", [stage, job_id])
+        if epoch is not None:
+            con.execute(
+                "UPDATE jobs SET epoch = ?, epochs = ?, progress = ? WHERE job_id = ?",
+                [epoch, epochs, min(epoch / epochs, 1.0) if epochs else None, job_id],
+            )
+        if metrics is not None:
+            row = con.execute("SELECT history FROM jobs WHERE job_id = ?", [job_id]).fetchone()
+            history = (from_json(row[0]) if row else None) or []
+            history.append({"epoch": epoch, **metrics})
+            con.execute(
+                "UPDATE jobs SET metrics = ?, history = ? WHERE job_id = ?",
+                [to_json(metrics), to_json(history), job_id],
+            )
+        con.execute("UPDATE job_locks SET heartbeat_at = ? WHERE job_id = ?", [now(), job_id])
+
+
+def cancel(store: Store, job_id: str, *, by: str) -> str:
+    """Stop a job: a queued one is cancelled at once, a running one is asked to stop at its next progress report.
+
+    Returns the job's state afterwards ("cancelled", or "running" until the trainer notices). A job that is
+    already over is left as it is.
+    """
+    with store.transaction() as con:
+        row = con.execute("SELECT state FROM jobs WHERE job_id = ?", [job_id]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no job {job_id!r}.")
+        state = row[0]
+        line = f"{now():%Y-%m-%d %H:%M:%S} cancel requested by {by}\n"
+        if state == "queued":
+            con.execute(
+                """UPDATE jobs SET state = 'cancelled', stage = 'cancelled', finished_at = ?, cancel_requested = true,
+                          log = coalesce(log, '') || ? WHERE job_id = ?""",
+                [now(), line, job_id],
+            )
+            state = "cancelled"
+        elif state == "running":
+            con.execute(
+                "UPDATE jobs SET cancel_requested = true, log = coalesce(log, '') || ? WHERE job_id = ?", [line, job_id]
+            )
+    logger.info("cancel of job %s requested by %s (%s)", job_id, by, state)
+    return state
+
+
+def cancel_requested(store: Store, job_id: str) -> bool:
+    return bool(store.scalar("SELECT coalesce(cancel_requested, false) FROM jobs WHERE job_id = ?", [job_id]))
+
+
 def finish(store: Store, job_id: str, *, state: str, outcome: dict, log: str = "") -> None:
     """Record the end of a job and release its module's lock, in one transaction."""
     with store.transaction() as con:
         con.execute(
-            """UPDATE jobs SET state = ?, finished_at = ?, outcome = ?, log = coalesce(log, '') || ?,
+            """UPDATE jobs SET state = ?, stage = ?, finished_at = ?, outcome = ?, log = coalesce(log, '') || ?,
                       progress = CASE WHEN ? = 'succeeded' THEN 1 ELSE progress END
                WHERE job_id = ?""",
-            [state, now(), to_json(outcome), log, state, job_id],
+            [state, state, now(), to_json(outcome), log, state, job_id],
         )
         con.execute("DELETE FROM job_locks WHERE job_id = ?", [job_id])
 
@@ -154,6 +236,10 @@ def _remove_unrecorded_versions(store: Store, module: str, job_id: str) -> None:
 
 def _decode(job: dict) -> dict:
     job["outcome"] = from_json(job.get("outcome"))
+    job["params"] = from_json(job.get("params")) or {}  # rows queued before the column existed: no parameters
+    job["metrics"] = from_json(job.get("metrics")) or {}
+    job["history"] = from_json(job.get("history")) or []
+    job["cancel_requested"] = bool(job.get("cancel_requested"))
     return job
 
 
@@ -164,7 +250,11 @@ def get_job(store: Store, job_id: str) -> dict:
     return _decode(rows[0])
 
 
-def list_jobs(store: Store, module: str | None = None, limit: int = 100) -> list[dict]:
-    where, params = ("WHERE module = ?", [module]) if module else ("", [])
-    rows = store.query(f"SELECT * FROM jobs {where} ORDER BY created_at DESC LIMIT ?", [*params, limit])
+def list_jobs(store: Store, module: str | None = None, limit: int = 100, *, kind: str | None = None) -> list[dict]:
+    """Jobs, newest first (of one module and one kind when given)."""
+    rows = store.query(
+        """SELECT * FROM jobs WHERE (? IS NULL OR module = ?) AND (? IS NULL OR kind = ?)
+           ORDER BY created_at DESC LIMIT ?""",
+        [module, module, kind, kind, limit],
+    )
     return [_decode(r) for r in rows]

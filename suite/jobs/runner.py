@@ -1,24 +1,34 @@
-"""Run retraining jobs: one module's `retrain` into a staging folder, then the registry records and gates it.
+"""Run jobs: a module's `retrain` (or its data-set trainer) into a staging folder, then the registry records it.
 
 `run_job` never holds a database connection while the trainer runs (the dashboard needs the file). The
 trainer writes into `models/<module>/.staging-<job_id>/`; only a finished, recorded challenger is moved
-to `models/<module>/<version>/`, so a worker killed mid-job leaves nothing half-made in the registry.
+to `models/<module>/<version>/`, so a worker killed or cancelled mid-job leaves nothing half-made in the
+registry and the serving model as it was.
+
+Who runs a job: `suite worker` (forever, on the schedule), `suite retrain --module M` (one now, in that
+process), or `start_in_background` (what a page calls: a `python -m suite.jobs JOB_ID` process that waits
+for the module's lock). All of them go through `queue.claim`, so one job per module runs at a time.
 """
 
 from __future__ import annotations
 
-import importlib
 import io
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Protocol
 
-from suite.errors import InvalidInput, SuiteError
+from suite.errors import InvalidInput
 from suite.jobs import queue
-from suite.jobs.schedule import Schedule, due, module_keys
-from suite.modules import hook
+from suite.jobs.control import JobCancelled, JobControl
+from suite.jobs.schedule import Schedule, due
+from suite.modules import MODULE_KEYS, hooks
 from suite.progress import Progress, no_progress
 from suite.registry.versions import register_outcome
 from suite.settings import Settings
@@ -27,49 +37,59 @@ from suite.training import TrainingOutcome
 
 logger = logging.getLogger(__name__)
 
-Trainer = Callable[..., TrainingOutcome]
+Trainer = Callable[..., TrainingOutcome]  # retrain(store, *, output_dir, progress) -> TrainingOutcome
+
+
+class DatasetTrainer(Protocol):
+    """Trains a module on a data set named in the job's params (job kind "train")."""
+
+    def __call__(
+        self, store: Store, *, output_dir: Path, params: dict[str, Any], job: JobControl
+    ) -> TrainingOutcome: ...
+
+
+_test_trainers: dict[str, Trainer] = {}
+
+
+def use_trainer(module: str, trainer: Trainer | None) -> None:
+    """For tests only: run `trainer` instead of the module's `retrain` hook in this process (None: the hook again).
+
+    A subprocess worker gets the same by a small script that calls this before starting the real worker.
+    """
+    if trainer is None:
+        _test_trainers.pop(module, None)
+    else:
+        _test_trainers[module] = trainer
 
 
 def trainer_for(settings: Settings, module: str) -> Trainer | None:
-    """The module's `retrain` hook, or a replacement named by `SUITE_TRAINER_<MODULE>=package.module:function`."""
-    override = settings.extra.get(f"trainer_{module}")
-    if override:
-        path, _, name = override.partition(":")
-        return getattr(importlib.import_module(path), name or "retrain")
-    return hook(module, "retrain")
+    """The module's `retrain` hook (or the trainer a test put in its place); None for an unknown module."""
+    if module in _test_trainers:
+        return _test_trainers[module]
+    if module not in MODULE_KEYS:
+        return None
+    return hooks(module).retrain
+
+
+def dataset_trainer_for(module: str) -> DatasetTrainer:
+    """The function that trains `module` on an uploaded data set; only inspection has one so far."""
+    if module == "inspect":
+        from suite.inspect.service import train_job
+
+        return train_job
+    raise InvalidInput(f"{module} cannot be trained on an uploaded data set.")
 
 
 def trainable_modules(settings: Settings) -> list[str]:
-    return [key for key in module_keys() if trainer_for(settings, key) is not None]
-
-
-class _JobProgress:
-    """Turns the trainer's progress calls into (throttled) jobs-table updates plus the caller's own bar."""
-
-    def __init__(self, store: Store, job_id: str, outer: Progress, every_s: float = 1.0) -> None:
-        self.store, self.job_id, self.outer, self.every_s = store, job_id, outer, every_s
-        self._last = 0.0
-        self._message = ""
-
-    def __call__(self, done: float, total: float, message: str = "") -> None:
-        self.outer(done, total, message)
-        moment = time.monotonic()
-        if moment - self._last < self.every_s and done < total:
-            return
-        self._last = moment
-        fraction = min(max(done / total, 0.0), 1.0) if total else 0.0
-        line = None
-        if message and message != self._message:
-            self._message = message
-            line = f"{time.strftime('%H:%M:%S')} {fraction:.0%} {message}"
-        try:
-            queue.heartbeat(self.store, self.job_id, fraction, line)
-        except SuiteError:  # a busy database must not stop the training
-            logger.debug("progress of %s not saved (store busy)", self.job_id)
+    return [key for key in MODULE_KEYS if trainer_for(settings, key) is not None]
 
 
 def run_job(store: Store, job: dict, *, progress: Progress = no_progress) -> dict:
-    """Run one claimed job to the end; returns its outcome dict (also saved on the job row)."""
+    """Run one claimed job to the end; returns its outcome dict (also saved on the job row).
+
+    The job ends 'succeeded' (a version was recorded, and promoted if the gate allows), 'cancelled' (someone
+    asked it to stop; nothing kept) or 'failed' (the error is in the outcome and the log).
+    """
     settings, module, job_id = store.settings, job["module"], job["job_id"]
     staging = queue.staging_dir(settings, module, job_id)
     capture = io.StringIO()
@@ -82,12 +102,10 @@ def run_job(store: Store, job: dict, *, progress: Progress = no_progress) -> dic
         lg.addHandler(handler)
         lg.setLevel(min(lg.getEffectiveLevel(), logging.INFO))
     started = time.monotonic()
+    control = JobControl(store, job_id, progress)
     try:
-        trainer = trainer_for(settings, module)
-        if trainer is None:
-            raise InvalidInput(f"{module} is not trainable yet (it has no retrain step).")
         staging.mkdir(parents=True, exist_ok=True)
-        training = trainer(store, output_dir=staging, progress=_JobProgress(store, job_id, progress))
+        training = _train(store, job, staging, control)
         train_s = time.monotonic() - started
         result: dict[str, Any] = register_outcome(store, training, job_id=job_id)
         result.update(
@@ -99,8 +117,11 @@ def run_job(store: Store, job: dict, *, progress: Progress = no_progress) -> dic
             trained_on_items=len(training.trained_on.get("feedback_ids", []) or []),
         )
         state = "succeeded"
+    except JobCancelled as err:
+        logger.info("%s job %s cancelled", module, job_id)
+        result, state = {"cancelled": True, "message": str(err)}, "cancelled"
     except Exception as err:
-        logger.exception("retraining %s failed", module)
+        logger.exception("%s job %s failed", module, job_id)
         result, state = {"error": f"{type(err).__name__}: {err}"}, "failed"
     finally:
         for lg, level in zip(watched, levels, strict=True):
@@ -110,6 +131,16 @@ def run_job(store: Store, job: dict, *, progress: Progress = no_progress) -> dic
     result["total_s"] = round(time.monotonic() - started, 2)
     queue.finish(store, job_id, state=state, outcome=result, log=capture.getvalue()[-20_000:])
     return {"job_id": job_id, "module": module, "state": state, **result}
+
+
+def _train(store: Store, job: dict, staging: Path, control: JobControl) -> TrainingOutcome:
+    module, kind = job["module"], job.get("kind") or queue.RETRAIN
+    if kind == queue.TRAIN:
+        return dataset_trainer_for(module)(store, output_dir=staging, params=job["params"], job=control)
+    trainer = trainer_for(store.settings, module)
+    if trainer is None:
+        raise InvalidInput(f"{module} is not trainable yet (it has no retrain step).")
+    return trainer(store, output_dir=staging, progress=control)
 
 
 def run_pending(store: Store, modules: list[str] | None = None, *, progress: Progress = no_progress) -> list[dict]:
@@ -129,10 +160,64 @@ def retrain_now(store: Store, module: str, *, requested_by: str, progress: Progr
         raise InvalidInput(f"{module} is not trainable yet (it has no retrain step).")
     queue.recover(store)
     job_id, _ = queue.enqueue(store, module, requested_by=requested_by, reason="suite retrain")
-    job = queue.claim(store, module, job_id=job_id)
-    if job is None:
-        raise InvalidInput(f"A retraining of {module} is already running; see `suite models list` or the Models page.")
-    return run_job(store, job, progress=progress)
+    return run_now(store, job_id, progress=progress)
+
+
+def run_now(store: Store, job_id: str, *, progress: Progress = no_progress) -> dict:
+    """Run the queued job `job_id` in this process, if its module's lock is free."""
+    job = queue.get_job(store, job_id)
+    claimed = queue.claim(store, job["module"], job_id=job_id)
+    if claimed is None:
+        raise InvalidInput(
+            f"A job of {job['module']} is already running; see `suite models list` or the Models page, "
+            "and try again when it is done."
+        )
+    return run_job(store, claimed, progress=progress)
+
+
+def run_when_free(store: Store, job_id: str, *, poll_s: float = 2.0) -> dict | None:
+    """Wait for the module's lock, then run `job_id`; None if it was cancelled or another worker took it."""
+    queue.recover(store)
+    while True:
+        job = queue.get_job(store, job_id)
+        if job["state"] != "queued":
+            logger.info("job %s is %s; nothing to do", job_id, job["state"])
+            return None
+        claimed = queue.claim(store, job["module"], job_id=job_id)
+        if claimed is not None:
+            return run_job(store, claimed)
+        time.sleep(poll_s)
+
+
+def start_in_background(settings: Settings, job_id: str) -> int:
+    """Run a queued job in a process of its own (`python -m suite.jobs JOB_ID`); returns its pid.
+
+    The page that asks stays responsive and polls the job row; the process takes the module's lock like
+    any worker, so it waits while another job of the module runs. Its output goes to `jobs/<job_id>.log`.
+    """
+    folder = settings.home / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **_settings_env(settings)}
+    with open(folder / f"{job_id}.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "suite.jobs", job_id],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Streamlit restart does not take the training down with it
+        )
+    logger.info("job %s runs in process %s", job_id, process.pid)
+    return process.pid
+
+
+def _settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as SUITE_* variables, so the job's process sees exactly the caller's settings."""
+    env = {}
+    for spec in fields(settings):
+        value = getattr(settings, spec.name)
+        env[f"SUITE_{spec.name.upper()}"] = "off" if value is None else str(value)
+    return env
 
 
 def run_worker(

@@ -1,9 +1,10 @@
 """When the worker retrains a module on its own: nightly, or once enough new accepted feedback has piled up.
 
-Settings (environment): `SUITE_RETRAIN_HOUR` (0-23, UTC hour of the nightly run; `off` disables it; default 2),
-`SUITE_RETRAIN_MIN_FEEDBACK` (retrain as soon as this many newly accepted feedback items wait; 0 disables;
-default 20), `SUITE_WORKER_POLL_S` (seconds between checks; default 60). A nightly run is skipped when no
-feedback was accepted since the last successful retraining.
+Settings: `retrain_hour` (`SUITE_RETRAIN_HOUR`, 0-23 UTC hour of the nightly run, None/`off` disables it),
+`retrain_min_feedback` (`SUITE_RETRAIN_MIN_FEEDBACK`, retrain as soon as this many newly accepted feedback items
+wait; 0 disables), `worker_poll_s` (`SUITE_WORKER_POLL_S`, seconds between checks). A nightly run is skipped
+when no feedback was accepted since the last successful retraining. Only retraining jobs count here: a training
+on an uploaded data set does not use the feedback.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from suite.errors import InvalidInput
-from suite.modules import MODULES
 from suite.settings import Settings
 from suite.store import Store, now
 
@@ -25,18 +24,7 @@ class Schedule:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Schedule:
-        extra = settings.extra
-        try:
-            hour_text = extra.get("retrain_hour", "2").strip().lower()
-            hour = None if hour_text in ("", "off", "none", "-1") else int(hour_text)
-            if hour is not None and not 0 <= hour <= 23:
-                raise ValueError(hour)
-            return cls(hour, int(extra.get("retrain_min_feedback", "20")), float(extra.get("worker_poll_s", "60")))
-        except ValueError as err:
-            raise InvalidInput(
-                "SUITE_RETRAIN_HOUR must be 0-23 or 'off'; SUITE_RETRAIN_MIN_FEEDBACK and SUITE_WORKER_POLL_S "
-                f"must be numbers ({err})."
-            ) from err
+        return cls(settings.retrain_hour, settings.retrain_min_feedback, settings.worker_poll_s)
 
 
 def new_accepted_feedback(store: Store, module: str) -> int:
@@ -44,7 +32,7 @@ def new_accepted_feedback(store: Store, module: str) -> int:
     return int(
         store.scalar(
             """SELECT count(*) FROM feedback WHERE module = ? AND review_state = 'accepted'
-               AND reviewed_at > coalesce((SELECT max(started_at) FROM jobs WHERE module = ?
+               AND reviewed_at > coalesce((SELECT max(started_at) FROM jobs WHERE module = ? AND kind = 'retrain'
                                            AND state = 'succeeded'), TIMESTAMPTZ '1970-01-01 00:00:00+00')""",
             [module, module],
         )
@@ -58,7 +46,8 @@ def due(store: Store, schedule: Schedule, modules: list[str], at: datetime | Non
     result = []
     for module in modules:
         failed_lately = store.scalar(
-            "SELECT count(*) FROM jobs WHERE module = ? AND state = 'failed' AND finished_at > ? - INTERVAL 1 HOUR",
+            """SELECT count(*) FROM jobs WHERE module = ? AND kind = 'retrain' AND state = 'failed'
+               AND finished_at > ? - INTERVAL 1 HOUR""",
             [module, at],
         )
         if failed_lately:
@@ -70,11 +59,7 @@ def due(store: Store, schedule: Schedule, modules: list[str], at: datetime | Non
         if schedule.nightly_hour is None or waiting == 0 or at.hour < schedule.nightly_hour:
             continue
         tonight = at.replace(hour=schedule.nightly_hour, minute=0, second=0, microsecond=0)
-        last = store.scalar("SELECT max(created_at) FROM jobs WHERE module = ?", [module])
+        last = store.scalar("SELECT max(created_at) FROM jobs WHERE module = ? AND kind = 'retrain'", [module])
         if last is None or last < tonight:
             result.append((module, f"nightly run at {schedule.nightly_hour:02d}:00 UTC, {waiting} new item(s)"))
     return result
-
-
-def module_keys() -> list[str]:
-    return [info.key for info in MODULES]

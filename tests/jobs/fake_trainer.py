@@ -1,5 +1,8 @@
-"""A stand-in `retrain` for unit tests of the job machinery only (crash, lock, gate); the end-to-end tests use
-the real risk module. Its score and duration come from env vars so a subprocess worker can be steered."""
+"""A stand-in `retrain` for unit tests of the job machinery only (crash, lock, gate, cancel); the end-to-end tests
+use the real risk module. Its score and duration come from env vars so a subprocess worker can be steered.
+
+Tests register it with `suite.jobs.runner.use_trainer("risk", retrain)` (the `fake_risk_trainer` fixture, or
+`fake_worker.py` for a worker process)."""
 
 from __future__ import annotations
 

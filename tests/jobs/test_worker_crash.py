@@ -14,7 +14,7 @@ from suite.registry import champion_version
 from suite.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-FAKE = "tests.jobs.fake_trainer:retrain"
+FAKE_WORKER = Path(__file__).with_name("fake_worker.py")  # the real CLI with the stand-in risk trainer
 
 
 def _worker(settings, *args: str, **env: str) -> subprocess.Popen:
@@ -22,12 +22,11 @@ def _worker(settings, *args: str, **env: str) -> subprocess.Popen:
         **os.environ,
         "SUITE_HOME": str(settings.home),
         "SUITE_DEVICE": "cpu",
-        "SUITE_TRAINER_RISK": FAKE,
         "PYTHONPATH": str(ROOT),
         **env,
     }
     return subprocess.Popen(
-        [sys.executable, "-c", "from suite.cli import app; app(prog_name='suite')", *args],
+        [sys.executable, str(FAKE_WORKER), *args],
         cwd=ROOT,
         env=environ,
         stdout=subprocess.PIPE,

@@ -1,0 +1,78 @@
+"""What a running job's trainer talks to: progress into the jobs table, live stage/epoch/metrics, the stop switch.
+
+A `JobControl` is the `progress` callable handed to a module's `retrain` (so every retraining reports into
+the jobs table and can be stopped at any progress report), and the `job` handed to a data-set trainer,
+which also calls `report` once per epoch and asks `should_stop` between batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from suite.errors import SuiteError
+from suite.jobs import queue
+from suite.progress import Progress, no_progress
+from suite.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+class JobCancelled(SuiteError):
+    """Someone pressed stop: the job ends as 'cancelled', nothing it made is kept, the serving model stays."""
+
+
+class JobControl:
+    """The running job `job_id`, seen from inside its trainer.
+
+    Database writes are throttled to one every `every_s` seconds (the last report of a step always goes
+    through), so a trainer may report as often as it likes.
+    """
+
+    def __init__(self, store: Store, job_id: str, outer: Progress = no_progress, every_s: float = 1.0) -> None:
+        self.store, self.job_id, self.outer, self.every_s = store, job_id, outer, every_s
+        self._last_write = 0.0
+        self._last_check = 0.0
+        self._message = ""
+        self._stop = False
+
+    def __call__(self, done: float, total: float, message: str = "") -> None:
+        """Progress (`suite.progress.Progress`); raises JobCancelled once a cancel was requested."""
+        self.outer(done, total, message)
+        if self.should_stop():
+            raise JobCancelled("The job was cancelled.")
+        moment = time.monotonic()
+        if moment - self._last_write < self.every_s and done < total:
+            return
+        self._last_write = moment
+        fraction = min(max(done / total, 0.0), 1.0) if total else 0.0
+        line = None
+        if message and message != self._message:
+            self._message = message
+            line = f"{time.strftime('%H:%M:%S')} {fraction:.0%} {message}"
+        try:
+            queue.heartbeat(self.store, self.job_id, fraction, line)
+        except SuiteError:  # a busy database must not stop the training
+            logger.debug("progress of %s not saved (store busy)", self.job_id)
+
+    def report(
+        self, stage: str, *, epoch: int | None = None, epochs: int | None = None, metrics: dict | None = None
+    ) -> None:
+        """Live progress for the page: the stage ("training", "evaluating"), the epoch just finished and its metrics."""
+        try:
+            queue.report(self.store, self.job_id, stage=stage, epoch=epoch, epochs=epochs, metrics=metrics)
+        except SuiteError:
+            logger.debug("progress of %s not saved (store busy)", self.job_id)
+
+    def should_stop(self) -> bool:
+        """True once someone asked to cancel this job (the database is read at most once a second)."""
+        if self._stop:
+            return True
+        moment = time.monotonic()
+        if moment - self._last_check >= min(self.every_s, 1.0):
+            self._last_check = moment
+            try:
+                self._stop = queue.cancel_requested(self.store, self.job_id)
+            except SuiteError:
+                logger.debug("could not read the cancel switch of %s (store busy)", self.job_id)
+        return self._stop

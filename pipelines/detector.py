@@ -1,4 +1,4 @@
-"""Ultralytics YOLO behind one verb, `detect`, that never touches the network.
+"""Ultralytics YOLO behind one verb, `detect`, that never touches the network (see `pipelines.yolo_offline`).
 
 Example:
     >>> detector = load_detector("suite/inspect/default_model/best.pt", version="default-1", device="cpu")
@@ -7,68 +7,21 @@ Example:
 
 Large images are cut into overlapping tiles at native resolution (small flaws stay visible), plus one pass
 over the whole image (large defects), and the boxes are merged with class-wise NMS; `DetectOptions.tile`
-decides by image size unless forced.
+decides by image size unless forced. Training is `pipelines.detector_training`, scoring `pipelines.detector_eval`.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import shutil
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pipelines.boxes import merge_boxes
 from pipelines.device import half_precision, resolve_device
 from pipelines.loading import load_once
-
-logger = logging.getLogger(__name__)
-
-# Every Ultralytics integration that may phone home or log to a service; all switched off.
-_OFF_SETTINGS = ("sync", "hub", "api_key", "clearml", "comet", "dvc", "mlflow", "neptune", "raytune", "tensorboard")
-
-
-def configure_offline(config_dir: Path) -> None:
-    """Make Ultralytics work without the network. Call before importing it (idempotent).
-
-    Sets YOLO_OFFLINE (no online check, no analytics), YOLO_AUTOINSTALL=false (no pip), a config folder
-    of ours, a local copy of a TTF font as Arial.ttf (dataset checks download it otherwise), and turns off
-    settings sync, hub and experiment-tracker callbacks.
-    """
-    config_dir = Path(config_dir)
-    os.environ["YOLO_OFFLINE"] = "1"
-    os.environ["YOLO_AUTOINSTALL"] = "false"
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir))
-    os.environ.setdefault("YOLO_VERBOSE", "False")  # its logger writes to stdout, where the CLI prints JSON
-    font_dir = Path(os.environ["YOLO_CONFIG_DIR"]) / "Ultralytics"
-    font_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("Arial.ttf", "Arial.Unicode.ttf"):
-        target = font_dir / name
-        if not target.exists():
-            import matplotlib
-
-            shutil.copyfile(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf", target)
-    from ultralytics import settings as yolo_settings
-    from ultralytics.utils import LOGGER
-
-    for handler in LOGGER.handlers:
-        if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) is sys.stdout:
-            handler.setStream(sys.stderr)
-
-    try:  # on a non-image, Ultralytics' patched Image.open tries to install pi-heif: never do that
-        from ultralytics.utils import patches
-
-        patches._pil_plugins_registered = True
-    except (ImportError, AttributeError):
-        pass
-    changes = {key: (False if key != "api_key" else "") for key in _OFF_SETTINGS if key in yolo_settings}
-    if any(yolo_settings.get(key) != value for key, value in changes.items()):
-        yolo_settings.update(changes)
 
 
 @dataclass(frozen=True)
@@ -233,168 +186,9 @@ def _tile_origins(width: int, height: int, size: int, overlap: int) -> list[tupl
     return [(x, y) for y in starts(height) for x in starts(width)]
 
 
-def merge_boxes(rows: np.ndarray, iou: float) -> np.ndarray:
-    """Class-wise NMS across tiles, then drop boxes mostly inside a higher-scoring box of the same class
-    (a flaw cut by a tile edge leaves a fragment that plain IoU does not catch)."""
-    if len(rows) == 0:
-        return rows
-    import torch
-    from torchvision.ops import batched_nms
-
-    tensor = torch.from_numpy(rows.astype(np.float32))
-    keep = batched_nms(tensor[:, :4], tensor[:, 4], tensor[:, 5].long(), iou)
-    kept = rows[keep.numpy()]
-    out: list[np.ndarray] = []
-    for row in kept:  # already sorted by score
-        inside = False
-        for other in out:
-            if other[5] != row[5]:
-                continue
-            ix = max(0.0, min(row[2], other[2]) - max(row[0], other[0]))
-            iy = max(0.0, min(row[3], other[3]) - max(row[1], other[1]))
-            area = max((row[2] - row[0]) * (row[3] - row[1]), 1e-6)
-            if ix * iy / area > 0.6:
-                inside = True
-                break
-        if not inside:
-            out.append(row)
-    return np.stack(out)
-
-
 def load_detector(weights: str | Path, *, version: str, device: str | None = None) -> Detector:
     """The detector for these weights, loaded once per process and device."""
     device = resolve_device(device)
     return load_once(
         ("detector", str(weights), version, device), lambda: Detector(weights, version=version, device=device).warm_up()
     )
-
-
-# ---- training and evaluation ----------------------------------------------------------------------------
-
-
-class TrainingCancelled(Exception):
-    """Raised inside a training callback when the user cancels."""
-
-
-@dataclass
-class EpochReport:
-    epoch: int
-    epochs: int
-    loss: float
-    map50: float | None
-
-
-def train(
-    data_yaml: Path,
-    run_dir: Path,
-    *,
-    epochs: int = 30,
-    imgsz: int = 256,
-    batch: int = 16,
-    base: str | Path = "yolov8n.yaml",
-    device: str | None = None,
-    seed: int = 0,
-    on_epoch: Callable[[EpochReport], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    **overrides: Any,
-) -> Path:
-    """Train a detector from a YAML architecture (no pretrained weights) or from a `.pt` to fine-tune.
-
-    Returns the path of the best weights. Raises TrainingCancelled when `should_stop()` turns true.
-    """
-    from ultralytics import YOLO
-
-    device = resolve_device(device)
-    model = YOLO(str(base), task="detect")
-
-    def batch_end(trainer: Any) -> None:
-        if should_stop is not None and should_stop():
-            raise TrainingCancelled("training was cancelled")
-
-    def epoch_end(trainer: Any) -> None:
-        if on_epoch is not None and trainer.epoch < trainer.epochs:  # it fires once more after the final val
-            tloss = trainer.tloss
-            if isinstance(tloss, dict):
-                loss = float(sum(float(v) for v in tloss.values()))
-            else:
-                loss = float(tloss.sum()) if tloss is not None else float("nan")
-            map50 = trainer.metrics.get("metrics/mAP50(B)") if trainer.metrics else None
-            on_epoch(EpochReport(trainer.epoch + 1, trainer.epochs, loss, map50))
-
-    model.add_callback("on_train_batch_end", batch_end)
-    model.add_callback("on_fit_epoch_end", epoch_end)
-    run_dir = Path(run_dir)
-    fine_tune = str(base).endswith(".pt")
-    args = dict(
-        data=str(data_yaml),
-        epochs=epochs,
-        imgsz=imgsz,
-        batch=batch,
-        workers=0,
-        device=0 if device == "cuda" else "cpu",
-        amp=device == "cuda",
-        plots=False,
-        # a .pt base is fine-tuned (its weights kept, no warm-up burst); a .yaml base starts from scratch
-        pretrained=fine_tune,
-        project=str(run_dir.parent),
-        name=run_dir.name,
-        exist_ok=True,
-        seed=seed,
-        deterministic=False,
-        verbose=False,
-        val=True,
-        # surfaces have no "up": flips in both directions are free extra data
-        flipud=0.5,
-        mosaic=1.0,
-        close_mosaic=max(1, epochs // 5),
-    )
-    if fine_tune:
-        args["warmup_epochs"] = 0
-    args.update(overrides)
-    model.train(**args)
-    best = run_dir / "weights" / "best.pt"
-    if not best.exists():
-        best = run_dir / "weights" / "last.pt"
-    return best
-
-
-def evaluate(
-    weights: Path,
-    data_yaml: Path,
-    *,
-    split: str = "test",
-    imgsz: int = 256,
-    device: str | None = None,
-    run_dir: Path | None = None,
-) -> dict[str, Any]:
-    """mAP50, mAP50-95, precision, recall and per-class AP50 of `weights` on one split of a YOLO data set."""
-    from ultralytics import YOLO
-
-    device = resolve_device(device)
-    model = YOLO(str(weights), task="detect")
-    kwargs: dict[str, Any] = {}
-    if run_dir is not None:
-        kwargs = {"project": str(Path(run_dir).parent), "name": Path(run_dir).name, "exist_ok": True}
-    metrics = model.val(
-        data=str(data_yaml),
-        split=split,
-        imgsz=imgsz,
-        batch=8,
-        workers=0,
-        device=0 if device == "cuda" else "cpu",
-        plots=False,
-        verbose=False,
-        **kwargs,
-        **({"half": True} if half_precision(device) else {}),
-    )
-    box = metrics.box
-    names = model.names
-    classes = [str(names[int(c)]) for c in box.ap_class_index]
-    return {
-        "map50": float(box.map50),
-        "map50_95": float(box.map),
-        "precision": float(box.mp),
-        "recall": float(box.mr),
-        "per_class_ap50": {name: float(box.ap50[i]) for i, name in enumerate(classes)},
-        "per_class_ap50_95": {name: float(box.ap[i]) for i, name in enumerate(classes)},
-    }

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, get_store, page_header, progress_bar, run
-from suite.inspect.models import CLASSES
-from suite.inspect.verdicts import Thresholds, plural
+from pages.ui import current_user, done, get_store, page_header, progress_bar, run
+from suite.inspect import service
+from suite.inspect.models import CLASSES, FAIL, MIN_EPOCHS, PASS, REVIEW, Thresholds, plural
 from suite.modules import MODULES
 
 info = next(m for m in MODULES if m.key == "inspect")
 page_header(info.title, info.summary)
 store = get_store()
-VERDICT_STYLE = {
-    "PASS": ":green-background[PASS]",
-    "FAIL": ":red-background[FAIL]",
-    "REVIEW": ":orange-background[REVIEW]",
-}
+DEFAULTS = Thresholds()
+VERDICT_STYLE = {PASS: ":green-background[PASS]", FAIL: ":red-background[FAIL]", REVIEW: ":orange-background[REVIEW]"}
+POLL_S = 2.0  # how often a running training's progress is read again
 
 with st.expander("How sure must the model be? (sensitivity)"):
     fail_at = {
@@ -29,7 +26,7 @@ with st.expander("How sure must the model be? (sensitivity)"):
             f"Flag {plural(cls)} when the model is at least this sure",
             5,
             95,
-            50,
+            round(DEFAULTS.fail_threshold(cls) * 100),
             step=5,
             format="%d%%",
             key=f"fail-{cls}",
@@ -41,7 +38,7 @@ with st.expander("How sure must the model be? (sensitivity)"):
         "Ask a person (REVIEW) when the model is this much less sure than that",
         0,
         50,
-        25,
+        round(DEFAULTS.review_band * 100),
         step=5,
         format="%d%%",
         key="review-band",
@@ -51,37 +48,35 @@ check_tab, train_tab, stats_tab = st.tabs(["Check images", "Train on your images
 
 
 def show_result(inspection) -> None:
-    from suite.inspect.feedback import report_missed, review_box
-    from suite.inspect.report import defect_table, draw_boxes
-
     rid = inspection.result_id
     st.markdown(f"#### {inspection.image_name} &nbsp; {VERDICT_STYLE[inspection.verdict]}")
     left, right = st.columns([1, 1])
-    left.image(draw_boxes(inspection), width="stretch")
+    left.image(service.draw_boxes(inspection), width="stretch")
     shown = inspection.shown_defects()
     if not shown:
         right.success("No defects found.")
     else:
-        right.dataframe(defect_table(inspection), hide_index=True)
+        right.dataframe(service.defect_table(inspection), hide_index=True)
         right.caption("Grey boxes: the model is unsure, so a person should look (REVIEW).")
     for d in shown:
         row = st.columns([3, 2, 2, 2, 2], vertical_alignment="center")
         row[0].write(f"**Box {d.index + 1}**: {d.class_name} ({d.confidence:.0%} sure)")
-        if row[1].button("Confirm", key=f"ok-{rid}-{d.index}"):
-            run(lambda d=d: review_box(store, inspection, d.index, "confirm", user=current_user()), what="Saving")
+
+        def review(action: str, new_class: str | None = None, index: int = d.index) -> bool:
+            user = current_user()
+            return done(
+                lambda: service.review_box(store, inspection, index, action, new_class=new_class, user=user),
+                what="Saving",
+            )
+
+        if row[1].button("Confirm", key=f"ok-{rid}-{d.index}") and review("confirm"):
             st.toast(f"Box {d.index + 1} confirmed as {d.class_name}.")
         other = [c for c in CLASSES if c != d.class_name]
         new_class = row[2].selectbox("It is a", other, key=f"cls-{rid}-{d.index}", label_visibility="collapsed")
-        if row[3].button("Wrong type", key=f"fix-{rid}-{d.index}", help="Save the type chosen on the left"):
-            run(
-                lambda d=d, new_class=new_class: review_box(
-                    store, inspection, d.index, "wrong_class", new_class=new_class, user=current_user()
-                ),
-                what="Saving",
-            )
+        wrong = row[3].button("Wrong type", key=f"fix-{rid}-{d.index}", help="Save the type chosen on the left")
+        if wrong and review("wrong_class", new_class):
             st.toast(f"Box {d.index + 1} saved as {new_class}.")
-        if row[4].button("Not a defect", key=f"no-{rid}-{d.index}"):
-            run(lambda d=d: review_box(store, inspection, d.index, "not_defect", user=current_user()), what="Saving")
+        if row[4].button("Not a defect", key=f"no-{rid}-{d.index}") and review("not_defect"):
             st.toast(f"Box {d.index + 1} marked as not a defect.")
     with st.popover("The model missed a defect"):
         cls = st.selectbox("What kind?", CLASSES, key=f"miss-cls-{rid}")
@@ -96,8 +91,9 @@ def show_result(inspection) -> None:
                 c[3].number_input("bottom", 0, inspection.height, min(32, inspection.height), key=f"my2-{rid}"),
             ]
         if st.button("Report missed defect", key=f"miss-{rid}"):
-            saved = run(
-                lambda: report_missed(store, inspection, cls, box=box, user=current_user()), what="Saving the report"
+            saved = done(
+                lambda: service.report_missed(store, inspection, cls, box=box, user=current_user()),
+                what="Saving the report",
             )
             if saved:
                 st.toast(f"Thanks: a missed {cls} was recorded for review.")
@@ -108,18 +104,77 @@ def show_result(inspection) -> None:
     st.divider()
 
 
+def show_training_result(result) -> None:
+    with st.container(border=True):
+        st.subheader(f"New model {result.version}: {result.status}")
+        c = st.columns(4)
+        c[0].metric("mAP50", f"{result.metrics.map50:.2f}")
+        c[1].metric("mAP50-95", f"{result.metrics.map50_95:.2f}")
+        c[2].metric("precision", f"{result.metrics.precision:.0%}")
+        c[3].metric("recall", f"{result.metrics.recall:.0%}")
+        per_class = pd.DataFrame(
+            {"defect": list(result.metrics.per_class_ap50), "AP50": list(result.metrics.per_class_ap50.values())}
+        )
+        st.altair_chart(alt.Chart(per_class).mark_bar().encode(x="defect", y="AP50"), width="stretch")
+        st.caption("; ".join(result.gate_reasons))
+        if result.misses:
+            st.write("Examples of defects it still misses:")
+            cols = st.columns(min(len(result.misses), 3))
+            for col, miss in zip(cols, result.misses, strict=False):
+                col.image(miss.image, caption=f"missed {miss.class_name}")
+
+
+def training_panel(job_id: str, polling: bool) -> None:
+    """The training's live progress (read again every POLL_S while it runs), its Stop button and its result."""
+    job = run(lambda: service.training_job(store, job_id), what="Loading the training")
+    if job is None:
+        return
+    if polling and not job.active:
+        st.rerun()  # it just ended: show the result and stop polling
+    if job.active and not job.cancel_requested:
+        slot = st.empty()
+        stop = slot.button(
+            "Stop training",
+            key=f"stop-{job_id}",
+            help="Stops after the current batch; no new model is saved and the current one keeps serving.",
+        )
+        if stop:
+            job = run(lambda: service.cancel_training(store, job_id, user=current_user()), what="Stopping") or job
+            if job.cancel_requested:
+                slot.empty()
+    if job.active:
+        if job.state == "queued":
+            text = "Waiting for the training worker to start…"
+        elif job.epoch:
+            text = f"{job.stage}: epoch {job.epoch} of {job.epochs}"
+        else:
+            text = f"{job.stage or 'starting'}…"
+        st.progress(min(max(job.progress, 0.0), 1.0), text=text)
+        if job.cancel_requested:
+            st.info("Stopping at the end of the current batch; the current model keeps serving.")
+        if job.history:
+            history = pd.DataFrame([row.as_dict() for row in job.history]).set_index("epoch")
+            st.line_chart(history[["loss", "map50"]])
+    elif job.state == "succeeded":
+        result = run(lambda: service.training_result(store, job_id), what="Loading the new model's scores")
+        if result is not None:
+            show_training_result(result)
+    elif job.state == "cancelled":
+        st.info("The training was stopped; no new model version was made. The current model still serves.")
+    else:
+        st.error(f"The training failed: {job.error or 'see the job log on the Models page'}")
+
+
 with check_tab:
     uploads = st.file_uploader(
         "Photos of parts or surfaces (or a zip of them)",
-        type=["jpg", "jpeg", "png", "bmp", "tif", "tiff", "webp", "zip"],
+        type=[suffix.lstrip(".") for suffix in service.UPLOAD_TYPES],
         accept_multiple_files=True,
     )
     if st.button("Check images", type="primary", disabled=not uploads):
-        from suite.inspect.inspection import inspect_many
-
         with progress_bar("Checking images") as progress:
-            outcome = run(
-                lambda: inspect_many(
+            batch = run(
+                lambda: service.inspect_many(
                     store,
                     [(f.name, f.getvalue()) for f in uploads],
                     thresholds=thresholds,
@@ -128,15 +183,15 @@ with check_tab:
                 ),
                 what="Checking the images",
             )
-        if outcome is not None:
-            st.session_state["inspect_results"], st.session_state["inspect_problems"] = outcome
-    for name, problem in st.session_state.get("inspect_problems", []):
-        st.error(f"{name}: {problem}")
+        if batch is not None:
+            st.session_state["inspect_results"], st.session_state["inspect_problems"] = batch.results, batch.problems
+    for problem in st.session_state.get("inspect_problems", []):
+        st.error(f"{problem.name}: {problem.message}")
     results = st.session_state.get("inspect_results", [])
     if results:
         verdicts = pd.Series([r.verdict for r in results]).value_counts()
         cols = st.columns(3)
-        for col, verdict in zip(cols, ("PASS", "REVIEW", "FAIL"), strict=True):
+        for col, verdict in zip(cols, (PASS, REVIEW, FAIL), strict=True):
             col.metric(verdict, int(verdicts.get(verdict, 0)))
         for inspection in results:
             show_result(inspection)
@@ -149,83 +204,50 @@ with train_tab:
     )
     data_zip = st.file_uploader("Training images (zip)", type=["zip"], key="train-zip")
     server_path = st.text_input("…or a folder / data.yaml on this computer", key="train-path")
-    epochs = st.slider("Training rounds (epochs)", 1, 100, 20, key="train-epochs")
+    epochs = st.slider("Training rounds (epochs)", MIN_EPOCHS, 100, 20, key="train-epochs")
     if st.button("Check the data", disabled=not (data_zip or server_path)):
-        from suite.inspect.dataset import import_dataset, validate
-
-        def check():
-            folder = store.settings.module_dir("inspect") / "datasets"
-            if data_zip is not None:
-                with tempfile.TemporaryDirectory() as tmp:
-                    path = Path(tmp) / data_zip.name
-                    path.write_bytes(data_zip.getvalue())
-                    return import_dataset(path, folder)
-            path = Path(server_path.strip())
-            return validate(path) if path.suffix in (".yaml", ".yml") else import_dataset(path, folder)
-
-        report = run(check, what="Checking the data")
+        if data_zip is not None:
+            report = run(
+                lambda: service.check_dataset_upload(store.settings, data_zip.name, data_zip.getvalue()),
+                what="Checking the data",
+            )
+        else:
+            report = run(
+                lambda: service.check_dataset(store.settings, Path(server_path.strip())), what="Checking the data"
+            )
         if report is not None:
             st.session_state["train-report"] = report
     report = st.session_state.get("train-report")
     if report is not None:
         st.write(f"Images: {report.images or 'none'} · boxes per defect: {report.boxes or 'none'}")
         if report.problems:
-            st.dataframe(pd.DataFrame([p.__dict__ for p in report.problems]), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame([p.as_dict() for p in report.problems]), hide_index=True, width="stretch")
         if report.ok:
             st.success("The data is ready for training.")
         else:
             st.error(f"Fix the {len(report.errors)} problem(s) marked 'error' first.")
     if report is not None and report.ok and st.button("Start training", type="primary"):
-        from suite.inspect.training import train_version
-
-        st.button("Stop training", help="Stops at the end of the current round; no new model is saved.")
-        chart = st.empty()
-        history: list[dict] = []
-
-        def on_epoch(row: dict) -> None:
-            history.append(row)
-            chart.line_chart(pd.DataFrame(history).set_index("epoch")[["loss", "map50"]])
-
-        with progress_bar("Training") as progress:
-            result = run(
-                lambda: train_version(
-                    store, report.data_yaml, epochs=epochs, user=current_user(), progress=progress, on_epoch=on_epoch
-                ),
-                what="Training",
-            )
-        if result is not None:
-            st.session_state["train-result"] = result
-    result = st.session_state.get("train-result")
-    if result is not None:
-        with st.container(border=True):
-            st.subheader(f"New model {result.version}: {result.status}")
-            c = st.columns(4)
-            c[0].metric("mAP50", f"{result.metrics['map50']:.2f}")
-            c[1].metric("mAP50-95", f"{result.metrics['map50_95']:.2f}")
-            c[2].metric("precision", f"{result.metrics['precision']:.0%}")
-            c[3].metric("recall", f"{result.metrics['recall']:.0%}")
-            per_class = pd.DataFrame(
-                {
-                    "defect": list(result.metrics["per_class_ap50"]),
-                    "AP50": list(result.metrics["per_class_ap50"].values()),
-                }
-            )
-            st.altair_chart(alt.Chart(per_class).mark_bar().encode(x="defect", y="AP50"), width="stretch")
-            st.caption("; ".join(result.gate.get("reasons", [])))
-            if result.misses:
-                st.write("Examples of defects it still misses:")
-                cols = st.columns(min(len(result.misses), 3))
-                for col, miss in zip(cols, result.misses, strict=False):
-                    col.image(miss["image"], caption=f"missed {miss['class']}")
+        job = run(
+            lambda: service.start_training(store, report.data_yaml, epochs=epochs, user=current_user()),
+            what="Starting the training",
+        )
+        if job is not None:
+            st.session_state["train-job"] = job.job_id
+    job_id = st.session_state.get("train-job")
+    if job_id is None:
+        active = run(lambda: service.active_training(store), what="Looking for a running training")
+        job_id = active.job_id if active is not None else None
+    if job_id is not None:
+        current = run(lambda: service.training_job(store, job_id), what="Loading the training")
+        polling = current is not None and current.active
+        st.fragment(training_panel, run_every=POLL_S if polling else None)(job_id, polling)
 
 with stats_tab:
-    from suite.inspect.report import defect_rates, training_runs, verdict_counts
-
-    counts = run(lambda: verdict_counts(store), what="Loading statistics") or {}
+    counts = run(lambda: service.verdict_counts(store), what="Loading statistics")
     cols = st.columns(3)
-    for col, verdict in zip(cols, ("PASS", "REVIEW", "FAIL"), strict=True):
-        col.metric(f"{verdict} (all time)", counts.get(verdict, 0))
-    rates = run(lambda: defect_rates(store), what="Loading statistics")
+    for col, verdict in zip(cols, (PASS, REVIEW, FAIL), strict=True):
+        col.metric(f"{verdict} (all time)", counts.of(verdict) if counts else 0)
+    rates = run(lambda: service.defect_rates(store), what="Loading statistics")
     if rates is not None and not rates.empty:
         st.write("Share of checked images with each defect, by day")
         chart = (
@@ -241,7 +263,7 @@ with stats_tab:
         st.altair_chart(chart, width="stretch")
     else:
         st.info("No images checked yet.")
-    runs = run(lambda: training_runs(store), what="Loading training runs")
+    runs = run(lambda: service.training_runs(store), what="Loading training runs")
     if runs:
         st.write("Recent training runs")
-        st.dataframe(pd.DataFrame(runs), hide_index=True)
+        st.dataframe(pd.DataFrame([r.as_dict() for r in runs]), hide_index=True)

@@ -7,14 +7,15 @@ from pathlib import Path
 import typer
 
 from suite import clikit
+from suite.inspect.model_files import IMGSZ
+from suite.inspect.models import Thresholds
 from suite.progress import terminal_progress
 
 app = typer.Typer(no_args_is_help=True, help="Visual defect inspection: check images, train and evaluate the model.")
+DEFAULT = Thresholds()
 
 
-def _thresholds(fail_at: float, review_band: float, per_class: list[str]):
-    from suite.inspect.verdicts import Thresholds
-
+def _thresholds(fail_at: float, review_band: float, per_class: list[str]) -> Thresholds:
     classes = {}
     for item in per_class:
         name, _, value = item.partition("=")
@@ -30,13 +31,14 @@ def _thresholds(fail_at: float, review_band: float, per_class: list[str]):
 def predict(
     images: list[Path] = typer.Argument(..., help="Image files, folders or zips."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per image on stdout."),
-    fail_at: float = typer.Option(0.5, help="Flag a defect when the model is at least this sure (0-1)."),
-    review_band: float = typer.Option(0.25, help="Send images this far below fail-at to a person (REVIEW)."),
+    fail_at: float = typer.Option(DEFAULT.default_fail_at, help="Flag a defect when the model is this sure (0-1)."),
+    review_band: float = typer.Option(DEFAULT.review_band, help="Send images this far below fail-at to a person."),
     flag: list[str] = typer.Option([], help="Per-class threshold, e.g. --flag scratch=0.6 (repeatable)."),
 ) -> None:
     """Check images: verdict PASS/FAIL/REVIEW and defect boxes in pixels."""
     from suite.errors import SuiteError
-    from suite.inspect.inspection import expand_paths, expand_uploads, inspect_image
+    from suite.inspect.images import expand_paths, expand_uploads
+    from suite.inspect.service import inspect_image
 
     thresholds = _thresholds(fail_at, review_band, flag)
     store = clikit.store()
@@ -52,7 +54,7 @@ def predict(
             clikit.emit({"image": str(name), "error": str(err)}) if as_json else typer.echo(f"{name}: {err}", err=True)
             continue
         if as_json:
-            clikit.emit(result.as_json())
+            clikit.emit(result.as_dict())
         else:
             found = ", ".join(f"{d.class_name} {d.confidence:.0%}" for d in result.shown_defects()) or "no defects"
             typer.echo(f"{result.verdict:<6} {name}: {found}")
@@ -65,26 +67,22 @@ def predict(
 def train(
     data: Path = typer.Option(..., "--data", help="data.yaml of a YOLO data set (or a folder/zip to import)."),
     epochs: int = typer.Option(30, help="Training epochs."),
-    imgsz: int = typer.Option(256, help="Training image size in pixels."),
+    imgsz: int = typer.Option(IMGSZ, help="Training image size in pixels."),
     as_json: bool = typer.Option(False, "--json", help="Print the new version and its metrics as JSON."),
 ) -> None:
-    """Train a new model version on labelled images; it serves only if the promotion rule lets it."""
-    from suite.inspect.training import train_version
+    """Train a new model version on labelled images (a job, under the same lock as the worker); it serves only if
+    the promotion rule lets it."""
+    from suite.inspect.service import check_dataset, train_now
 
     store = clikit.store()
-    data_yaml = _data_yaml(data)
+    report = check_dataset(store.settings, data)
+    report.raise_if_bad()
     with terminal_progress("training") as progress:
-        result = train_version(store, data_yaml, epochs=epochs, imgsz=imgsz, progress=progress)
-    out = {
-        "version": result.version,
-        "status": result.status,
-        "metrics": result.metrics,
-        "champion_metrics": result.champion_metrics,
-        "seconds": result.seconds,
-    }
-    clikit.emit(out) if as_json else typer.echo(
-        f"{result.version} ({result.status}): mAP50 {result.metrics['map50']:.3f}"
-    )
+        result = train_now(store, report.data_yaml, epochs=epochs, imgsz=imgsz, progress=progress)
+    if as_json:
+        clikit.emit(result.as_dict())
+    else:
+        typer.echo(f"{result.version} ({result.status}): mAP50 {result.metrics.map50:.3f}")
 
 
 @app.command()
@@ -95,55 +93,27 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
 ) -> None:
     """Score the serving model on a labelled split (mAP50, mAP50-95, precision, recall, per-class AP)."""
-    from pipelines.detector import evaluate as run_eval
-    from suite.inspect.dataset import validate
-    from suite.inspect.models import IMGSZ, MODULE, current_model, offline, stage_dataset
-    from suite.store import new_id
+    from suite.inspect.service import evaluate_model
 
-    settings = clikit.settings()
-    validate(data).raise_if_bad()
-    offline(settings)
-    weights, version = current_model(settings)
-    work = settings.module_dir(MODULE) / "runs" / f"eval-{new_id()[:12]}"
-    metrics = run_eval(
-        weights,
-        stage_dataset(data, work / "data"),
-        split=split,
-        imgsz=IMGSZ,
-        device=settings.device,
-        run_dir=work / "val",
-    )
-    out = {"version": version, "split": split, "metrics": metrics}
-    clikit.emit(out) if as_json else typer.echo(f"{version} on {split}: mAP50 {metrics['map50']:.3f}")
+    result = evaluate_model(clikit.settings(), data, split=split)
+    if as_json:
+        clikit.emit(result.as_dict())
+    else:
+        typer.echo(f"{result.version} on {split}: mAP50 {result.metrics.map50:.3f}")
 
 
 @app.command("validate")
 @clikit.friendly
 def validate_cmd(data: Path = typer.Argument(..., help="data.yaml, a folder or a zip.")) -> None:
     """List the problems of a training set by file and line (exit 2 if any blocks training)."""
-    from suite.inspect.dataset import import_dataset, validate
+    from suite.inspect.service import check_dataset
 
-    if data.name.endswith((".yaml", ".yml")):
-        report = validate(data)
-    else:
-        report = import_dataset(data, clikit.settings().module_dir("inspect") / "datasets")
+    report = check_dataset(clikit.settings(), data)
     for problem in report.problems:
-        clikit.emit(
-            {"severity": problem.severity, "file": problem.file, "line": problem.line, "message": problem.message}
-        )
+        clikit.emit(problem.as_dict())
     clikit.emit({"ok": report.ok, "images": report.images, "boxes": report.boxes, "data_yaml": report.data_yaml})
     if not report.ok:
         raise typer.Exit(2)
-
-
-def _data_yaml(data: Path) -> Path:
-    if data.name.endswith((".yaml", ".yml")):
-        return data
-    from suite.inspect.dataset import import_dataset
-
-    report = import_dataset(data, clikit.settings().module_dir("inspect") / "datasets")
-    report.raise_if_bad()
-    return report.data_yaml
 
 
 def register(root: typer.Typer) -> None:

@@ -1,13 +1,13 @@
-"""Import a user's training images (YOLO folder/zip, or one folder per class) and check them before training.
+"""Training data sets: import a user's images (YOLO folder/zip, or one folder per class), check them, stage them.
 
 Problems are listed by file and line so a quality lead can fix them; errors block training, warnings do not.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -15,50 +15,12 @@ from PIL import Image, UnidentifiedImageError
 
 from suite.errors import InvalidInput
 from suite.inspect.images import is_image_name
+from suite.inspect.model_files import SAMPLE_SET
+from suite.inspect.models import CLASSES, DatasetReport, Problem
 from suite.store import new_id
 
 MIN_TRAIN_IMAGES = 4
 GOOD_FOLDERS = {"good", "ok", "pass", "passed", "defect-free", "defect_free", "no_defect", "normal"}
-
-
-@dataclass
-class Problem:
-    file: str
-    line: int | None
-    message: str
-    severity: str = "error"  # "error" blocks training; "warning" does not
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{self.severity.upper()} {where}: {self.message}"
-
-
-@dataclass
-class DatasetReport:
-    data_yaml: Path | None
-    classes: list[str] = field(default_factory=list)
-    images: dict[str, int] = field(default_factory=dict)  # split -> count
-    boxes: dict[str, int] = field(default_factory=dict)  # class -> count
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def ok(self) -> bool:
-        return self.data_yaml is not None and not self.errors
-
-    def raise_if_bad(self) -> None:
-        if not self.ok:
-            if self.data_yaml is None and not self.errors:
-                raise InvalidInput("No usable training data was found.")
-            shown = "\n".join(str(p) for p in self.errors[:20])
-            more = f"\n... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
-            raise InvalidInput(
-                f"Fix {len(self.errors)} problem(s) in the training data first; the first is: {self.errors[0]}"
-                f"\n{shown}{more}"
-            )
 
 
 def _names(spec: dict) -> list[str]:
@@ -75,11 +37,7 @@ def _image_dir(base: Path, entry: str) -> Path:
 
 
 def _label_for(image: Path) -> Path:
-    parts = list(image.parts)
-    if "images" in parts:
-        idx = len(parts) - 1 - parts[::-1].index("images")
-        parts[idx] = "labels"
-    return Path(*parts).with_suffix(".txt")
+    return _labels_dir(image).with_suffix(".txt")
 
 
 def validate(data_yaml: Path) -> DatasetReport:
@@ -236,8 +194,6 @@ def _from_class_folders(root: Path) -> DatasetReport:
             )
         )
         return report
-    from suite.inspect.models import CLASSES, SAMPLE_SET
-
     out = root / "yolo"
     # negatives alone cannot teach boxes: they join the sample set's labelled defects
     for kind in ("images", "labels"):
@@ -263,3 +219,46 @@ def _from_class_folders(root: Path) -> DatasetReport:
     validated = validate(out / "data.yaml")
     validated.problems = report.problems + validated.problems
     return validated
+
+
+def stage_dataset(data_yaml: Path, dest: Path) -> Path:
+    """A copy of a YOLO data set's layout under `dest` whose files link to the originals.
+
+    Ultralytics writes `labels/<split>.cache` next to the split folders; staging keeps those writes out of
+    the user's (or the repo's) folders. Returns the new data.yaml with absolute paths.
+    """
+    data_yaml = Path(data_yaml).resolve()
+    spec = yaml.safe_load(data_yaml.read_text())
+    base = Path(spec.get("path") or data_yaml.parent)
+    if not base.is_absolute():
+        base = (data_yaml.parent / base).resolve()
+    dest.mkdir(parents=True, exist_ok=True)
+    staged: dict = {"path": str(dest), "names": spec["names"]}
+    for split in ("train", "val", "test"):
+        if not spec.get(split):
+            continue
+        images = (base / spec[split]).resolve()
+        for kind, source in (("images", images), ("labels", _labels_dir(images))):
+            target = dest / kind / split
+            # real folders of linked files: Ultralytics resolves folder links and would write its cache there
+            target.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                for file in source.rglob("*"):
+                    link = target / file.relative_to(source)
+                    if file.is_file() and not link.exists():
+                        link.parent.mkdir(parents=True, exist_ok=True)
+                        os.symlink(file, link)
+        staged[split] = f"images/{split}"
+    out = dest / "data.yaml"
+    out.write_text(yaml.safe_dump(staged, sort_keys=False))
+    return out
+
+
+def _labels_dir(images: Path) -> Path:
+    """The labels twin of an images path (the last `images` part becomes `labels`)."""
+    parts = list(images.parts)
+    if "images" in parts:
+        idx = len(parts) - 1 - parts[::-1].index("images")
+        parts[idx] = "labels"
+        return Path(*parts)
+    return images

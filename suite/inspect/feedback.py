@@ -7,8 +7,7 @@ gave) so the review queue can show it, and `retrain` can turn it into YOLO label
 from __future__ import annotations
 
 from suite.errors import InvalidInput
-from suite.inspect.inspection import Inspection
-from suite.inspect.models import CLASSES, MODULE
+from suite.inspect.models import CLASSES, MODULE, Inspection
 from suite.store import Store
 
 BOX_ACTIONS = {"confirm": "confirm", "wrong_class": "correction", "not_defect": "false_alarm"}

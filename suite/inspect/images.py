@@ -1,9 +1,11 @@
-"""Open user images the way the user sees them, or say clearly why not."""
+"""Open user images the way the user sees them, or say clearly why not; expand zips and folders into images."""
 
 from __future__ import annotations
 
 import io
 import warnings
+import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +68,38 @@ def to_rgb(image: Image.Image) -> Image.Image:
 
 def is_image_name(name: str) -> bool:
     return Path(name).suffix.lower() in IMAGE_SUFFIXES
+
+
+def expand_uploads(items: Iterable[tuple[str, bytes | Path]]) -> Iterator[tuple[str, bytes | Path]]:
+    """Images as (name, data), with zips opened; an empty zip or a zip of non-images raises InvalidInput."""
+    for name, data in items:
+        if not name.lower().endswith(".zip"):
+            yield name, data
+            continue
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
+        except zipfile.BadZipFile as err:
+            raise InvalidInput(f"{name} is not a readable zip file.") from err
+        with archive:
+            members = [m for m in archive.infolist() if not m.is_dir() and is_image_name(m.filename)]
+            members = [m for m in members if not Path(m.filename).name.startswith(".")]
+            if not members:
+                raise InvalidInput(f"{name} contains no images (JPEG, PNG, TIFF, BMP or WebP).")
+            for member in members:
+                yield f"{name}/{member.filename}", archive.read(member)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[tuple[str, Path]]:
+    """Files, folders (their images, sorted) and zips given on the command line."""
+    found: list[tuple[str, Path]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += [(str(p), p) for p in sorted(path.rglob("*")) if p.is_file() and is_image_name(p.name)]
+        elif path.exists():
+            found.append((str(path), path))
+        else:
+            raise InvalidInput(f"{path} does not exist.")
+    if not found:
+        raise InvalidInput("No images found in what was given.")
+    return found

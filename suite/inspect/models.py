@@ -1,169 +1,356 @@
-"""Which detector serves (champion or the committed default), and how the default model is (re)built.
+"""What the inspection module hands to pages, the CLI and the API: typed inputs, results and errors.
 
-`python -m suite.inspect.models` retrains the committed default model `suite/inspect/default_model/best.pt`
-from `sample_data/inspect/defects` (seeded; 40 minutes on 2 shared CPU cores, 80 epochs). `prepare` runs the same
-recipe into SUITE_HOME when the committed file is missing.
+Every result has `as_dict()` (what `--json` prints). Nothing heavy is imported here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-import os
-import shutil
-import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-import yaml
-
-from suite.errors import ModelUnavailable
-from suite.progress import Progress, no_progress
-from suite.settings import Settings
-
-logger = logging.getLogger(__name__)
+from suite.errors import InvalidInput
+from suite.jobs.control import JobCancelled
 
 MODULE = "inspect"
-PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_DIR = PACKAGE_DIR / "default_model"
-SAMPLE_SET = PACKAGE_DIR.parent.parent / "sample_data" / "inspect" / "defects"
-IMGSZ = 256
-DEFAULT_EPOCHS = 80  # the committed model was trained with this recipe (see default_model/training.json)
-CLASSES = ("scratch", "pit", "crack", "stain")
+CLASSES = ("scratch", "pit", "crack", "stain")  # the defect types the default model knows
+PASS, FAIL, REVIEW = "PASS", "FAIL", "REVIEW"
+MIN_EPOCHS, MAX_EPOCHS = 1, 500  # what one training on uploaded data may ask for
 
 
-def offline(settings: Settings) -> None:
-    """Ultralytics' offline switches, with its config folder under SUITE_HOME (call before any YOLO use)."""
-    from pipelines.detector import configure_offline
-
-    configure_offline(settings.module_dir(MODULE) / "ultralytics")
+class TrainingCancelledError(JobCancelled):
+    """The user stopped the training; nothing was registered and the serving model is unchanged."""
 
 
-def default_weights(settings: Settings) -> Path:
-    """The committed default model, or the one `prepare` rebuilt under SUITE_HOME."""
-    committed = DEFAULT_DIR / "best.pt"
-    return committed if committed.exists() else settings.module_dir(MODULE) / "default_model" / "best.pt"
+class DatasetProblems(InvalidInput):
+    """Training data that cannot be used as it is (the message lists the problems by file and line)."""
 
 
-def file_version(path: Path) -> str:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-    return f"default-{digest}"
+# ---- inputs ------------------------------------------------------------------------------------------------
 
 
-def current_model(settings: Settings) -> tuple[Path, str]:
-    """(weights, version) to serve now: the promoted champion when there is one, else the default."""
-    from suite.registry import champion_dir, champion_version
-
-    folder = champion_dir(settings, MODULE)
-    if folder is not None and (folder / "best.pt").exists():
-        return folder / "best.pt", str(champion_version(settings, MODULE))
-    weights = default_weights(settings)
-    if not weights.exists():
-        raise ModelUnavailable(
-            "The inspection model is not on this machine yet. Run `make prepare` (or `suite prepare`)."
-        )
-    return weights, _cached_version(weights)
+def plural(class_name: str) -> str:
+    return class_name + ("es" if class_name.endswith(("ch", "sh", "s")) else "s")
 
 
-_versions: dict[tuple[str, float], str] = {}
+@dataclass(frozen=True)
+class Thresholds:
+    """`fail_at[class]`: flag that class when the model is at least this sure (0-1).
 
-
-def _cached_version(path: Path) -> str:
-    key = (str(path), path.stat().st_mtime)
-    if key not in _versions:
-        _versions[key] = file_version(path)
-    return _versions[key]
-
-
-def get_detector(settings: Settings):
-    """The serving detector, checked against the champion pointer on every call (cheap)."""
-    from pipelines.detector import load_detector
-
-    offline(settings)
-    weights, version = current_model(settings)
-    return load_detector(weights, version=version, device=settings.device)
-
-
-def stage_dataset(data_yaml: Path, dest: Path) -> Path:
-    """A copy of a YOLO data set's layout under `dest` whose files link to the originals.
-
-    Ultralytics writes `labels/<split>.cache` next to the split folders; staging keeps those writes out of
-    the user's (or the repo's) folders. Returns the new data.yaml with absolute paths.
+    Boxes between `fail_at - review_band` and `fail_at` send the image to a person (REVIEW) instead of
+    passing it silently; below that they are ignored.
     """
-    data_yaml = Path(data_yaml).resolve()
-    spec = yaml.safe_load(data_yaml.read_text())
-    base = Path(spec.get("path") or data_yaml.parent)
-    if not base.is_absolute():
-        base = (data_yaml.parent / base).resolve()
-    dest.mkdir(parents=True, exist_ok=True)
-    staged: dict = {"path": str(dest), "names": spec["names"]}
-    for split in ("train", "val", "test"):
-        if not spec.get(split):
-            continue
-        images = (base / spec[split]).resolve()
-        for kind, source in (("images", images), ("labels", _labels_dir(images))):
-            target = dest / kind / split
-            # real folders of linked files: Ultralytics resolves folder links and would write its cache there
-            target.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():
-                for file in source.rglob("*"):
-                    link = target / file.relative_to(source)
-                    if file.is_file() and not link.exists():
-                        link.parent.mkdir(parents=True, exist_ok=True)
-                        os.symlink(file, link)
-        staged[split] = f"images/{split}"
-    out = dest / "data.yaml"
-    out.write_text(yaml.safe_dump(staged, sort_keys=False))
-    return out
+
+    fail_at: dict[str, float] = field(default_factory=dict)
+    default_fail_at: float = 0.5
+    review_band: float = 0.25
+
+    def fail_threshold(self, class_name: str) -> float:
+        return self.fail_at.get(class_name, self.default_fail_at)
+
+    def review_threshold(self, class_name: str) -> float:
+        return max(0.05, self.fail_threshold(class_name) - self.review_band)
+
+    def describe(self, class_name: str) -> str:
+        return (
+            f"Flag {plural(class_name)} when the model is at least {self.fail_threshold(class_name):.0%} sure; "
+            f"ask a person between {self.review_threshold(class_name):.0%} and {self.fail_threshold(class_name):.0%}."
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"fail_at": dict(self.fail_at), "default_fail_at": self.default_fail_at, "review_band": self.review_band}
 
 
-def _labels_dir(images: Path) -> Path:
-    parts = list(images.parts)
-    if "images" in parts:
-        idx = len(parts) - 1 - parts[::-1].index("images")
-        parts[idx] = "labels"
-        return Path(*parts)
-    return images
+# ---- inspections -------------------------------------------------------------------------------------------
 
 
-def build_default_model(
-    settings: Settings, out_path: Path | None = None, *, epochs: int = DEFAULT_EPOCHS, progress: Progress = no_progress
-) -> dict:
-    """Train the default detector from the sample set (seeded) and save it; returns timing and test metrics."""
-    from pipelines.detector import evaluate, train
+@dataclass
+class Defect:
+    index: int
+    class_name: str
+    confidence: float
+    box: list[float]  # x1, y1, x2, y2 in pixels of the upright image
+    status: str  # FAIL (counts as a defect), REVIEW (uncertain), PASS (below the review floor, shown greyed)
 
-    offline(settings)
-    out_path = out_path or settings.module_dir(MODULE) / "default_model" / "best.pt"
-    work = settings.module_dir(MODULE) / "runs" / f"default-{int(time.time())}"
-    data = stage_dataset(SAMPLE_SET / "data.yaml", work / "data")
-    started = time.perf_counter()
-    best = train(
-        data,
-        work / "train",
-        epochs=epochs,
-        imgsz=IMGSZ,
-        device=settings.device,
-        seed=6,
-        on_epoch=lambda r: progress(r.epoch, r.epochs, f"epoch {r.epoch}/{r.epochs} loss {r.loss:.2f}"),
-    )
-    seconds = time.perf_counter() - started
-    metrics = evaluate(best, data, split="test", imgsz=IMGSZ, device=settings.device, run_dir=work / "test")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_suffix(".tmp")
-    shutil.copyfile(best, tmp)
-    os.replace(tmp, out_path)
-    report = {"epochs": epochs, "train_seconds": round(seconds, 1), "device": settings.device, "test": metrics}
-    out_path.with_name("training.json").write_text(json.dumps(report, indent=2) + "\n")
-    return report
+    @property
+    def size(self) -> str:
+        return f"{self.box[2] - self.box[0]:.0f} x {self.box[3] - self.box[1]:.0f} px"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-if __name__ == "__main__":
-    import argparse
+@dataclass
+class Inspection:
+    result_id: str
+    request_id: str
+    image_name: str
+    image_path: str  # the upright RGB copy kept under SUITE_HOME (boxes refer to it)
+    width: int
+    height: int
+    verdict: str
+    defects: list[Defect]
+    model_name: str
+    model_version: str
+    device: str
+    tiled: bool = False
+    tiles: int = 1
+    elapsed_ms: float = 0.0
+    thresholds: dict = field(default_factory=dict)
 
-    logging.basicConfig(level=logging.INFO)
-    parser = argparse.ArgumentParser(description="Retrain the committed default inspection model.")
-    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
-    parser.add_argument("--out", type=Path, default=DEFAULT_DIR / "best.pt")
-    args = parser.parse_args()
-    result = build_default_model(Settings.from_env(), args.out, epochs=args.epochs)
-    logger.info("default model: %s", json.dumps(result))
+    def shown_defects(self) -> list[Defect]:
+        """The boxes that matter for the verdict (sure or uncertain), most confident first."""
+        return [d for d in self.defects if d.status != PASS]
+
+    @property
+    def top_confidence(self) -> float:
+        """The most confident box of any status (0 when the model saw nothing): a drift signal."""
+        return max((d.confidence for d in self.defects), default=0.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        """What `suite inspect predict --json` prints for the image."""
+        return {
+            "image": self.image_name,
+            "verdict": self.verdict,
+            "defects": [
+                {"class": d.class_name, "confidence": round(d.confidence, 4), "box": [round(v, 1) for v in d.box]}
+                for d in self.shown_defects()
+            ],
+            "model_version": self.model_version,
+            "result_id": self.result_id,
+        }
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One uploaded file that could not be checked, and why."""
+
+    name: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Batch:
+    """A batch of uploads: the inspections, and the files that could not be checked (one does not stop the rest)."""
+
+    results: list[Inspection] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+    def verdict_counts(self) -> VerdictCounts:
+        verdicts = [r.verdict for r in self.results]
+        return VerdictCounts(verdicts.count(PASS), verdicts.count(REVIEW), verdicts.count(FAIL))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"results": [r.as_dict() for r in self.results], "problems": [p.as_dict() for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class VerdictCounts:
+    passed: int = 0
+    review: int = 0
+    failed: int = 0
+
+    def of(self, verdict: str) -> int:
+        return {PASS: self.passed, REVIEW: self.review, FAIL: self.failed}.get(verdict, 0)
+
+    def as_dict(self) -> dict[str, int]:
+        return {PASS: self.passed, REVIEW: self.review, FAIL: self.failed}
+
+
+# ---- training data -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int | None
+    message: str
+    severity: str = "error"  # "error" blocks training; "warning" does not
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{self.severity.upper()} {where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DatasetReport:
+    data_yaml: Path | None
+    classes: list[str] = field(default_factory=list)
+    images: dict[str, int] = field(default_factory=dict)  # split -> count
+    boxes: dict[str, int] = field(default_factory=dict)  # class -> count
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return self.data_yaml is not None and not self.errors
+
+    def raise_if_bad(self) -> None:
+        """Raises DatasetProblems listing the errors, the first one first."""
+        if not self.ok:
+            if self.data_yaml is None and not self.errors:
+                raise DatasetProblems("No usable training data was found.")
+            shown = "\n".join(str(p) for p in self.errors[:20])
+            more = f"\n... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
+            raise DatasetProblems(
+                f"Fix {len(self.errors)} problem(s) in the training data first; the first is: {self.errors[0]}"
+                f"\n{shown}{more}"
+            )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "data_yaml": str(self.data_yaml) if self.data_yaml else None,
+            "classes": list(self.classes),
+            "images": dict(self.images),
+            "boxes": dict(self.boxes),
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+# ---- training and evaluation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Detection scores of one model on one split."""
+
+    map50: float
+    map50_95: float
+    precision: float
+    recall: float
+    per_class_ap50: dict[str, float] = field(default_factory=dict)
+    per_class_ap50_95: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, metrics: dict[str, Any]) -> Scores:
+        return cls(
+            map50=float(metrics["map50"]),
+            map50_95=float(metrics["map50_95"]),
+            precision=float(metrics["precision"]),
+            recall=float(metrics["recall"]),
+            per_class_ap50=dict(metrics.get("per_class_ap50") or {}),
+            per_class_ap50_95=dict(metrics.get("per_class_ap50_95") or {}),
+        )
+
+    def flat(self) -> dict[str, float]:
+        """The numbers the registry's gate compares (per-class AP50 as `ap50_<class>`)."""
+        flat = {"map50": self.map50, "map50_95": self.map50_95, "precision": self.precision, "recall": self.recall}
+        flat.update({f"ap50_{name}": float(v) for name, v in self.per_class_ap50.items()})
+        return flat
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EpochRow:
+    """One finished training epoch, as the page's chart shows it."""
+
+    epoch: int
+    epochs: int
+    loss: float
+    map50: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A labelled defect on a test image that the new model did not box (same class, IoU >= 0.3)."""
+
+    image: str
+    class_name: str
+    box: list[float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    """A training on uploaded data, as the jobs table has it now: where it is, and how it is going."""
+
+    job_id: str
+    state: str  # queued / running / succeeded / failed / cancelled
+    stage: str | None  # queued, starting, preparing, training, evaluating, or the final state
+    epoch: int | None  # the last finished epoch
+    epochs: int | None
+    progress: float
+    history: list[EpochRow]
+    requested_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    cancel_requested: bool
+    error: str | None
+    version: str | None  # the version it made, once it succeeded
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "running")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "history": [row.as_dict() for row in self.history]}
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """A finished training on uploaded data: the version it made and how it scored against the serving model."""
+
+    job_id: str
+    version: str
+    status: str  # registry status: challenger / rejected / champion
+    metrics: Scores
+    champion_metrics: Scores | None  # None when the classes differ from the serving model's
+    champion_version: str | None
+    history: list[EpochRow] = field(default_factory=list)
+    misses: list[Miss] = field(default_factory=list)  # test images where a labelled defect was not found
+    seconds: float = 0.0
+    gate_reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "metrics": self.metrics.as_dict(),
+            "champion_metrics": self.champion_metrics.as_dict() if self.champion_metrics else None,
+        }
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """One row of the "recent training runs" table."""
+
+    run_id: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    state: str
+    epochs: int | None
+    version: str | None
+    error: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The serving model scored on a labelled split."""
+
+    version: str
+    split: str
+    metrics: Scores
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "split": self.split, "metrics": self.metrics.as_dict()}

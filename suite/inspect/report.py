@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from suite.inspect.inspection import Inspection
-from suite.inspect.models import MODULE
+from suite.inspect import queries
+from suite.inspect.models import CLASSES, FAIL, Inspection
 from suite.store import Store
 
 COLOURS = {"scratch": (230, 57, 70), "pit": (255, 183, 3), "crack": (131, 56, 236), "stain": (33, 158, 188)}
@@ -29,7 +27,7 @@ def draw_boxes(inspection: Inspection, max_side: int = 900) -> Image.Image:
         x1, y1, x2, y2 = (v * scale for v in d.box)
         # tiny flaws on big photos: pad the drawn box so it is visible
         pad = max(0.0, (8 - min(x2 - x1, y2 - y1)) / 2)
-        colour = COLOURS.get(d.class_name, (255, 0, 0)) if d.status == "FAIL" else REVIEW_COLOUR
+        colour = COLOURS.get(d.class_name, (255, 0, 0)) if d.status == FAIL else REVIEW_COLOUR
         draw.rectangle([x1 - pad, y1 - pad, x2 + pad, y2 + pad], outline=colour, width=width)
         draw.text(
             (x1, max(0, y1 - font.size - 2)), f"{d.index + 1} {d.class_name} {d.confidence:.0%}", fill=colour, font=font
@@ -45,7 +43,7 @@ def defect_table(inspection: Inspection) -> pd.DataFrame:
                 "defect": d.class_name,
                 "confidence": f"{d.confidence:.0%}",
                 "size": d.size,
-                "counts as": "defect" if d.status == "FAIL" else "needs a person",
+                "counts as": "defect" if d.status == FAIL else "needs a person",
             }
             for d in inspection.shown_defects()
         ],
@@ -55,49 +53,16 @@ def defect_table(inspection: Inspection) -> pd.DataFrame:
 
 def defect_rates(store: Store, days: int = 90) -> pd.DataFrame:
     """Per day and defect class: images checked, images with that defect, and the rate."""
-    store.flush(wait_s=1.0)
-    rows = store.query(
-        """SELECT CAST(ts AS DATE) AS day, verdict, defects FROM inspect_results
-           WHERE ts >= now() - to_days(CAST(? AS INTEGER)) ORDER BY ts""",
-        [days],
-    )
+    rows = queries.results_since(store, days)
     if not rows:
         return pd.DataFrame(columns=["day", "defect", "images", "with_defect", "rate"])
-    records = []
-    for row in rows:
-        found = {d["class_name"] for d in json.loads(row["defects"] or "[]") if d["status"] == "FAIL"}
-        records.append({"day": row["day"], "found": found})
-    frame = pd.DataFrame(records)
-    totals = frame.groupby("day").size()
+    frame = pd.DataFrame(
+        [{"day": row["day"], "found": {d["class_name"] for d in row["defects"] if d["status"] == FAIL}} for row in rows]
+    )
     out = []
-    from suite.inspect.models import CLASSES
-
-    for day, total in totals.items():
+    for day, total in frame.groupby("day").size().items():
         day_found = frame[frame["day"] == day]["found"]
         for cls in CLASSES:
             hits = int(sum(cls in f for f in day_found))
             out.append({"day": day, "defect": cls, "images": int(total), "with_defect": hits, "rate": hits / total})
     return pd.DataFrame(out)
-
-
-def verdict_counts(store: Store) -> dict[str, int]:
-    store.flush(wait_s=1.0)
-    rows = store.query("SELECT verdict, count(*) AS n FROM inspect_results GROUP BY verdict")
-    return {r["verdict"]: int(r["n"]) for r in rows}
-
-
-def training_runs(store: Store, limit: int = 10) -> list[dict]:
-    store.flush(wait_s=1.0)
-    return store.query(
-        "SELECT run_id, started_at, finished_at, state, epochs, version, error FROM inspect_training_runs "
-        "ORDER BY started_at DESC LIMIT ?",
-        [limit],
-    )
-
-
-def recent_feedback(store: Store, limit: int = 20) -> list[dict]:
-    store.flush(wait_s=1.0)
-    return store.query(
-        "SELECT ts, kind, value, review_state FROM feedback WHERE module = ? ORDER BY ts DESC LIMIT ?",
-        [MODULE, limit],
-    )

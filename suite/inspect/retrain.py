@@ -18,7 +18,10 @@ import yaml
 from PIL import Image
 
 from suite.errors import InvalidInput
-from suite.inspect.models import CLASSES, IMGSZ, MODULE, SAMPLE_SET, current_model, offline, stage_dataset
+from suite.inspect import queries
+from suite.inspect.dataset import stage_dataset
+from suite.inspect.model_files import IMGSZ, SAMPLE_SET, current_model, offline
+from suite.inspect.models import CLASSES, MODULE, Scores
 from suite.progress import Progress, no_progress
 from suite.store import Store, new_id
 from suite.training import TrainingOutcome, accepted_feedback
@@ -54,8 +57,7 @@ def labels_from_reviews(store: Store, reviews: list[dict]) -> dict[str, dict]:
             key = tuple(round(v, 1) for v in value["box"])
             reviewed[key] = None if kind == "false_alarm" else value.get("corrected_class") or value["class"]
         boxes = [(cls, list(box)) for box, cls in reviewed.items() if cls is not None] + extra
-        rows = store.query("SELECT defects FROM inspect_results WHERE result_id = ?", [entry["result_id"]])
-        for defect in json.loads(rows[0]["defects"]) if rows else []:
+        for defect in queries.result_defects(store, entry["result_id"]):
             key = tuple(round(v, 1) for v in defect["box"])
             if key not in reviewed and defect["status"] == "FAIL":
                 boxes.append((defect["class_name"], defect["box"]))
@@ -111,11 +113,12 @@ def retrain(
     store: Store, *, output_dir: Path, progress: Progress = no_progress, epochs: int | None = None
 ) -> TrainingOutcome:
     """Train a challenger from accepted feedback plus the base set; see the module docstring."""
-    from pipelines.detector import evaluate, train
+    from pipelines.detector_eval import evaluate
+    from pipelines.detector_training import train
 
     settings = store.settings
     offline(settings)
-    epochs = epochs or int(settings.extra.get("inspect_retrain_epochs", "10"))
+    epochs = epochs or settings.inspect_retrain_epochs
     reviews = accepted_reviews(store)
     images = labels_from_reviews(store, reviews)
     if not images:
@@ -174,8 +177,8 @@ def retrain(
         artifact_dir=output_dir,
         primary_metric="map50",
         higher_is_better=True,
-        challenger_metrics=_flat(scores["challenger", "test"]),
-        champion_metrics=_flat(scores["champion", "test"]),
+        challenger_metrics=Scores.from_dict(scores["challenger", "test"]).flat(),
+        champion_metrics=Scores.from_dict(scores["champion", "test"]).flat(),
         feedback_metrics={
             "challenger": scores["challenger", "reviewed"]["map50"],
             "champion": scores["champion", "reviewed"]["map50"],
@@ -192,9 +195,3 @@ def retrain(
         notes=f"fine-tuned {champion_version} for {epochs} epochs on the sample set "
         f"plus {len(images)} reviewed image(s)",
     )
-
-
-def _flat(metrics: dict) -> dict[str, float]:
-    flat = {k: float(v) for k, v in metrics.items() if isinstance(v, int | float)}
-    flat.update({f"ap50_{k}": float(v) for k, v in metrics.get("per_class_ap50", {}).items()})
-    return flat

@@ -1,4 +1,8 @@
-"""Tables of the inspection module (version = position + 1; append, never edit)."""
+"""Tables of the inspection module (version = position + 1; append, never edit).
+
+`inspect_training_runs` holds the trainings on uploaded data made before they became jobs; newer ones are
+rows of the `jobs` table (kind 'train'); the page lists both.
+"""
 
 MIGRATIONS: list[str] = [
     """

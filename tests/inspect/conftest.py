@@ -15,10 +15,10 @@ from suite.settings import Settings
 @pytest.fixture(scope="session")
 def detector(tmp_path_factory):
     """The serving default detector (committed weights), loaded once for the session."""
-    from suite.inspect.models import get_detector
+    from suite.inspect.service import serving_detector
 
     home = tmp_path_factory.mktemp("inspect-home")
-    return get_detector(Settings.from_env(home=home, device="cpu"))
+    return serving_detector(Settings.from_env(home=home, device="cpu"))
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines.boxes import iou  # noqa: F401  (the one IoU; the tests import it from here with the ground truth)
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_SET = ROOT / "sample_data" / "inspect" / "defects"
 
@@ -16,10 +18,3 @@ def labels(split: str, stem: str) -> list[tuple[int, float, float, float, float]
 def pixel_box(row, w: int = 256, h: int = 256) -> list[float]:
     _, x, y, bw, bh = row
     return [(x - bw / 2) * w, (y - bh / 2) * h, (x + bw / 2) * w, (y + bh / 2) * h]
-
-
-def iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from inspect_helpers import SAMPLE_SET
 from typer.testing import CliRunner
 
 from suite.cli import app
 
 
+@pytest.mark.slow
 def test_predict_json_one_object_per_image(settings, tmp_path):
     bad = tmp_path / "notes.jpg"
     bad.write_text("not an image")

@@ -7,13 +7,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from inspect_helpers import SAMPLE_SET, iou, labels, pixel_box
 from PIL import Image
 
-from pipelines.detector import DetectOptions, merge_boxes
-from suite.inspect.inspection import inspect_image
-from suite.inspect.models import CLASSES
-from suite.inspect.verdicts import FAIL, PASS, Thresholds, verdict
+from pipelines.boxes import merge_boxes
+from pipelines.detector import DetectOptions
+from suite.inspect.models import CLASSES, FAIL, PASS, Thresholds
+from suite.inspect.service import inspect_image
+from suite.inspect.verdicts import verdict
 
 sys.path.insert(0, str(SAMPLE_SET.parent))
 from generate import large_image  # noqa: E402
@@ -22,6 +24,7 @@ KNOWN_DEFECT = "test_014"  # one stain (see its label file)
 DEFECT_FREE = "test_005"  # empty label file
 
 
+@pytest.mark.slow
 def test_known_defect_image_fails_with_the_right_class(store):
     truth = labels("test", KNOWN_DEFECT)
     result = inspect_image(store, SAMPLE_SET / "images" / "test" / f"{KNOWN_DEFECT}.jpg")
@@ -32,7 +35,7 @@ def test_known_defect_image_fails_with_the_right_class(store):
         for d in result.shown_defects()
         if d.class_name in expected and any(iou(d.box, pixel_box(row)) > 0.4 for row in truth)
     ]
-    assert hits, f"expected {expected} near {truth}, got {result.as_json()}"
+    assert hits, f"expected {expected} near {truth}, got {result.as_dict()}"
     store.flush(wait_s=5)
     row = store.query("SELECT verdict, model_version FROM inspect_results WHERE result_id = ?", [result.result_id])
     assert row == [{"verdict": FAIL, "model_version": result.model_version}]
@@ -40,10 +43,11 @@ def test_known_defect_image_fails_with_the_right_class(store):
     assert event[0]["status"] == "ok" and event[0]["model_version"].startswith("default-")
 
 
+@pytest.mark.slow
 def test_defect_free_image_passes(store):
     assert labels("test", DEFECT_FREE) == []
     result = inspect_image(store, SAMPLE_SET / "images" / "test" / f"{DEFECT_FREE}.jpg")
-    assert result.verdict == PASS, result.as_json()
+    assert result.verdict == PASS, result.as_dict()
 
 
 def test_thresholds_move_an_image_between_fail_review_and_pass():
@@ -54,6 +58,7 @@ def test_thresholds_move_an_image_between_fail_review_and_pass():
     assert "at least 60% sure" in Thresholds(fail_at={"scratch": 0.6}).describe("scratch")
 
 
+@pytest.mark.slow
 def test_tiling_finds_small_flaws_on_a_large_image(detector):
     image, truth = large_image(seed=101, size=(2400, 1600), n_defects=10)
 
@@ -67,6 +72,7 @@ def test_tiling_finds_small_flaws_on_a_large_image(detector):
     assert recall(tiled) >= 0.5 and recall(tiled) > recall(whole), (recall(tiled), recall(whole))
 
 
+@pytest.mark.slow
 def test_a_defect_larger_than_a_tile_is_still_found_on_a_large_image(detector):
     from generate import add_defect, surface
 
@@ -95,6 +101,7 @@ def test_merge_boxes_joins_a_flaw_split_by_a_tile_seam():
     assert merged[:, 4].tolist() == [np.float32(0.9), np.float32(0.6)]
 
 
+@pytest.mark.slow
 def test_a_12000_by_9000_photo_is_checked_without_running_out_of_memory(detector, tmp_path):
     from suite.inspect.images import load_image
 
@@ -106,6 +113,7 @@ def test_a_12000_by_9000_photo_is_checked_without_running_out_of_memory(detector
     assert all(0 <= d.box[0] <= d.box[2] <= 12000 for d in result.detections)
 
 
+@pytest.mark.slow
 def test_exif_rotated_photo_gets_boxes_where_the_user_sees_the_defect(store, tmp_path):
     upright = Image.open(SAMPLE_SET / "images" / "test" / f"{KNOWN_DEFECT}.jpg")
     stored = upright.rotate(90, expand=True)  # what a phone writes, with "rotate 90 CW" in its EXIF
@@ -116,27 +124,29 @@ def test_exif_rotated_photo_gets_boxes_where_the_user_sees_the_defect(store, tmp
     result = inspect_image(store, buffer.getvalue(), name="phone.jpg")
     truth = [pixel_box(row) for row in labels("test", KNOWN_DEFECT)]
     assert (result.width, result.height) == upright.size
-    assert any(iou(d.box, t) > 0.4 for d in result.shown_defects() for t in truth), result.as_json()
+    assert any(iou(d.box, t) > 0.4 for d in result.shown_defects() for t in truth), result.as_dict()
     assert Path(result.image_path).exists()
 
 
+@pytest.mark.slow
 def test_a_promoted_champion_is_served_without_restart(settings):
     import shutil
     import time
 
     import suite.inspect
-    from suite.inspect.models import default_weights, get_detector
+    from suite.inspect.model_files import default_weights
+    from suite.inspect.service import serving_detector
     from suite.registry import set_champion
 
     started = time.perf_counter()
     suite.inspect.prepare(settings)  # the committed model is there: nothing to build
     assert time.perf_counter() - started < 5
     status = suite.inspect.model_status(settings)
-    assert status[0]["on_disk"] and status[0]["version"].startswith("default-")
+    assert status[0].on_disk and status[0].version.startswith("default-")
     folder = settings.models_dir / "inspect" / "v-test"
     folder.mkdir(parents=True)
     shutil.copyfile(default_weights(settings), folder / "best.pt")
     set_champion(settings, "inspect", "v-test")
-    assert get_detector(settings).model_version == "v-test"
+    assert serving_detector(settings).model_version == "v-test"
     set_champion(settings, "inspect", None)
-    assert get_detector(settings).model_version.startswith("default-")
+    assert serving_detector(settings).model_version.startswith("default-")

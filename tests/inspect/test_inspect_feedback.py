@@ -8,10 +8,12 @@ import pytest
 from inspect_helpers import SAMPLE_SET
 
 from suite.errors import InvalidInput
-from suite.inspect.feedback import report_missed, review_box
-from suite.inspect.inspection import Inspection, get_result, inspect_image
+from suite.inspect.models import Inspection
+from suite.inspect.service import get_result, inspect_image, report_missed, review_box
 from suite.settings import Settings
 from suite.store import Store
+
+pytestmark = pytest.mark.slow  # every test here runs the real detector
 
 
 def _inspection_with_boxes(store) -> Inspection:
@@ -70,9 +72,9 @@ def test_demo_loads_inspections_and_reviews_once(store):
     import suite.inspect
 
     first = suite.inspect.load_demo(store)
-    assert first["images"] == 6 and first["reviews"] >= 1
+    assert first.counts["images"] == 6 and first.counts["reviews"] >= 1
     again = suite.inspect.load_demo(store)
-    assert again["note"] == "already loaded"
+    assert again.note == "already loaded"
     store.flush(wait_s=5)
     assert store.scalar("SELECT count(*) FROM inspect_results") == 6
-    assert store.scalar("SELECT count(*) FROM feedback WHERE module = 'inspect'") == first["reviews"]
+    assert store.scalar("SELECT count(*) FROM feedback WHERE module = 'inspect'") == first.counts["reviews"]

@@ -10,8 +10,7 @@ import pytest
 from PIL import Image
 
 from suite.errors import InvalidInput
-from suite.inspect.images import load_image
-from suite.inspect.inspection import expand_uploads
+from suite.inspect.images import expand_uploads, load_image
 
 
 def _bytes(image: Image.Image, fmt: str, **kwargs) -> bytes:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "inspect" / "defects" / "images" / "test"
+import pytest
+
+SAMPLE_SET = Path(__file__).resolve().parents[2] / "sample_data" / "inspect" / "defects"
+SAMPLE = SAMPLE_SET / "images" / "test"
 
 
+@pytest.mark.slow
 def test_upload_check_and_confirm_a_box(app_page, settings):
     from suite.store import Store
 
@@ -55,6 +60,7 @@ def test_training_tab_lists_data_problems(app_page, tmp_path):
     assert len(at.dataframe) >= 1
 
 
+@pytest.mark.slow
 def test_report_a_missed_defect_with_its_area(app_page, settings):
     from suite.store import Store
 
@@ -82,3 +88,47 @@ def test_report_a_missed_defect_with_its_area(app_page, settings):
     assert [r["kind"] for r in rows] == ["missed"]
     value = json.loads(rows[0]["value"])
     assert value["class"] == "pit" and value["box"] == [40, 50, 52, 62] and value["image_name"] == "clean.jpg"
+
+
+def _small_set(root: Path) -> Path:
+    for split, n in (("train", 4), ("val", 2)):
+        for kind, suffix in (("images", ".jpg"), ("labels", ".txt")):
+            (root / kind / split).mkdir(parents=True)
+            for i in range(n):
+                name = f"{split}_{i:03d}{suffix}"
+                shutil.copyfile(SAMPLE_SET / kind / split / name, root / kind / split / name)
+    (root / "data.yaml").write_text("train: images/train\nval: images/val\nnames: [scratch, pit, crack, stain]\n")
+    return root / "data.yaml"
+
+
+def test_stop_button_cancels_the_training_job(app_page, settings, tmp_path):
+    """The training runs as a job; the page shows its progress and its Stop button cancels it through the queue."""
+    from suite.inspect import service
+    from suite.jobs import queue
+    from suite.store import Store
+
+    store = Store(settings)
+    waiting = service.queue_training(store, _small_set(tmp_path / "set"), epochs=3)  # no worker takes it here
+    at = app_page("pages/inspect.py")
+    at.run()
+    assert not at.exception
+    assert any("Waiting for the training worker" in p.proto.text for p in at.get("progress"))
+    next(b for b in at.button if b.label == "Stop training").click()
+    at.run()
+    assert not at.exception
+    assert service.training_job(store, waiting.job_id).state == "cancelled"
+    assert any("no new model version was made" in i.value for i in at.info)
+
+    running = service.queue_training(store, tmp_path / "set" / "data.yaml", epochs=3)
+    queue.claim(store, "inspect", worker="otherhost-1", job_id=running.job_id)  # a worker elsewhere has it
+    queue.report(store, running.job_id, stage="training", epoch=1, epochs=3, metrics={"loss": 2.0, "map50": 0.1})
+    at = app_page("pages/inspect.py")
+    at.run()
+    assert any("training: epoch 1 of 3" in p.proto.text for p in at.get("progress"))
+    next(b for b in at.button if b.label == "Stop training").click()
+    at.run()
+    assert not at.exception
+    job = service.training_job(store, running.job_id)
+    assert job.state == "running" and job.cancel_requested  # the worker stops it after its current batch
+    assert any("Stopping at the end of the current batch" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "Stop training"]

@@ -1,21 +1,17 @@
 """Defect inspection benchmark: accuracy on the held-out sample test split, false fails, tiling, speed.
 
-Run: `.venv/bin/python benchmarks/inspect.py` (CPU, a few minutes). Baselines in the same run: a classical
+Run: `.venv/bin/python benchmarks/inspection.py` (CPU, a few minutes). Baselines in the same run: a classical
 background-subtraction detector for image verdicts, and whole-image inference for the tiling comparison.
 """
 
 from __future__ import annotations
 
-# isort: off
-import _root  # noqa: F401  (first: see benchmarks/_root.py)
-# isort: on
-
-import json  # noqa: E402
-import os  # noqa: E402
+import json
+import os
 import sys
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import tempfile
+import time
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "sample_data" / "inspect"))
@@ -24,19 +20,15 @@ os.environ.setdefault("SUITE_DEVICE", "cpu")
 import numpy as np  # noqa: E402
 from generate import add_defect, large_image, make_image, surface  # noqa: E402
 from PIL import Image, ImageFilter  # noqa: E402
+from results import table, write_section  # noqa: E402
 
-from benchmarks.results import table, write_section  # noqa: E402
-from pipelines.detector import DetectOptions, evaluate  # noqa: E402
-from suite.inspect.models import DEFAULT_DIR, IMGSZ, SAMPLE_SET, get_detector, stage_dataset  # noqa: E402
-from suite.inspect.verdicts import FAIL, Thresholds, verdict  # noqa: E402
+from pipelines.boxes import iou  # noqa: E402
+from pipelines.detector import DetectOptions  # noqa: E402
+from suite.inspect.model_files import DEFAULT_DIR, IMGSZ, SAMPLE_SET  # noqa: E402
+from suite.inspect.models import FAIL, Thresholds  # noqa: E402
+from suite.inspect.service import evaluate_model, serving_detector  # noqa: E402
+from suite.inspect.verdicts import verdict  # noqa: E402
 from suite.settings import Settings  # noqa: E402
-
-
-def iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def baseline_fails(image: Image.Image, k: float) -> bool:
@@ -60,21 +52,19 @@ def split_images(split: str) -> list[tuple[Image.Image, bool]]:
 def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="inspect-bench-"))
     settings = Settings.from_env(home=home, device="cpu")
-    detector = get_detector(settings)
+    detector = serving_detector(settings)
     sections = []
 
-    # 1. detection accuracy on the held-out test split
-    data = stage_dataset(SAMPLE_SET / "data.yaml", home / "data")
-    metrics = evaluate(detector.weights, data, split="test", imgsz=IMGSZ, device="cpu", run_dir=home / "val")
-    rows = [{"class": "all", "AP50": metrics["map50"], "AP50-95": metrics["map50_95"]}]
+    # 1. detection accuracy on the held-out test split (the serving model: the committed default here)
+    metrics = evaluate_model(settings, SAMPLE_SET / "data.yaml", split="test").metrics
+    rows = [{"class": "all", "AP50": metrics.map50, "AP50-95": metrics.map50_95}]
     rows += [
-        {"class": c, "AP50": ap, "AP50-95": metrics["per_class_ap50_95"][c]}
-        for c, ap in metrics["per_class_ap50"].items()
+        {"class": c, "AP50": ap, "AP50-95": metrics.per_class_ap50_95[c]} for c, ap in metrics.per_class_ap50.items()
     ]
     sections.append(
         f"**Detection, held-out test split** (40 images, {IMGSZ} px, model `{detector.model_version}`): "
-        f"mAP50 **{metrics['map50']:.3f}**, mAP50-95 **{metrics['map50_95']:.3f}**, "
-        f"precision {metrics['precision']:.3f}, recall {metrics['recall']:.3f}\n\n" + table(rows)
+        f"mAP50 **{metrics.map50:.3f}**, mAP50-95 **{metrics.map50_95:.3f}**, "
+        f"precision {metrics.precision:.3f}, recall {metrics.recall:.3f}\n\n" + table(rows)
     )
 
     # 2. image verdicts: false fails on defect-free images, caught defective images; YOLO vs classical baseline
@@ -160,7 +150,7 @@ def main() -> None:
         },
     ]
     sections.append("**Speed**\n\n" + table(speed_rows))
-    write_section("inspect", "Defect inspection", "\n\n".join(sections))
+    write_section("inspection", "Defect inspection", "\n\n".join(sections))
     print("\n\n".join(sections))  # noqa: T201
 
 

@@ -1,0 +1,135 @@
+"""The model files: which detector serves (champion or the committed default), and how the default is (re)built.
+
+`python -m suite.inspect.model_files` retrains the committed default model `suite/inspect/default_model/best.pt`
+from `sample_data/inspect/defects` (seeded; 40 minutes on 2 shared CPU cores, 80 epochs). `prepare` runs the same
+recipe into SUITE_HOME when the committed file is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+from suite.errors import ModelUnavailable
+from suite.inspect.models import MODULE
+from suite.modules import ModelStatus
+from suite.progress import Progress, no_progress
+from suite.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_DIR = PACKAGE_DIR / "default_model"
+SAMPLE_SET = PACKAGE_DIR.parent.parent / "sample_data" / "inspect" / "defects"
+IMGSZ = 256
+DEFAULT_EPOCHS = 80  # the committed model was trained with this recipe (see default_model/training.json)
+
+
+def offline(settings: Settings) -> None:
+    """Ultralytics' offline switches, with its config folder under SUITE_HOME (call before any YOLO use)."""
+    from pipelines.yolo_offline import configure_offline
+
+    configure_offline(settings.module_dir(MODULE) / "ultralytics")
+
+
+def default_weights(settings: Settings) -> Path:
+    """The committed default model, or the one `prepare` rebuilt under SUITE_HOME."""
+    committed = DEFAULT_DIR / "best.pt"
+    return committed if committed.exists() else settings.module_dir(MODULE) / "default_model" / "best.pt"
+
+
+def file_version(path: Path) -> str:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return f"default-{digest}"
+
+
+def current_model(settings: Settings) -> tuple[Path, str]:
+    """(weights, version) to serve now: the promoted champion when there is one, else the default."""
+    from suite.registry import champion_dir, champion_version
+
+    folder = champion_dir(settings, MODULE)
+    if folder is not None and (folder / "best.pt").exists():
+        return folder / "best.pt", str(champion_version(settings, MODULE))
+    weights = default_weights(settings)
+    if not weights.exists():
+        raise ModelUnavailable(
+            "The inspection model is not on this machine yet. Run `make prepare` (or `suite prepare`)."
+        )
+    return weights, _cached_version(weights)
+
+
+def model_status(settings: Settings) -> list[ModelStatus]:
+    try:
+        weights, version = current_model(settings)
+    except ModelUnavailable:
+        weights, version = default_weights(settings), None
+    return [ModelStatus(MODULE, "YOLOv8n defect detector", version, str(weights), weights.exists())]
+
+
+_versions: dict[tuple[str, float], str] = {}
+
+
+def _cached_version(path: Path) -> str:
+    key = (str(path), path.stat().st_mtime)
+    if key not in _versions:
+        _versions[key] = file_version(path)
+    return _versions[key]
+
+
+def get_detector(settings: Settings):
+    """The serving detector, checked against the champion pointer on every call (cheap)."""
+    from pipelines.detector import load_detector
+
+    offline(settings)
+    weights, version = current_model(settings)
+    return load_detector(weights, version=version, device=settings.device)
+
+
+def build_default_model(
+    settings: Settings, out_path: Path | None = None, *, epochs: int = DEFAULT_EPOCHS, progress: Progress = no_progress
+) -> dict:
+    """Train the default detector from the sample set (seeded) and save it; returns timing and test metrics."""
+    from pipelines.detector_eval import evaluate
+    from pipelines.detector_training import train
+    from suite.inspect.dataset import stage_dataset
+
+    offline(settings)
+    out_path = out_path or settings.module_dir(MODULE) / "default_model" / "best.pt"
+    work = settings.module_dir(MODULE) / "runs" / f"default-{int(time.time())}"
+    data = stage_dataset(SAMPLE_SET / "data.yaml", work / "data")
+    started = time.perf_counter()
+    best = train(
+        data,
+        work / "train",
+        epochs=epochs,
+        imgsz=IMGSZ,
+        device=settings.device,
+        seed=6,
+        on_epoch=lambda r: progress(r.epoch, r.epochs, f"epoch {r.epoch}/{r.epochs} loss {r.loss:.2f}"),
+    )
+    seconds = time.perf_counter() - started
+    metrics = evaluate(best, data, split="test", imgsz=IMGSZ, device=settings.device, run_dir=work / "test")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_suffix(".tmp")
+    shutil.copyfile(best, tmp)
+    os.replace(tmp, out_path)
+    report = {"epochs": epochs, "train_seconds": round(seconds, 1), "device": settings.device, "test": metrics}
+    out_path.with_name("training.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+if __name__ == "__main__":
+    import argparse
+
+    logging.basicConfig(level=logging.INFO)
+    parser = argparse.ArgumentParser(description="Retrain the committed default inspection model.")
+    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
+    parser.add_argument("--out", type=Path, default=DEFAULT_DIR / "best.pt")
+    args = parser.parse_args()
+    result = build_default_model(Settings.from_env(), args.out, epochs=args.epochs)
+    logger.info("default model: %s", json.dumps(result))

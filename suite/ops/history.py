@@ -9,10 +9,8 @@ from suite.registry.versions import list_versions
 from suite.store import Store
 
 TIMELINE_COLUMNS = ["created_at", "module", "version", "status", "metric", "challenger", "champion_then", "gate"]
-JOB_COLUMNS = [
-    "job_id", "module", "kind", "state", "requested_by", "created_at", "started_at", "finished_at", "worker",
-    "progress", "seconds", "version", "result", "error",
-]  # fmt: skip
+_JOB_FIELDS = ("job_id", "module", "kind", "state", "requested_by", "created_at", "started_at", "finished_at", "worker")
+JOB_COLUMNS = [*_JOB_FIELDS, "progress", "seconds", "version", "result", "error"]
 
 
 def model_timeline(store: Store, module: str | None = None) -> pd.DataFrame:
@@ -43,7 +41,7 @@ def job_history(store: Store, module: str | None = None, limit: int = 200) -> pd
         started, finished = job["started_at"], job["finished_at"]
         rows.append(
             {
-                **{column: job.get(column) for column in JOB_COLUMNS[:9]},
+                **{name: job.get(name) for name in _JOB_FIELDS},
                 "progress": round(job["progress"] or 0.0, 3),
                 "seconds": round((finished - started).total_seconds(), 1) if started and finished else None,
                 "version": outcome.get("version"),

@@ -1,4 +1,9 @@
-"""Write one benchmark's section of benchmarks/RESULTS.md, leaving the other sections as they are."""
+"""Write one benchmark's section of benchmarks/RESULTS.md, leaving the other sections as they are.
+
+Each script runs as `.venv/bin/python benchmarks/<name>.py` with the suite installed editable (so `suite` and
+`pipelines` import from anywhere); Python puts the script's folder first on sys.path, so it reads this file
+with a plain `from results import table, write_section`.
+"""
 
 from __future__ import annotations
 

@@ -11,23 +11,20 @@ Run: .venv/bin/python benchmarks/retrain.py [--modules risk,recommend,...]
 
 from __future__ import annotations
 
-# isort: off
-import _root  # noqa: F401  (first: see benchmarks/_root.py)
-# isort: on
-
-import argparse  # noqa: E402
-import logging  # noqa: E402
+import argparse
+import logging
 import os
 import sys
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import tempfile
+import time
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
-from benchmarks.results import table, write_section  # noqa: E402
+from results import table, write_section  # noqa: E402
+
 from suite.jobs.runner import retrain_now, trainer_for  # noqa: E402
 from suite.modules import MODULES, hooks  # noqa: E402
 from suite.registry import champion_version  # noqa: E402

@@ -5,21 +5,17 @@ Run: .venv/bin/python benchmarks/store.py
 
 from __future__ import annotations
 
-# isort: off
-import _root  # noqa: F401  (first: see benchmarks/_root.py)
-# isort: on
-
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import duckdb  # noqa: E402
+import duckdb
+from results import table, write_section
 
-from benchmarks.results import table, write_section  # noqa: E402
-from suite.settings import Settings  # noqa: E402
-from suite.store import Store, new_id, now  # noqa: E402
-from suite.tracking import track  # noqa: E402
+from suite.settings import Settings
+from suite.store import Store, new_id, now
+from suite.tracking import track
 
 N = 2000
 

@@ -6,10 +6,6 @@ Run: .venv/bin/python benchmarks/support.py   (writes the support section of ben
 
 from __future__ import annotations
 
-# isort: off
-import _root  # noqa: F401  (first: see benchmarks/_root.py)
-# isort: on
-
 import os  # noqa: E402
 import random  # noqa: E402
 import sys
@@ -22,8 +18,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
+from results import table, write_section  # noqa: E402
 
-from benchmarks.results import table, write_section  # noqa: E402
 from pipelines.device import resolve_device  # noqa: E402
 from pipelines.embedder import load_embedder  # noqa: E402
 from pipelines.vector_index import VectorIndex  # noqa: E402

@@ -10,10 +10,6 @@ Run: `.venv/bin/python benchmarks/transcribe.py [--beam 5] [--threads 2]`
 
 from __future__ import annotations
 
-# isort: off
-import _root  # noqa: F401  (first: see benchmarks/_root.py)
-# isort: on
-
 import argparse
 import json
 import os
@@ -26,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from benchmarks.results import table, write_section  # noqa: E402
+from results import table, write_section  # noqa: E402
 
 SPEECH = ROOT / "sample_data" / "transcribe"
 

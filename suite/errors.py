@@ -19,3 +19,11 @@ class ModelUnavailable(SuiteError):
 
 class StoreBusy(SuiteError):
     """The database stayed locked by another process for longer than we are willing to wait."""
+
+
+class StoreFull(SuiteError):
+    """The disk under SUITE_HOME is full: a write could not be saved (nothing was half-written)."""
+
+
+class StoreCorrupt(SuiteError):
+    """The database file is damaged or is not a DuckDB database; `suite store check` and `restore` are the way out."""

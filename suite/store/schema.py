@@ -68,10 +68,17 @@ CORE_MIGRATIONS: list[str] = [
         log VARCHAR
     );
     """,
+    # 2: when each backup was taken (a backup carries its own row, so a restore knows which journal rows are newer)
+    """
+    CREATE TABLE IF NOT EXISTS store_backups (
+        taken_at TIMESTAMPTZ NOT NULL,
+        path VARCHAR
+    );
+    """,
 ]
 
-# Business modules that may ship `suite/<name>/schema.py`; a module not written yet is skipped.
-MODULES = ("support", "recommend", "inspect", "transcribe", "risk", "registry")
+# Components that may ship `suite/<name>/schema.py` (business modules, the registry, sign-in); a missing one is skipped.
+MODULES = ("support", "recommend", "inspect", "transcribe", "risk", "registry", "auth", "jobs")
 
 
 def _component_migrations() -> list[tuple[str, list[str]]]:

@@ -1,4 +1,4 @@
-"""The DuckDB store: one file under SUITE_HOME, opened briefly per operation so two processes can share it."""
+"""The DuckDB store: one file under SUITE_HOME, shared by every thread of a process and taken in turns by processes."""
 
 from __future__ import annotations
 
@@ -6,26 +6,34 @@ import atexit
 import contextlib
 import json
 import logging
+import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
-from suite.errors import InvalidInput, StoreBusy
+from suite.errors import InvalidInput, StoreBusy, StoreCorrupt, StoreFull, SuiteError
 from suite.settings import Settings
-from suite.store.journal import Journal
-from suite.store.schema import migrate
+from suite.store import quarantine
+from suite.store.database import database_for, is_transient, translate
+from suite.store.journal import Journal, JournalBatch
+from suite.store.models import QuarantinedRow
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FEEDBACK_KINDS = ("thumbs", "rating", "correction", "label", "click", "dismiss", "confirm", "missed", "false_alarm")
 MAX_SUMMARY_CHARS = 500
 MAX_JSON_CHARS = 20_000
+RETAIN_COPIED_S = 7 * 86400  # copied journal files are kept a week, to bring a restored backup up to date
+RETRIES = 4  # attempts of one statement when DuckDB reports a passing conflict
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def now() -> datetime:
@@ -44,16 +52,6 @@ def to_json(value: Any) -> str:
     return text
 
 
-_flush_locks: dict[str, threading.Lock] = {}
-_flush_locks_guard = threading.Lock()
-
-
-def _flush_lock_for(folder) -> threading.Lock:
-    """One flush at a time per journal folder in this process, however many Store objects share it."""
-    with _flush_locks_guard:
-        return _flush_locks.setdefault(str(folder), threading.Lock())
-
-
 def from_json(value: Any) -> Any:
     """A JSON column's value as Python (DuckDB returns JSON as text); text that is not JSON comes back as is."""
     if isinstance(value, str):
@@ -64,16 +62,33 @@ def from_json(value: Any) -> Any:
     return value
 
 
-def _is_lock_error(err: Exception) -> bool:
-    return isinstance(err, duckdb.IOException) and "lock" in str(err).lower()
+class _SpoolState:
+    """Per journal folder and process: one flush at a time, and how often each file has failed."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.failures: dict[str, int] = {}
+        self.unsaved_events = 0
+        self.pruned_at = 0.0
+        self.problem: str | None = None  # why the last flush could not reach the database, if it could not
+
+
+_spools: dict[str, _SpoolState] = {}
+_spools_guard = threading.Lock()
+
+
+def _spool_state(folder: Path) -> _SpoolState:
+    with _spools_guard:
+        return _spools.setdefault(str(folder.resolve()), _SpoolState())
 
 
 class Store:
     """Access to the suite's DuckDB file.
 
-    Writes that must never be lost go through `log_event`, `log_feedback` or `journal`: they return at
+    Writes that must never be lost go through `log_event`, `log_feedback` or `journal_row`: they return at
     once and reach the database within about a second, or as soon as another process lets go of it.
-    Everything else opens the file for the length of one operation and waits (up to `wait_s`) if it is busy.
+    Everything else runs on a cursor of the process's one DuckDB instance (many threads at once) and
+    waits (up to `wait_s`) while another process holds the file.
 
     Example:
         >>> store = Store(Settings.from_env(home=tmp_path))
@@ -86,80 +101,108 @@ class Store:
         self.settings = settings
         self.path = settings.db_path
         self.wait_s = wait_s
+        settings.home.mkdir(parents=True, exist_ok=True)
         self.journal = Journal(settings.spool_dir)
-        self._migrated = False
-        self._flush_lock = _flush_lock_for(settings.spool_dir.resolve())
+        self._db = database_for(self.path)
+        self._spool = _spool_state(settings.spool_dir)
         self._flush_interval_s = flush_interval_s
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
-        settings.home.mkdir(parents=True, exist_ok=True)
+        self._flusher_guard = threading.Lock()
         atexit.register(self.close)
 
     # -- connections -------------------------------------------------------------------------------
     @contextlib.contextmanager
     def connect(self, *, wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the database for one operation, waiting while another process holds it."""
-        deadline = time.monotonic() + (self.wait_s if wait_s is None else wait_s)
-        delay = 0.02
-        while True:
-            try:
-                con = duckdb.connect(str(self.path))
-                break
-            except duckdb.Error as err:
-                if not _is_lock_error(err):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        "The database is busy (another suite process, probably a retraining job, is using "
-                        "it). Please try again in a minute."
-                    ) from err
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
-        try:
-            if not self._migrated:
-                migrate(con)
-                self._migrated = True
-            yield con
-        finally:
-            con.close()
+        """A cursor for one operation (reads, or statements that need no transaction); do not keep it."""
+        with self._db.session(self.wait_s if wait_s is None else wait_s) as cursor:
+            yield cursor
 
     @contextlib.contextmanager
     def transaction(self, *, wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection inside BEGIN/COMMIT; any exception rolls back and leaves the data as it was."""
-        with self.connect(wait_s=wait_s) as con:
-            con.execute("BEGIN TRANSACTION")
+        """A cursor inside BEGIN/COMMIT; any exception rolls back and leaves the data as it was.
+
+        Transactions of one process run one at a time (DuckDB would fail one of two that touch the same rows).
+        """
+        with self.connect(wait_s=wait_s) as cursor, self._db.writing():
+            cursor.execute("BEGIN TRANSACTION")
             try:
-                yield con
+                yield cursor
             except BaseException:
-                con.execute("ROLLBACK")
+                with contextlib.suppress(duckdb.Error):
+                    cursor.execute("ROLLBACK")
                 raise
-            con.execute("COMMIT")
+            cursor.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def holding(self, *, wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor while this process holds the file and its write lock: nobody writes meanwhile (backups)."""
+        with self.connect(wait_s=wait_s) as cursor, self._db.writing():
+            yield cursor
+
+    @contextlib.contextmanager
+    def offline(self, *, wait_s: float | None = None) -> Iterator[None]:
+        """The file closed in this process, its operations waiting, so it can be replaced (restores)."""
+        with self._db.exclusive(self.wait_s if wait_s is None else wait_s):
+            yield
+
+    def _retrying(self, work: Callable[[duckdb.DuckDBPyConnection], T], *, write: bool = False) -> T:
+        """Run one statement, again after a short pause when DuckDB reports a passing conflict."""
+        for attempt in range(RETRIES):
+            try:
+                with self.connect() as cursor:
+                    if write:
+                        with self._db.writing():
+                            return work(cursor)
+                    return work(cursor)
+            except duckdb.Error as err:
+                if not is_transient(err) or attempt == RETRIES - 1:
+                    raise
+                logger.info("retrying after a passing database conflict: %s", str(err).splitlines()[0])
+                time.sleep(0.02 * 2**attempt)
+        raise AssertionError("unreachable")
 
     def execute(self, sql: str, params: Sequence[Any] | dict | None = None) -> None:
-        with self.connect() as con:
-            con.execute(sql, params or [])
+        self._retrying(lambda cursor: cursor.execute(sql, params or []), write=True)
 
     def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[dict[str, Any]]:
         """Rows as dicts, after copying any journaled writes in (so a page sees what was just logged)."""
-        self.flush()
-        with self.connect() as con:
-            cursor = con.execute(sql, params or [])
-            columns = [d[0] for d in cursor.description or []]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        self._flush_before_read()
+
+        def rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+            result = cursor.execute(sql, params or [])
+            columns = [d[0] for d in result.description or []]
+            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+        return self._retrying(rows)
 
     def query_df(self, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
-        self.flush()
-        with self.connect() as con:
-            return con.execute(sql, params or []).df()
+        self._flush_before_read()
+        return self._retrying(lambda cursor: cursor.execute(sql, params or []).df())
 
     def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
         rows = self.query(sql, params)
         return next(iter(rows[0].values())) if rows else None
 
+    def _flush_before_read(self) -> None:
+        """A read never depends on the journal: if copying fails, the read goes on without the newest rows."""
+        if self._db.in_session():
+            return  # inside another operation of this thread: its own writes are what it reads
+        try:
+            self.flush(lock_timeout_s=2.0)
+        except SuiteError as err:
+            logger.info("journal not copied before a read, rows stay in %s: %s", self.journal.folder, err)
+        except Exception:
+            logger.exception("journal flush before a read failed; rows stay in %s", self.journal.folder)
+
     # -- never-lose writes ---------------------------------------------------------------------------
-    def journal_row(self, table: str, row: dict[str, Any]) -> None:
-        """Queue one row (with its primary key) for `table`; it lands exactly once, whatever the lock does."""
-        self.journal.append(table, row)
+    def journal_row(self, table: str, row: dict[str, Any], *, durable: bool = True) -> None:
+        """Queue one row (with its primary key) for `table`; it lands exactly once, whatever the lock does.
+
+        Raises:
+            StoreFull: the disk is full; the row was not saved (the caller must tell the user).
+        """
+        self.journal.append(table, row, durable=durable)
         self._ensure_flusher()
 
     def log_event(
@@ -178,7 +221,11 @@ class Store:
         output_summary: Any = None,
         request_id: str | None = None,
     ) -> str:
-        """Record one inference or user action; returns its request_id. Never raises for the caller."""
+        """Record one inference or user action; returns its request_id.
+
+        Never raises for the caller (usage logging must not break a request), but an event that cannot be
+        saved is logged as an error and counted (`unsaved_events`, shown by `suite store check`).
+        """
         request_id = request_id or new_id()
         row = {
             "request_id": request_id,
@@ -196,10 +243,18 @@ class Store:
             "output_summary": None if output_summary is None else to_json(output_summary),
         }
         try:
-            self.journal_row("events", row)
-        except OSError:  # a full disk must not fail the user's request; say so loudly instead
-            logger.exception("could not journal event %s", request_id)
+            self.journal_row("events", row, durable=False)
+        except (StoreFull, OSError) as err:
+            with self._spool.lock:
+                self._spool.unsaved_events += 1
+                count = self._spool.unsaved_events
+            logger.error("usage event %s (%s/%s) NOT SAVED (%d so far): %s", request_id, module, action, count, err)
         return request_id
+
+    @property
+    def unsaved_events(self) -> int:
+        """Usage events this process could not save (full disk); each was also logged as an error."""
+        return self._spool.unsaved_events
 
     def log_feedback(
         self,
@@ -210,7 +265,12 @@ class Store:
         request_id: str | None = None,
         user: str | None = None,
     ) -> str:
-        """Record one piece of user feedback (state 'new' until a person reviews it); returns feedback_id."""
+        """Record one piece of user feedback (state 'new' until a person reviews it); returns feedback_id.
+
+        Raises:
+            InvalidInput: unknown `kind`.
+            StoreFull: the disk is full and the feedback was not saved.
+        """
         if kind not in FEEDBACK_KINDS:
             raise InvalidInput(f"Unknown feedback kind {kind!r}; expected one of {', '.join(FEEDBACK_KINDS)}.")
         feedback_id = new_id()
@@ -231,61 +291,122 @@ class Store:
         )
         return feedback_id
 
-    def flush(self, *, wait_s: float = 0.0) -> bool:
-        """Copy journaled rows into DuckDB. True when nothing is left waiting; False if the file is busy."""
-        with self._flush_lock:
+    def flush(self, *, wait_s: float = 0.0, lock_timeout_s: float = -1) -> bool:
+        """Copy journaled rows into DuckDB. True when nothing is left waiting; False if the file is busy.
+
+        A file that fails for a reason in its rows is kept and tried again; after `QUARANTINE_AFTER` failures
+        its good rows are copied one by one and the bad ones put aside (`quarantined()`), so one bad row never
+        blocks the rows behind it. Files that fail for other reasons (a damaged file, a full disk) stay, and
+        the result is False: a flush never fails the read or the request that asked for it.
+        `lock_timeout_s` bounds the wait for a flush already running in another thread (then: False).
+        """
+        if not self._spool.lock.acquire(timeout=lock_timeout_s):
+            return False
+        try:
             if self.journal.pending:
                 self.journal.seal()
             files = self.journal.ready_files()
             if not files:
                 return True
             try:
-                with self.connect(wait_s=wait_s) as con:
-                    for path in files:
-                        self._copy_file(con, path)
+                with self.connect(wait_s=wait_s) as cursor:
+                    left = sum(not self._copy_file(cursor, path) for path in files)
             except StoreBusy:
                 logger.debug("store busy; %d journal file(s) wait for the next flush", len(files))
                 return False
-            return True
+            except (StoreFull, StoreCorrupt) as err:  # nothing wrong with the rows: they wait for the database
+                logger.info("journal not copied, %d file(s) stay in %s: %s", len(files), self.journal.folder, err)
+                self._spool.problem = str(err)
+                return False
+            self._spool.problem = None
+            if time.monotonic() - self._spool.pruned_at > 600:
+                self._spool.pruned_at = time.monotonic()
+                self.journal.prune_retired(RETAIN_COPIED_S)
+            return left == 0
+        finally:
+            self._spool.lock.release()
 
-    def _copy_file(self, con: duckdb.DuckDBPyConnection, path) -> None:
+    def _copy_file(self, cursor: duckdb.DuckDBPyConnection, path: Path) -> bool:
+        """Copy one sealed file in; True when it is done with (copied, or its bad rows put aside)."""
         try:
-            by_table = self.journal.read(path)
+            batch = self.journal.read(path)
         except FileNotFoundError:
-            return  # another process copied and deleted it
-        con.execute("BEGIN TRANSACTION")
+            return True  # another process copied and deleted it
         try:
-            for table, rows in by_table.items():
-                frame = pd.DataFrame(rows)
-                columns = ", ".join(f'"{c}"' for c in frame.columns)
-                con.register("journal_batch", frame)
-                con.execute(f"INSERT OR IGNORE INTO {table} ({columns}) SELECT {columns} FROM journal_batch")
-                con.unregister("journal_batch")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        path.unlink(missing_ok=True)
+            with self._db.writing():
+                _insert_batch(cursor, batch, in_transaction=True)
+        except Exception as err:
+            mine = translate(err, self.path)
+            if mine is not None:  # nothing is wrong with the rows: they wait until the database is back
+                raise mine from err
+            if not quarantine.is_data_error(err):
+                logger.warning("journal file %s not copied yet (%s); will retry", path.name, err)
+                return False
+            failures = self._spool.failures[path.name] = self._spool.failures.get(path.name, 0) + 1
+            if failures < quarantine.QUARANTINE_AFTER:
+                limit = quarantine.QUARANTINE_AFTER
+                logger.warning("journal file %s failed (%d/%d): %s", path.name, failures, limit, err)
+                return False
+            if not self._split(cursor, path, batch):
+                return False
+        self.journal.keep_torn(path, batch.torn)
+        self.journal.retire(path)
+        self._spool.failures.pop(path.name, None)
+        return True
+
+    def _split(self, cursor: duckdb.DuckDBPyConnection, path: Path, batch: JournalBatch) -> bool:
+        """Insert the rows one by one; put the ones that fail for a reason in the data aside."""
+        bad: list[tuple[str, dict, str]] = []
+        with self._db.writing():
+            for table, rows in batch.rows.items():
+                for row in rows:
+                    try:
+                        _insert_batch(cursor, JournalBatch(rows={table: [row]}), in_transaction=False)
+                    except Exception as err:
+                        if not quarantine.is_data_error(err):
+                            logger.warning("journal file %s: row copy stopped (%s); will retry", path.name, err)
+                            return False
+                        bad.append((table, row, f"{type(err).__name__}: {str(err).splitlines()[0][:500]}"))
+        if bad:
+            quarantine.put_aside(self.journal.folder / "quarantine", path.name, bad)
+        return True
+
+    def quarantined(self) -> list[QuarantinedRow]:
+        """Rows that could not be saved (kept with their reason, for the Operations page), oldest first."""
+        return quarantine.listed(self.journal.folder)
 
     def _ensure_flusher(self) -> None:
-        if self._flusher is None or not self._flusher.is_alive():
-            self._flusher = threading.Thread(target=self._flush_loop, name="suite-journal-flusher", daemon=True)
-            self._flusher.start()
+        if self._flusher is not None and self._flusher.is_alive():
+            return
+        with self._flusher_guard:
+            if self._flusher is None or not self._flusher.is_alive():
+                self._stop.clear()
+                self._flusher = threading.Thread(target=self._flush_loop, name="suite-journal-flusher", daemon=True)
+                self._flusher.start()
 
     def _flush_loop(self) -> None:
+        said, said_at = None, 0.0
         while not self._stop.wait(self._flush_interval_s):
-            try:
-                self.flush()
-            except Exception:  # keep the rows in the journal and try again later
-                logger.exception("journal flush failed; rows stay in %s", self.journal.folder)
+            self._flush_logged()
+            problem = self._spool.problem
+            if problem and (problem != said or time.monotonic() - said_at > 60):  # loud, but once a minute
+                logger.warning("journaled rows wait in %s: %s", self.journal.folder, problem)
+                said, said_at = problem, time.monotonic()
 
-    def close(self, *, wait_s: float = 2.0) -> None:
-        """Stop the background flusher and make a last attempt to copy what is waiting."""
-        self._stop.set()
+    def _flush_logged(self, wait_s: float = 0.0) -> None:
+        """Flush for the background and for exit: failures are logged (once a line for expected ones), rows stay."""
         try:
             self.flush(wait_s=wait_s)
+        except SuiteError as err:  # a damaged file or a full disk: the journal keeps the rows until it is fixed
+            logger.warning("journal not copied, rows stay in %s: %s", self.journal.folder, err)
         except Exception:
-            logger.exception("final journal flush failed; rows stay in %s", self.journal.folder)
+            logger.exception("journal flush failed; rows stay in %s", self.journal.folder)
+
+    def close(self, *, wait_s: float = 2.0) -> None:
+        """Stop the background flusher, make a last attempt to copy what is waiting, and let go of the file."""
+        self._stop.set()
+        self._flush_logged(wait_s)
+        self._db.release()
 
     # -- small shared queries --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -293,3 +414,33 @@ class Store:
         tables = ("events", "feedback", "model_versions", "jobs")
         sql = " UNION ALL ".join(f"SELECT '{t}' AS name, count(*) AS n FROM {t}" for t in tables)
         return {row["name"]: int(row["n"]) for row in self.query(sql)}
+
+
+def _insert_batch(cursor: duckdb.DuckDBPyConnection, batch: JournalBatch, *, in_transaction: bool) -> None:
+    """`INSERT OR IGNORE` every table's rows (one transaction when asked); the frames live on this cursor only."""
+    registered: list[str] = []
+    if in_transaction:
+        cursor.execute("BEGIN TRANSACTION")
+    try:
+        for table, rows in batch.rows.items():
+            if not _IDENTIFIER.fullmatch(table):
+                raise ValueError(f"not a table name: {table!r}")
+            frame = pd.DataFrame(rows)
+            if not all(_IDENTIFIER.fullmatch(str(c)) for c in frame.columns):
+                raise ValueError(f"not a column name among {list(frame.columns)[:20]}")
+            columns = ", ".join(f'"{c}"' for c in frame.columns)
+            view = f"journal_batch_{len(registered)}"
+            cursor.register(view, frame)
+            registered.append(view)
+            cursor.execute(f'INSERT OR IGNORE INTO "{table}" ({columns}) SELECT {columns} FROM {view}')
+        if in_transaction:
+            cursor.execute("COMMIT")
+    except BaseException:
+        if in_transaction:
+            with contextlib.suppress(duckdb.Error):
+                cursor.execute("ROLLBACK")
+        raise
+    finally:
+        for view in registered:  # after COMMIT/ROLLBACK: an aborted transaction refuses even this
+            with contextlib.suppress(duckdb.Error):
+                cursor.unregister(view)

@@ -13,8 +13,13 @@ import pytest
 
 HOLDER = textwrap.dedent(
     """
-    import sys, duckdb
-    con = duckdb.connect(sys.argv[1])
+    import sys, time, duckdb
+    for _ in range(200):   # the store keeps the file a moment after its last operation: wait for it
+        try:
+            con = duckdb.connect(sys.argv[1])
+            break
+        except duckdb.IOException:
+            time.sleep(0.05)
     con.execute("SELECT 1").fetchall()
     print("locked", flush=True)
     sys.stdin.readline()   # hold the lock until the test says so

@@ -9,8 +9,9 @@ process, so two threads never race to attach or detach the same file (DuckDB's "
 conflict", and the `pandas_scan` catalog errors seen while one thread closed what another was using).
 
 Taking turns with another process: a suite process that finds the file locked writes its pid into
-`<db>.waiting`. The holder sees it when the next operation starts (a `stat`), lets the operations in flight
-finish, closes, and waits `YIELD_GAP_S` before opening again, so the other process gets its turn.
+`<db>.waiting`. The holder sees it when an operation starts (a `stat`) once it has had the file for
+`MIN_TURN_S`, lets the operations in flight finish, closes, and waits `YIELD_GAP_S` before opening again,
+so the other process gets its turn. An idle holder lets go at once.
 
 Writes (`writing()`) are serialised within the process: DuckDB's optimistic concurrency would otherwise
 fail one of two transactions that touch the same rows, and a transaction's body cannot be retried for it.
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 IDLE_CLOSE_S = 0.1  # keep the file this long after the last operation (opening costs ~10 ms)
 YIELD_GAP_S = 0.1  # after letting go for a waiting process, wait this long before taking the file again
+MIN_TURN_S = 0.3  # a busy process keeps the file at least this long before letting a waiting one have it
 WAITING_FRESH_S = 1.0  # a `.waiting` note older than this is stale
 _POLL_S = (0.01, 0.05)  # first and longest pause between attempts to open a locked file
 CORRUPT_MARKS = ("not a valid duckdb database", "corrupt database", "could not read enough bytes", "checksum")
@@ -94,6 +96,7 @@ class Database:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._users = 0
         self._idle_since = 0.0
+        self._opened_at = 0.0
         self._yielding = False
         self._resume_at = 0.0
         self._next_attempt_at = 0.0
@@ -176,7 +179,7 @@ class Database:
             nested = self._depth() > 0
             paused = self._yielding or self._broken or self._closed_for_maintenance
             if self._con is not None and (nested or not paused):
-                if nested or not self._other_process_waiting():
+                if nested or now - self._opened_at < MIN_TURN_S or not self._other_process_waiting():
                     return
                 logger.debug("another process waits for %s; letting go after %d operation(s)", self.path, self._users)
                 self._yielding = True
@@ -219,6 +222,7 @@ class Database:
                 raise mine from err
             raise
         self._con = con
+        self._opened_at = time.monotonic()
         self._attempt_delay = _POLL_S[0]
         self._next_attempt_at = 0.0
         self._withdraw()

@@ -99,5 +99,5 @@ def _register_module_commands() -> None:
         module.register(app)
 
 
-_EXTRA_COMMANDS = ("registry",)
+_EXTRA_COMMANDS = ("registry", "store")
 _register_module_commands()

@@ -24,7 +24,7 @@ titles = {info.key: info.title for info in MODULES}
 waiting = run(lambda: counts(store), what="Loading counts")
 cols = st.columns(len(MODULES))
 for column, info in zip(cols, MODULES, strict=True):
-    column.metric(info.title, waiting.of(info.key) if waiting else 0, help="Feedback waiting for review")
+    column.metric(info.title, waiting.of(info.key) if waiting is not None else 0, help="Feedback waiting for review")
 
 reviewer = st.text_input("Your name", value=current_user(), help="Saved with every decision you make.")
 a, b, c, d = st.columns(4)

@@ -1,25 +1,36 @@
-"""Northstar Suite dashboard: this file only routes; each page lives in pages/."""
+"""Northstar Suite dashboard: this file only routes; each page lives in pages/, sign-in in pages/session.py.
+
+Nobody sees a page before signing in (every URL shows the sign-in form); then each person sees the pages
+their role may see. The role next to each page is the lowest that sees it.
+"""
 
 import streamlit as st
 
+from pages import session
+from pages.signin import show as sign_in_form
+
 st.set_page_config(page_title="Northstar Suite", page_icon=":material/star:", layout="wide")
 
+ACCOUNT = st.Page("pages/account.py", title="Your account", icon=":material/person:")
 PAGES = {
     "Overview": [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        (st.Page("pages/home.py", title="Home", icon=":material/home:", default=True), "viewer"),
     ],
     "Modules": [
-        st.Page("pages/support.py", title="Support answers", icon=":material/support_agent:"),
-        st.Page("pages/recommend.py", title="Recommendations", icon=":material/shopping_bag:"),
-        st.Page("pages/inspect.py", title="Defect inspection", icon=":material/frame_inspect:"),
-        st.Page("pages/transcribe.py", title="Transcription", icon=":material/mic:"),
-        st.Page("pages/risk.py", title="Market risk alerts", icon=":material/monitoring:"),
+        (st.Page("pages/support.py", title="Support answers", icon=":material/support_agent:"), "viewer"),
+        (st.Page("pages/recommend.py", title="Recommendations", icon=":material/shopping_bag:"), "viewer"),
+        (st.Page("pages/inspect.py", title="Defect inspection", icon=":material/frame_inspect:"), "viewer"),
+        (st.Page("pages/transcribe.py", title="Transcription", icon=":material/mic:"), "viewer"),
+        (st.Page("pages/risk.py", title="Market risk alerts", icon=":material/monitoring:"), "viewer"),
     ],
     "Admin": [
-        st.Page("pages/operations.py", title="Operations", icon=":material/insights:"),
-        st.Page("pages/review.py", title="Review feedback", icon=":material/rate_review:"),
-        st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+        (st.Page("pages/operations.py", title="Operations", icon=":material/insights:"), "reviewer"),
+        (st.Page("pages/review.py", title="Review feedback", icon=":material/rate_review:"), "reviewer"),
+        (st.Page("pages/models.py", title="Models", icon=":material/model_training:"), "admin"),
+        (st.Page("pages/admin_users.py", title="Users", icon=":material/group:"), "admin"),
+        (st.Page("pages/audit.py", title="Audit trail", icon=":material/policy:"), "admin"),
     ],
+    "Account": [(ACCOUNT, "viewer")],
 }
 
-st.navigation(PAGES).run()
+session.navigation(PAGES, sign_in_form, ACCOUNT).run()

@@ -26,11 +26,16 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progre
 
 
 @app.command()
+@clikit.friendly
 def serve(
     port: int = typer.Option(8501, help="Port to serve on."),
     address: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 inside a container)."),
 ) -> None:
-    """Serve the dashboard at http://127.0.0.1:PORT (usage statistics off)."""
+    """Serve the dashboard at http://127.0.0.1:PORT (usage statistics off); every page is behind sign-in."""
+    from suite.auth.serving import check_address, first_start
+
+    check_address(address)
+    first_start(clikit.settings(), clikit.store(), lambda line: typer.echo(line, err=True))
     typer.echo(f"Northstar Suite: http://{address}:{port}", err=True)
     raise typer.Exit(subprocess.call(serve_command(port, address), env=os.environ.copy()))
 
@@ -99,5 +104,5 @@ def _register_module_commands() -> None:
         module.register(app)
 
 
-_EXTRA_COMMANDS = ("registry", "store")
+_EXTRA_COMMANDS = ("registry", "auth", "store")
 _register_module_commands()

@@ -71,6 +71,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "retrain_min_feedback": _number(int, 0),
     "worker_poll_s": _number(float, 0.05),
     "inspect_retrain_epochs": _number(int, 1, 1000),
+    "session_idle_minutes": _number(int, 1, 7 * 24 * 60),
+    "lockout_minutes": _number(int, 1, 24 * 60),
 }
 
 
@@ -100,6 +102,8 @@ class Settings:
     retrain_min_feedback: int = 20
     worker_poll_s: float = 60.0
     inspect_retrain_epochs: int = 10
+    session_idle_minutes: int = 60  # the dashboard signs a person out after this long without activity
+    lockout_minutes: int = 15  # how long five wrong passwords lock an account
 
     def __post_init__(self) -> None:
         if self.device not in _DEVICES:

@@ -1,4 +1,8 @@
-"""Recommendations page: a shopper's top 10 with reasons, new-visitor picks, similar products, insights."""
+"""Recommendations page: a shopper's top 10 with reasons, new-visitor picks, similar products, insights.
+
+Product titles, categories and shopper ids come from imported files: they are shown with `st.text` (or as
+plain widget options), never as Markdown, so a title like `![x](http://evil/beacon.png)` stays text.
+"""
 
 from __future__ import annotations
 
@@ -37,8 +41,9 @@ def show_cards(result: RecommendationList, *, feedback: bool) -> None:
     for rank, item in enumerate(result.items, start=1):
         with columns[(rank - 1) % 2].container(border=True):
             price = f" · ${item.price:,.2f}" if item.price is not None else ""
-            st.markdown(f"**{rank}. {item.title}**  \n{item.category}{price}")
-            st.caption(f"{item.reason} · match {item.score:.2f}")
+            st.text(f"{rank}. {item.title}")  # imported text: never Markdown
+            st.text(f"{item.category}{price}")
+            st.text(f"{item.reason} · match {item.score:.2f}")
             if feedback:
                 left, right = st.columns(2)
                 left.button("Interested", key=f"like-{item.item_id}", on_click=give_feedback, args=(item.item_id, True))
@@ -70,7 +75,7 @@ with shopper_tab:
     user_id = typed or picked
     if user_id:
         history = run(lambda: rec.recent_history(store, user_id), what="Loading history") or []
-        with st.expander(f"Recent history of {user_id}", expanded=False):
+        with st.expander("Recent history of this shopper", expanded=False):
             if history:
                 rows = [entry.as_dict() for entry in history]
                 st.dataframe(pd.DataFrame(rows)[["ts", "event", "title", "category"]], hide_index=True)
@@ -84,13 +89,13 @@ with shopper_tab:
             st.success(notice)
         if shown is not None:
             if shown.note:
-                st.info(shown.note)
+                st.text(shown.note)  # names the shopper id, which came from an import
             show_cards(shown, feedback=True)
 
 with visitor_tab:
     st.write("A first-time visitor: pick a few interests and/or say what they are looking for.")
     all_categories = run(lambda: rec.categories(store), what="Loading categories") or []
-    interests = st.pills("Interests", all_categories, selection_mode="multi", key="rec_interests") or []
+    interests = st.multiselect("Interests", all_categories, key="rec_interests")  # plain-text options
     text = st.text_input("What are you looking for?", key="rec_visitor_text")
     if interests or text.strip():
         picks = run(lambda: rec.recommend_for_visitor(store, interests=list(interests), text=text, user=current_user()))

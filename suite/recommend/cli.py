@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
 from suite import clikit
-from suite.progress import terminal_progress
+from suite.progress import Progress, no_progress, terminal_progress
 
 sub = typer.Typer(no_args_is_help=True, help="Product recommendations for shoppers.")
+
+
+@contextlib.contextmanager
+def _progress(description: str) -> Iterator[Progress]:
+    """A bar on a terminal only: piped stderr keeps to log lines and the one-line error."""
+    if not sys.stderr.isatty():
+        yield no_progress
+        return
+    with terminal_progress(description) as progress:
+        yield progress
 
 
 @sub.command("import")
@@ -21,19 +34,21 @@ def import_cmd(
     catalog: Path = typer.Option(
         None, "--catalog", help="CSV(.gz): item_id,title,category[,description][,price][,in_stock]"
     ),
+    encoding: str = typer.Option(
+        None, "--encoding", help="The files' text encoding (e.g. cp1250) when detection guesses wrong."
+    ),
 ) -> None:
-    """Import a catalog and/or an interaction log into the store (repeats are skipped, bad rows reported)."""
-    from suite.recommend.service import import_catalog, import_interactions
+    """Import a catalog and/or an interaction log as one batch: all good rows (bad ones reported), or nothing."""
+    from suite.recommend.service import import_files
 
     if interactions is None and catalog is None:
         clikit.fail("Give --interactions CSV and/or --catalog CSV.")
-    store = clikit.store()
-    if catalog is not None:
-        with terminal_progress("catalog") as progress:
-            clikit.emit(import_catalog(store, catalog, progress=progress).as_dict())
-    if interactions is not None:
-        with terminal_progress("interactions") as progress:
-            clikit.emit(import_interactions(store, interactions, progress=progress).as_dict())
+    with _progress("importing") as progress:
+        reports = import_files(
+            clikit.store(), catalog=catalog, interactions=interactions, encoding=encoding, progress=progress
+        )
+    for report in reports:
+        clikit.emit(report.as_dict())
 
 
 @sub.command("for-user")
@@ -66,7 +81,7 @@ def evaluate_cmd(
     """Time-split evaluation (each shopper's last 20 % held out) of every model; one line per model."""
     from suite.recommend.service import evaluate_files
 
-    with terminal_progress("evaluating") as progress:
+    with _progress("evaluating") as progress:
         results = evaluate_files(clikit.settings(), interactions, catalog, progress=progress)
     for row in results:
         if as_json:

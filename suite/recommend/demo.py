@@ -9,7 +9,7 @@ from suite.modules import DemoReport
 from suite.progress import Progress, no_progress
 from suite.recommend import queries
 from suite.recommend.default_model import SAMPLE
-from suite.recommend.ingest import import_catalog, import_interactions
+from suite.recommend.ingest import import_files
 from suite.store import Store
 
 logger = logging.getLogger(__name__)
@@ -20,14 +20,14 @@ DEMO_SHOPPERS = ("U0001", "U0002", "U0003")
 
 def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:
     """Import the sample catalog and log (idempotent), then log sample feedback once if the model is built."""
-    progress(0, 3, "catalog")
-    catalog = import_catalog(store, SAMPLE / "catalog.csv")
-    progress(1, 3, "interactions")
-    log = import_interactions(store, SAMPLE / "interactions.csv.gz", source="demo")
-    progress(2, 3, "sample feedback")
+    progress(0, 2, "catalog and interactions")
+    catalog, log = import_files(
+        store, catalog=SAMPLE / "catalog.csv", interactions=SAMPLE / "interactions.csv.gz", source="demo"
+    )
+    progress(1, 2, "sample feedback")
     already = queries.demo_feedback_count(store)
     feedback = 0 if already else _sample_feedback(store)
-    progress(3, 3, "done")
+    progress(2, 2, "done")
     return DemoReport(
         module=MODULE,
         counts={

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from suite.errors import ModelUnavailable, NotFound
+from suite.errors import ModelUnavailable, NotFound, SuiteError
 from suite.store import new_id
 
 MODEL_NAME = "hybrid-recommender"
@@ -18,6 +18,10 @@ class RecommenderNotBuilt(ModelUnavailable):
 
 class UnknownProduct(NotFound):
     """A product id that is not in the catalog."""
+
+
+class ImportFailed(SuiteError):
+    """An import stopped for a reason outside its file (the database refused the batch); nothing of it was saved."""
 
 
 @dataclass
@@ -74,6 +78,7 @@ class ImportReport:
     bad_examples: list[dict[str, Any]] = field(default_factory=list)
     rejects_file: str | None = None
     unknown_items: int = 0
+    encoding: str = ""
     import_id: str = field(default_factory=new_id)
 
     def summary(self) -> str:

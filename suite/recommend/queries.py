@@ -1,9 +1,13 @@
-"""All of the recommender's SQL: the catalog, the interaction log, its feedback and the lists it has shown."""
+"""All of the recommender's SQL: the catalog, the interaction log, its feedback and the lists it has shown.
+
+Imports write on the cursor of their one transaction (`Store.transaction()`); everything else takes the store.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from suite.store import Store, from_json
@@ -25,14 +29,15 @@ def catalog_stamp(store: Store) -> tuple[int, str]:
     return int(row["n"]), str(row["t"])
 
 
-def put_items(store: Store, frame: pd.DataFrame) -> int:
-    """Insert or replace products (columns as `rec_items`); how many of them were in the catalog already."""
-    with store.transaction() as con:
-        con.register("rec_batch", frame)
+def put_items(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
+    """Insert or replace products (columns as `rec_items`) on the import's cursor; how many were listed already."""
+    con.register("rec_batch", frame)
+    try:
         known = con.execute(
             "SELECT count(*) FROM rec_items WHERE item_id IN (SELECT item_id FROM rec_batch)"
         ).fetchall()[0][0]
         con.execute("INSERT OR REPLACE INTO rec_items SELECT * FROM rec_batch").fetchall()
+    finally:
         con.unregister("rec_batch")
     return int(known)
 
@@ -50,28 +55,35 @@ def item_categories(store: Store) -> dict[str, str]:
 
 
 # -- interactions ------------------------------------------------------------------------------------------
-def add_interactions(store: Store, frame: pd.DataFrame) -> int:
-    """Insert interaction rows (columns as `rec_interactions`), skipping ones already there; how many were new."""
-    with store.transaction() as con:
-        start = con.execute("SELECT count(*) FROM rec_interactions").fetchall()[0][0]
-        con.register("rec_batch", frame)
+def add_interactions(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
+    """Insert interaction rows (columns as `rec_interactions`) on the import's cursor, skipping ones already there.
+
+    Returns how many were new.
+    """
+    start = con.execute("SELECT count(*) FROM rec_interactions").fetchall()[0][0]
+    con.register("rec_batch", frame)
+    try:
         con.execute("INSERT OR IGNORE INTO rec_interactions SELECT * FROM rec_batch").fetchall()
+    finally:
         con.unregister("rec_batch")
-        added = con.execute("SELECT count(*) FROM rec_interactions").fetchall()[0][0] - start
-    return int(added)
+    return int(con.execute("SELECT count(*) FROM rec_interactions").fetchall()[0][0] - start)
 
 
-def unknown_items(store: Store) -> int:
+def unknown_items(con: duckdb.DuckDBPyConnection) -> int:
     """Products in the log that the catalog does not list (0 while there is no catalog at all)."""
-    with store.connect() as con:
-        if not con.execute("SELECT count(*) FROM rec_items").fetchall()[0][0]:
-            return 0
-        return int(
-            con.execute(
-                "SELECT count(DISTINCT item_id) FROM rec_interactions "
-                "WHERE item_id NOT IN (SELECT item_id FROM rec_items)"
-            ).fetchall()[0][0]
-        )
+    if not con.execute("SELECT count(*) FROM rec_items").fetchall()[0][0]:
+        return 0
+    return int(
+        con.execute(
+            "SELECT count(DISTINCT item_id) FROM rec_interactions WHERE item_id NOT IN (SELECT item_id FROM rec_items)"
+        ).fetchall()[0][0]
+    )
+
+
+def record_import(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
+    """One `rec_imports` row, in the same transaction as the rows it describes."""
+    columns = ", ".join(row)
+    con.execute(f"INSERT INTO rec_imports ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
 
 def interactions(store: Store) -> pd.DataFrame:

@@ -9,6 +9,7 @@ page's "interested" / "not interested" feedback points back to.
 from __future__ import annotations
 
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +35,10 @@ from suite.tracking import track
 MODULE = "recommend"
 MODEL_DESCRIPTION = "hybrid recommender (ALS + co-occurrence + content + popularity)"
 _VISITOR_HISTORY = ["user_id", "item_id", "event", "value", "ts"]
+MAX_K = 100  # the longest list one request may ask for
+MAX_QUERY_CHARS = 1000  # a visitor's own words
+MAX_INTERESTS = 50
+MAX_ID_CHARS = ingest.MAX_ID_CHARS
 
 
 # -- the model ----------------------------------------------------------------------------------------------
@@ -70,19 +75,61 @@ def load_sample_shop(store: Store, progress: Progress = no_progress) -> DemoRepo
     return load_demo(store, progress)
 
 
-def import_catalog(store: Store, path: str | Path, *, progress: Progress = no_progress) -> ImportReport:
+def import_files(
+    store: Store,
+    *,
+    catalog: str | Path | None = None,
+    interactions: str | Path | None = None,
+    source: str = "import",
+    encoding: str | None = None,
+    progress: Progress = no_progress,
+) -> list[ImportReport]:
+    """Check a catalog and/or an interaction log, then save them in one transaction (all good rows, or nothing).
+
+    Files are CSV, plain or gzip, in UTF-8, UTF-16 or a legacy encoding that is detected (or named in
+    `encoding`); bad rows are reported by line (and written to a rejects file), never stored.
+    """
+    return ingest.import_files(
+        store, catalog=catalog, interactions=interactions, source=source, encoding=encoding, progress=progress
+    )
+
+
+def import_catalog(
+    store: Store, path: str | Path, *, encoding: str | None = None, progress: Progress = no_progress
+) -> ImportReport:
     """Add or update products from a catalog CSV(.gz): item_id,title,category[,description][,price][,in_stock]."""
-    return ingest.import_catalog(store, path, progress=progress)
+    return import_files(store, catalog=path, encoding=encoding, progress=progress)[0]
 
 
 def import_interactions(
-    store: Store, path: str | Path, *, source: str = "import", progress: Progress = no_progress
+    store: Store,
+    path: str | Path,
+    *,
+    source: str = "import",
+    encoding: str | None = None,
+    progress: Progress = no_progress,
 ) -> ImportReport:
     """Add an interaction log CSV(.gz): user_id,item_id,timestamp[,event][,value]; repeats are skipped."""
-    return ingest.import_interactions(store, path, source=source, progress=progress)
+    return import_files(store, interactions=path, source=source, encoding=encoding, progress=progress)[0]
 
 
 # -- recommendations --------------------------------------------------------------------------------------
+def _check_k(k: int) -> None:
+    if not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise InvalidInput(f"Ask for between 1 and {MAX_K} recommendations.")
+
+
+def _checked_id(value: str, empty: str, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(empty)
+    if len(text) > MAX_ID_CHARS:
+        raise InvalidInput(f"{what} has at most {MAX_ID_CHARS} characters; this one has {len(text):,}.")
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise InvalidInput(f"{what} cannot contain control characters.")
+    return text
+
+
 def recommend_for_user(
     store: Store,
     user_id: str,
@@ -94,11 +141,8 @@ def recommend_for_user(
     user: str | None = None,
 ) -> RecommendationList:
     """The top-k for a shopper (cold-start picks, with a note, when we know nothing about them)."""
-    user_id = (user_id or "").strip()
-    if not user_id:
-        raise InvalidInput("Pick a shopper (their customer id) first.")
-    if not 1 <= k <= 100:
-        raise InvalidInput("Ask for between 1 and 100 recommendations.")
+    user_id = _checked_id(user_id, "Pick a shopper (their customer id) first.", "A shopper id")
+    _check_k(k)
     with track(store, module=MODULE, action="for_user", user=user, input_summary=f"shopper {user_id}, k={k}") as call:
         serving = get_serving(store)
         history = queries.user_history(store, user_id)
@@ -130,6 +174,11 @@ def recommend_for_visitor(
 ) -> RecommendationList:
     """Picks for a brand-new visitor from stated interests (categories) and/or free text."""
     interests = interests or []
+    _check_k(k)
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"Describe what the visitor wants in at most {MAX_QUERY_CHARS:,} characters.")
+    if len(interests) > MAX_INTERESTS or any(len(str(i)) > ingest.MAX_TEXT_CHARS["category"] for i in interests):
+        raise InvalidInput(f"Pick at most {MAX_INTERESTS} interests from the shop's categories.")
     summary = f"visitor interests={interests} text={text[:100]!r}"
     with track(store, module=MODULE, action="for_visitor", user=user, input_summary=summary) as call:
         serving = get_serving(store)
@@ -155,6 +204,8 @@ def recommend_for_visitor(
 
 def similar_items(store: Store, item_id: str, *, k: int = 10, user: str | None = None) -> RecommendationList:
     """Products like `item_id`: same description (content), bought by the same shoppers (co-occurrence, ALS)."""
+    item_id = _checked_id(item_id, "Pick a product first.", "A product id")
+    _check_k(k)
     with track(store, module=MODULE, action="similar", user=user, input_summary=f"item {item_id}") as call:
         result = ranking.similar(get_serving(store), item_id, k=k)
         call.record(result)
@@ -245,9 +296,7 @@ def evaluate_files(
     with tempfile.TemporaryDirectory(prefix="rec-eval-") as tmp:
         scratch = Store(settings.with_(home=Path(tmp)))
         try:
-            if catalog is not None:
-                ingest.import_catalog(scratch, catalog)
-            ingest.import_interactions(scratch, interactions, progress=progress)
+            ingest.import_files(scratch, catalog=catalog, interactions=interactions, progress=progress)
             frame, items, _ = store_frames(scratch)
         finally:
             scratch.close()

@@ -207,6 +207,7 @@ def soak(seconds: float, threads: int, home: Path) -> dict:
         "rss_start_mb": round(rss_start, 1),
         "rss_end_mb": round(rss_end, 1),
         "rss_children_mb": {r["role"]: round(r.get("rss_mb", 0.0), 1) for r in results[1:]},
+        "load_average": round(os.getloadavg()[0], 1),  # other work on the machine slows every number above
     }
 
 
@@ -227,7 +228,8 @@ def write_results(report: dict) -> None:
     by_role = ", ".join(f"{role} {ops:,}" for role, ops in report["ops_by_role"].items())
     body = table(rows) + (
         f"\n\nOperations by process: {by_role}. Each dashboard thread mixes a page's reads (45 %), usage events, "
-        "feedback and a job transaction; the worker holds the file about 1 s in every 3 s."
+        "feedback and a job transaction; the worker holds the file about 1 s in every 3 s. Load average at the "
+        f"end: {report['load_average']} on {os.cpu_count()} cores."
     )
     if report["failures"]:
         body += "\n\nFailures: " + "; ".join(f"{k} ×{v}" for k, v in report["failures"].items())

@@ -11,7 +11,7 @@ conflict", and the `pandas_scan` catalog errors seen while one thread closed wha
 Taking turns with another process: a suite process that finds the file locked writes its pid into
 `<db>.waiting`. The holder sees it when an operation starts (a `stat`) once it has had the file for
 `MIN_TURN_S`, lets the operations in flight finish, closes, and waits `YIELD_GAP_S` before opening again,
-so the other process gets its turn. An idle holder lets go at once.
+so the other process gets its turn. A holder idle for `WAITING_IDLE_S` lets go at once.
 
 Writes (`writing()`) are serialised within the process: DuckDB's optimistic concurrency would otherwise
 fail one of two transactions that touch the same rows, and a transaction's body cannot be retried for it.
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 IDLE_CLOSE_S = 0.1  # keep the file this long after the last operation (opening costs ~10 ms)
 YIELD_GAP_S = 0.1  # after letting go for a waiting process, wait this long before taking the file again
 MIN_TURN_S = 0.3  # a busy process keeps the file at least this long before letting a waiting one have it
+WAITING_IDLE_S = 0.02  # ... and an idle one lets go after this long when another process waits
 WAITING_FRESH_S = 1.0  # a `.waiting` note older than this is stale
 _POLL_S = (0.01, 0.05)  # first and longest pause between attempts to open a locked file
 CORRUPT_MARKS = ("not a valid duckdb database", "corrupt database", "could not read enough bytes", "checksum")
@@ -256,10 +257,10 @@ class Database:
             while self._con is not None:
                 if self._users == 0:
                     idle = time.monotonic() - self._idle_since
-                    if idle >= IDLE_CLOSE_S or self._other_process_waiting():
+                    if idle >= IDLE_CLOSE_S or (idle >= WAITING_IDLE_S and self._other_process_waiting()):
                         self._close()
                         break
-                    self._cond.wait(min(IDLE_CLOSE_S - idle, 0.05) + 0.001)
+                    self._cond.wait(0.01)
                 else:
                     self._cond.wait(0.05)
             self._closer = None

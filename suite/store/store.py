@@ -300,6 +300,8 @@ class Store:
         the result is False: a flush never fails the read or the request that asked for it.
         `lock_timeout_s` bounds the wait for a flush already running in another thread (then: False).
         """
+        if self._db.in_session():
+            lock_timeout_s = 0  # never wait for another thread's flush while holding the file (it may wait for us)
         if not self._spool.lock.acquire(timeout=lock_timeout_s):
             return False
         try:

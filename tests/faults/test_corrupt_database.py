@@ -8,6 +8,7 @@ import pytest
 
 from suite.errors import StoreCorrupt
 from suite.store import Store
+from suite.store.maintenance import backup, check, restore
 from tests.faults.userview import json_lines, one_line, run_suite
 
 
@@ -28,7 +29,24 @@ def _overwrite_header(path):
 
 
 @pytest.mark.parametrize("damage", [_truncate, _overwrite_middle, _overwrite_header])
-def test_a_damaged_file_is_named_checked_and_restored_from_a_backup(settings, tmp_path, damage):
+def test_every_kind_of_damage_is_named_found_by_check_and_undone_by_restore(settings, tmp_path, damage):
+    store = Store(settings, flush_interval_s=3600)
+    store.execute("CREATE TABLE notes AS SELECT range AS i, md5(range::VARCHAR) AS s FROM range(100000)")
+    backup(store, tmp_path / "b.duckdb")
+    store.close()
+    damage(settings.db_path)
+    with pytest.raises(StoreCorrupt, match=r"is damaged .*suite store check.*suite store restore"):
+        store.query("SELECT count(*), max(s) FROM notes")
+    report = check(store)
+    assert report.ok is False and "is damaged" in report.problems[0] and "restore" in report.advice
+    restored = restore(store, tmp_path / "b.duckdb", force=True)
+    assert restored.tables["notes"] == 100_000 and restored.kept_aside
+    assert store.scalar("SELECT count(*) FROM notes") == 100_000 and check(store).ok
+    store.close()
+
+
+def test_what_the_user_sees_from_damage_to_recovery_with_no_acknowledged_row_lost(settings, tmp_path):
+    damage = _overwrite_middle
     store = Store(settings, flush_interval_s=3600)
     store.execute("CREATE TABLE notes AS SELECT range AS i, md5(range::VARCHAR) AS s FROM range(100000)")
     before = [store.log_feedback(module="support", kind="thumbs", value={"up": True}) for _ in range(5)]

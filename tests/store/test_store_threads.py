@@ -117,3 +117,69 @@ def test_many_stores_on_one_file_in_one_process_share_one_instance(settings, thr
     for target in stores:
         target.close()
     assert Store(settings).scalar("SELECT count(*) FROM events") == threads * 20
+
+
+def test_a_flush_inside_a_transaction_never_waits_for_a_flush_that_waits_for_it(settings):
+    store = Store(settings, flush_interval_s=3600)
+    store.log_event(module="support", action="ask")
+    with store.transaction() as con:  # holds this process's write lock
+        other = threading.Thread(target=store.flush, kwargs={"wait_s": 5})  # takes the journal, waits to write
+        other.start()
+        other.join(timeout=0.5)
+        assert other.is_alive()  # blocked on our write lock, holding the journal
+        started = __import__("time").monotonic()
+        assert store.flush() is False  # returns at once instead of deadlocking
+        assert __import__("time").monotonic() - started < 1.0
+        con.execute("SELECT 1")
+    other.join(timeout=10)
+    assert not other.is_alive()
+    assert store.scalar("SELECT count(*) FROM events") == 1
+    store.close()
+
+
+OTHER_PROCESS = """
+import sys, time
+from suite.settings import Settings
+from suite.store import Store
+store = Store(Settings.from_env(), wait_s=10)
+started = time.monotonic()
+for i in range(20):
+    store.log_feedback(module="risk", kind="label", value={"i": i})
+    store.query("SELECT count(*) FROM feedback")
+    with store.transaction() as con:
+        con.execute("INSERT INTO notes VALUES (?)", [f"other-{i}"])
+store.close()
+print(round(time.monotonic() - started, 2))
+"""
+
+
+def test_another_process_gets_its_turn_while_this_one_is_busy(settings):
+    import subprocess
+    import sys
+    import time
+
+    store = Store(settings, flush_interval_s=0.05)
+    store.execute("CREATE TABLE notes (id VARCHAR PRIMARY KEY)")
+    stop = time.monotonic() + 60
+    done = threading.Event()
+
+    def busy(t: int) -> None:
+        i = 0
+        while not done.is_set() and time.monotonic() < stop:
+            store.query("SELECT count(*) FROM events")
+            store.log_event(module="support", action="ask")
+            i += 1
+
+    threads = [threading.Thread(target=busy, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        other = subprocess.run([sys.executable, "-c", OTHER_PROCESS], capture_output=True, text=True, timeout=120)
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()
+    assert other.returncode == 0, other.stderr[-3000:]
+    assert store.scalar("SELECT count(*) FROM notes") == 20
+    assert store.scalar("SELECT count(*) FROM feedback") == 20
+    store.close()

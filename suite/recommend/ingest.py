@@ -98,6 +98,11 @@ class _Batch:
     parts: list[Path] = field(default_factory=list)
     good_rows: int = 0
 
+    @classmethod
+    def new(cls, kind: str, path: Path, staging: Path) -> _Batch:
+        report = ImportReport(kind=kind, file=str(path))
+        return cls(report, _Rejects(report, staging))
+
 
 def import_files(
     store: Store,
@@ -126,9 +131,11 @@ def import_files(
         batches: list[_Batch] = []
         try:
             if catalog is not None:
-                batches.append(_read_catalog(Path(catalog), staging, encoding, progress))
+                batches.append(_Batch.new("catalog", Path(catalog), staging))
+                _read_catalog(batches[-1], encoding, progress)
             if interactions is not None:
-                batches.append(_read_interactions(Path(interactions), staging, source, encoding, progress))
+                batches.append(_Batch.new("interactions", Path(interactions), staging))
+                _read_interactions(batches[-1], source, encoding, progress)
         except OSError as err:  # the input's own read errors are InvalidInput already: this is our staging area
             raise _staging_failed(err, folder) from err
         finally:
@@ -143,10 +150,9 @@ def import_files(
 
 
 # -- reading and checking ------------------------------------------------------------------------------
-def _read_interactions(path: Path, staging: Path, source: str, encoding: str | None, progress: Progress) -> _Batch:
-    report = ImportReport(kind="interactions", file=str(path))
-    batch = _Batch(report, _Rejects(report, staging))
-    with open_csv(path, encoding=encoding) as file:
+def _read_interactions(batch: _Batch, source: str, encoding: str | None, progress: Progress) -> None:
+    report, staging = batch.report, batch.rejects.staging
+    with open_csv(report.file, encoding=encoding) as file:
         report.encoding = file.encoding
         cols, width = _columns(file, INTERACTION_REQUIRED, INTERACTION_OPTIONAL)
         for chunk in _chunks(file, batch, width):
@@ -165,7 +171,6 @@ def _read_interactions(path: Path, staging: Path, source: str, encoding: str | N
                 batch.parts.append(_stage(frame, staging, report, len(batch.parts)))
             progress(file.position(), file.size, f"{report.rows_read:,} rows read")
         _refuse_if_unusable(file, report, batch.good_rows)
-    return batch
 
 
 def _interaction(row: Row, cols: dict[str, int]) -> tuple:
@@ -195,11 +200,10 @@ def _with_timestamps(frame: pd.DataFrame, batch: _Batch) -> pd.DataFrame:
     return frame[frame["ts"].notna()]
 
 
-def _read_catalog(path: Path, staging: Path, encoding: str | None, progress: Progress) -> _Batch:
-    report = ImportReport(kind="catalog", file=str(path))
-    batch = _Batch(report, _Rejects(report, staging))
+def _read_catalog(batch: _Batch, encoding: str | None, progress: Progress) -> None:
+    report, staging = batch.report, batch.rejects.staging
     seen: set[str] = set()
-    with open_csv(path, encoding=encoding) as file:
+    with open_csv(report.file, encoding=encoding) as file:
         report.encoding = file.encoding
         cols, width = _columns(file, CATALOG_REQUIRED, CATALOG_OPTIONAL)
         for chunk in _chunks(file, batch, width):
@@ -220,7 +224,6 @@ def _read_catalog(path: Path, staging: Path, encoding: str | None, progress: Pro
             progress(file.position(), file.size, f"{report.rows_read:,} rows read")
         batch.good_rows = len(seen)
         _refuse_if_unusable(file, report, batch.good_rows)
-    return batch
 
 
 def _product(row: Row, cols: dict[str, int]) -> dict[str, Any]:

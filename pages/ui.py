@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -51,11 +52,19 @@ def _attempt(action: Callable[[], T], what: str) -> tuple[bool, T | None]:
     try:
         return True, action()
     except SuiteError as err:
-        st.error(str(err))
+        st.error(plain(str(err)))
     except Exception:
         logger.exception("unexpected error in %s", what)
         st.error(f"{what} failed because of a problem on our side. It has been logged; please try again.")
     return False, None
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Text from users or files, escaped so that Streamlit's Markdown shows it as written (no links, images)."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 @contextmanager

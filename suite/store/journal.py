@@ -7,8 +7,9 @@ in batches by whichever process can open it. Rows carry their primary key and ar
 `INSERT OR IGNORE`, so a batch copied twice (a crash between commit and delete) still lands exactly once.
 
 A file goes through three names: `<id>.open.jsonl` while its process appends, `<id>.ready.jsonl` once
-sealed (by its process, or by anyone if that process is gone), and `copied/<id>.ready.jsonl` after its rows
-commit, where it is kept a week so that restoring a backup can replay the rows written since the backup.
+sealed (by its process, or by anyone if that process is gone), and it is deleted after its rows commit; its
+lines are first appended to an hourly archive in `copied/`, kept a week so that restoring a backup can
+replay the rows written since the backup.
 `<id>` is `j1_<host as hex>_<pid>_<random>`: hex has no separator in it, so any host name (`web-1`,
 `db.eu-west`) reads back exactly. The owning process holds an exclusive `flock` on its open file; the
 kernel drops it when the process dies (even by `kill -9`), so "can I take the lock?" tells a dead owner
@@ -256,23 +257,35 @@ class Journal:
             handle.writelines(line if line.endswith("\n") else line + "\n" for line in torn)
         logger.warning("%d unreadable line(s) in %s kept in %s", len(torn), path.name, keep)
 
-    # -- copied files, kept a while so a restored backup can be brought up to date ---------------------
+    # -- copied rows, kept a while so a restored backup can be brought up to date ----------------------
     @property
     def retired_folder(self) -> Path:
         return self.folder / "copied"
 
     def retire(self, path: Path) -> None:
-        """Move a file whose rows are committed to `copied/`, stamped with the time it was copied."""
-        self.retired_folder.mkdir(exist_ok=True)
-        target = self.retired_folder / path.name
+        """Delete a file whose rows are committed, after appending them to this hour's archive in `copied/`.
+
+        One archive per process and hour (not one file per flush) keeps the folder small; its modification
+        time says when rows were last copied, which is what a restore compares with the backup's time.
+        """
         try:
-            path.rename(target)
-            os.utime(target)
+            data = path.read_bytes()
         except FileNotFoundError:
-            pass  # another process copied and moved it first
+            return  # another process copied and removed it first
+        archive = self.retired_folder / f"{time.strftime('%Y%m%dT%H', time.gmtime())}_{os.getpid()}.jsonl"
+        try:
+            self.retired_folder.mkdir(exist_ok=True)
+            fd = os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                write_all(fd, data if data.endswith(b"\n") or not data else data + b"\n")
+            finally:
+                os.close(fd)
+        except OSError as err:  # only a safety net: the rows are in the database already
+            logger.warning("could not keep a copy of %s in %s (%s)", path.name, self.retired_folder, err)
+        path.unlink(missing_ok=True)
 
     def prune_retired(self, max_age_s: float) -> int:
-        """Delete copied files older than `max_age_s`; returns how many."""
+        """Delete archives not written to for `max_age_s`; returns how many."""
         removed = 0
         cutoff = time.time() - max_age_s
         for path in self.retired_folder.glob("*.jsonl") if self.retired_folder.exists() else []:
@@ -285,7 +298,7 @@ class Journal:
         return removed
 
     def requeue_retired(self, since: float | None) -> tuple[int, int]:
-        """Put files copied at or after `since` (a Unix time; None: all kept) back in line; (files, lines)."""
+        """Put archives written at or after `since` (Unix time; None: all kept) back in line; (files, lines)."""
         files = lines = 0
         for path in sorted(self.retired_folder.glob("*.jsonl")) if self.retired_folder.exists() else []:
             try:
@@ -293,7 +306,7 @@ class Journal:
                     continue
                 with path.open("rb") as handle:
                     lines += sum(1 for _ in handle)
-                path.rename(self.folder / path.name)
+                path.rename(self.folder / f"replay-{path.stem}-{uuid.uuid4().hex[:8]}.ready.jsonl")
                 files += 1
             except FileNotFoundError:
                 continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -9,6 +11,7 @@ import streamlit as st
 from pages.ui import current_user, done, get_settings, get_store, page_header, progress_bar, run
 from suite.modules import MODULES
 from suite.risk import service
+from suite.uploads import MAX_UPLOAD_MB
 
 info = next(m for m in MODULES if m.key == "risk")
 page_header(info.title, info.summary)
@@ -19,6 +22,15 @@ ACTION_WORDS = {
     "snooze": f"snoozed for {service.SNOOZE_DAYS} days",
     "false_alarm": "marked as a false alarm",
 }
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=/@%^,;?])")
+
+
+def as_text(value: object) -> str:
+    """Untrusted text (headlines, company names, messages quoting them) for st.markdown: every Markdown
+    character escaped, so links, images (a beacon), HTML and colour directives show as the characters they are."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(value or "").split()))
 
 
 def _act(alert_id: str, action: str) -> None:
@@ -51,20 +63,27 @@ tab_alerts, tab_watch, tab_company, tab_upload, tab_rules = st.tabs(
 )
 
 with tab_alerts:
+    if problem := service.webhook_problem(get_settings()):
+        st.warning(problem)  # our own words (the URL is never repeated), not untrusted text
     open_alerts = run(lambda: service.list_alerts(store, states=("open",), limit=50), what="Loading alerts") or []
+    sent = run(lambda: service.deliveries(store, limit=200), what="Loading webhook deliveries") or []
+    latest_delivery = {a: d for d in reversed(sent) for a in d.alert_ids}  # newest message per alert wins
     st.subheader(f"Open alerts ({len(open_alerts)})")
     if not open_alerts:
         st.write("Nothing needs your attention right now.")
     for alert in open_alerts:
         with st.container(border=True):
             st.markdown(
-                f"{SEVERITY.get(alert.severity, alert.severity)} · **{alert.company}** "
-                f"({alert.ticker}) · {alert.day:%d %b %Y}"
+                f"{SEVERITY.get(alert.severity, alert.severity)} · **{as_text(alert.company or alert.ticker)}** "
+                f"({as_text(alert.ticker)}) · {alert.day:%d %b %Y}"
             )
-            st.write(alert.reason)
+            st.markdown(as_text(alert.reason))
+            if (delivery := latest_delivery.get(alert.alert_id)) is not None:
+                detail = f": {delivery.last_error}" if delivery.last_error and delivery.status != "delivered" else ""
+                st.caption(as_text(f"Webhook {delivery.host}: {delivery.status}{detail}"))
             with st.expander(f"The {len(alert.headlines)} headlines behind this alert"):
                 for headline in alert.headlines:
-                    st.markdown(f"- {headline}")
+                    st.markdown(f"- {as_text(headline)}")
             cols = st.columns(3)
             cols[0].button(
                 "Acknowledge", key=f"ack-{alert.alert_id}", on_click=_act, args=(alert.alert_id, "acknowledge")
@@ -78,6 +97,31 @@ with tab_alerts:
             cols[2].button(
                 "False alarm", key=f"false-{alert.alert_id}", on_click=_act, args=(alert.alert_id, "false_alarm")
             )
+
+    if sent:
+        st.subheader("Webhook deliveries")
+        st.caption(
+            f"New alerts are sent to the webhook once; a failed send is tried again up to {service.MAX_ATTEMPTS} "
+            "times over about two hours, then marked failed with its reason."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "created": d.created_at,
+                        "alerts": ", ".join(d.alert_ids),
+                        "status": d.status,
+                        "attempts": d.attempts,
+                        "detail": d.last_error
+                        or (f"delivered {d.delivered_at:%Y-%m-%d %H:%M}" if d.delivered_at else "not tried yet"),
+                        "next try": d.next_attempt_at if d.status in ("retrying", "waiting") else None,
+                    }
+                    for d in sent[:50]
+                ]
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )
 
 with tab_watch:
     st.caption(
@@ -177,12 +221,15 @@ with tab_company:
 
 with tab_upload:
     st.write(
-        "Upload a CSV or JSON file with the columns **timestamp, source, headline**, and optionally **url** and "
-        "**ticker**. Times may use any common format and time zone. Repeats of the same story are merged, and any "
-        "row that cannot be used is kept and listed with its line number."
+        "Upload a CSV or JSON file (or one gzipped) with the columns **timestamp, source, headline**, and optionally "
+        "**url** and **ticker**. Times may use any common format and time zone; text may be UTF-8, UTF-16 or "
+        "Windows-1252. Repeats of the same story are merged, and any row that cannot be used is kept and listed "
+        "with its line number. A file is stored whole or not at all."
     )
     types = [t.lstrip(".") for t in service.UPLOAD_TYPES]
-    upload = st.file_uploader("Headlines file", type=types, key="risk_upload")
+    upload = st.file_uploader(
+        "Headlines file", type=types, key="risk_upload", help=f"One file of up to {MAX_UPLOAD_MB} MB."
+    )
     if upload is not None and st.button("Read headlines", type="primary"):
         with st.spinner("Scoring headlines…"):
             report = run(
@@ -190,9 +237,19 @@ with tab_upload:
                 what="Upload",
             )
         if report is not None:
-            st.success(report.summary())
+            st.success(as_text(report.summary()))
             if report.rejected:
                 st.dataframe(pd.DataFrame([r.as_dict() for r in report.rejected]), hide_index=True)
+    imports = run(lambda: service.recent_imports(store, limit=20), what="Loading recent imports") or []
+    if imports:
+        st.markdown("**Recent imports** (uploads, the command line and the watched folder)")
+        st.dataframe(
+            pd.DataFrame([i.as_dict() for i in imports]),
+            hide_index=True,
+            use_container_width=True,
+            column_order=["imported_at", "file_name", "rows_read", "added", "duplicates", "rejected", "error"],
+            column_config={"imported_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm")},
+        )
 
 with tab_rules:
     rules = service.current_thresholds(get_settings())

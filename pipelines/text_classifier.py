@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 LABELS = ("negative", "neutral", "positive")
 MAX_CHARS = 512  # headlines are short; longer text is cut (the caller keeps the full text)
 LOW_CONFIDENCE = 0.5  # below this top-class probability a result is flagged as unsure
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _EN = set("the a an of to in on for and with as at by from after over is are was be its has have will new says".split())
 _FOREIGN = set(
@@ -82,6 +83,7 @@ def clean_text(text: str) -> str:
 
         text = BeautifulSoup(text, "html.parser").get_text(" ")
     text = html.unescape(unicodedata.normalize("NFKC", text))
+    text = _CONTROL.sub(" ", text)  # NUL and other control characters are not text (and break some stores)
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from pipelines.text_classifier import Classifier, load_classifier, train_head
-from suite.errors import ModelUnavailable
+from suite.errors import InvalidInput, ModelUnavailable
 from suite.modules import ModelStatus
 from suite.progress import Progress, no_progress
 from suite.registry.champion import champion_dir
@@ -92,8 +92,17 @@ def current_thresholds(settings: Settings) -> Thresholds:
     path = serving_dir(settings) / "thresholds.json"
     if not path.exists():
         return Thresholds()
-    data = json.loads(path.read_text())
-    return Thresholds(per_company_z=tuple(sorted((k, float(v)) for k, v in data.get("per_company_z", {}).items())))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        tuned = data.get("per_company_z", {}) if isinstance(data, dict) else None
+        if not isinstance(tuned, dict):
+            raise ValueError("per_company_z is not a table of tickers")
+        return Thresholds(per_company_z=tuple(sorted((str(k), float(v)) for k, v in tuned.items())))
+    except (OSError, ValueError, TypeError, RecursionError, InvalidInput) as err:
+        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        raise ModelUnavailable(
+            f"The alert thresholds in {path} cannot be used ({reason}); ask an admin to roll back the sentiment model."
+        ) from None
 
 
 def model_status(settings: Settings) -> list[ModelStatus]:

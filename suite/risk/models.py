@@ -29,6 +29,13 @@ class UnknownHeadline(NotFound):
     """A headline id that is not stored."""
 
 
+class UnreadableFile(InvalidInput):
+    """A headlines file that cannot be used as a whole (empty, binary, no headline column, ...): nothing is imported.
+
+    The watched folder moves such a file aside; other errors (an empty watchlist, a missing model) stop the run.
+    """
+
+
 def _plain(value: Any) -> Any:
     """A JSON-ready copy: dates as ISO text, frames as lists of rows, NaN as None, dataclasses via `as_dict`."""
     if hasattr(value, "as_dict"):
@@ -69,6 +76,26 @@ class Thresholds(_AsDict):
     volume_tone: float = -0.2  # ... and a tone below this
     cooldown_days: int = 7  # no second alert for the same company within this many days
     per_company_z: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        rules = {
+            "z": (lambda v: v > 0, "above 0"),
+            "window_days": (lambda v: v >= 5, "at least 5"),
+            "min_headlines": (lambda v: v >= 1, "at least 1"),
+            "volume_ratio": (lambda v: v >= 1, "at least 1"),
+            "volume_min": (lambda v: v >= 1, "at least 1"),
+            "volume_tone": (lambda v: -1 <= v <= 1, "from -1 to 1"),
+            "cooldown_days": (lambda v: v >= 0, "0 or more"),
+        }
+        values = [(name, getattr(self, name), *rule) for name, rule in rules.items()]
+        values += [(f"the tone limit of {ticker}", z, rules["z"][0], "above 0") for ticker, z in self.per_company_z]
+        for name, value, ok, expected in values:
+            try:
+                good = not isinstance(value, bool) and bool(ok(value))
+            except TypeError:
+                good = False
+            if not good:
+                raise InvalidInput(f"Alert thresholds: {name} must be a number {expected}, not {value!r}.")
 
     def z_for(self, ticker: str) -> float:
         return dict(self.per_company_z).get(ticker, self.z)
@@ -164,6 +191,48 @@ class CompanyView(_AsDict):
     headlines: pd.DataFrame  # with `shown_label`: the correction, 'unsure', or the model's label
 
 
+@dataclass(frozen=True)
+class ImportRecord(_AsDict):
+    """One import as `risk_imports` keeps it (stored in the transaction of its rows)."""
+
+    batch_id: str
+    file_name: str
+    imported_at: datetime
+    rows_read: int
+    added: int
+    duplicates: int
+    rejected: int
+    summary: str
+    user: str | None = None
+    encoding: str | None = None
+    error: str | None = None  # set when the file was refused as a whole (watched folder: moved to rejected/)
+
+
+@dataclass(frozen=True)
+class Delivery(_AsDict):
+    """One message of new alerts for the webhook, as the outbox holds it."""
+
+    delivery_id: str
+    alert_ids: list[str]
+    created_at: datetime
+    state: str  # as stored: pending / delivered / failed
+    attempts: int
+    host: str  # where it goes (the URL's path is a secret and never shown)
+    next_attempt_at: datetime | None = None
+    last_error: str = ""
+    delivered_at: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        """As shown: delivered, waiting (not tried yet), retrying (failed, tried again later) or failed (gave up)."""
+        if self.state == "pending":
+            return "retrying" if self.attempts else "waiting"
+        return self.state
+
+    def as_dict(self) -> dict[str, Any]:
+        return super().as_dict() | {"status": self.status}
+
+
 @dataclass
 class Rejected(_AsDict):
     line: int
@@ -187,8 +256,13 @@ class IngestReport(_AsDict):
     assumed_utc: int = 0
     new_alerts: list[str] = field(default_factory=list)
     model_version: str = ""
+    encoding: str = ""  # what the file was read as (utf-8, utf-16-le, windows-1252, ...)
+    error: str = ""  # why a file of a watched folder was not imported at all (it was moved aside)
+    alerts_note: str = ""  # set when the headlines were stored but the alerts could not be refreshed
 
     def summary(self) -> str:
+        if self.error:
+            return f"{self.file_name} was not imported: {self.error}"
         parts = [f"{self.rows_read} rows read from {self.file_name}: {self.added} new headlines stored"]
         if self.duplicates:
             parts.append(f"{self.duplicates} repeats of stories already stored (their sources were added)")
@@ -196,7 +270,9 @@ class IngestReport(_AsDict):
             first = "; ".join(f"line {r.line}: {r.reason}" for r in self.rejected[:5])
             parts.append(f"{len(self.rejected)} rows could not be used and were kept for review ({first})")
         if self.unknown_tickers:
-            parts.append(f"unknown tickers {', '.join(sorted(self.unknown_tickers))} (add them to the watchlist)")
+            names = sorted(self.unknown_tickers)
+            more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+            parts.append(f"unknown tickers {', '.join(names[:10])}{more} (add them to the watchlist)")
         if self.unlinked:
             parts.append(f"{self.unlinked} headlines mention no watched company")
         if self.low_confidence:
@@ -205,6 +281,8 @@ class IngestReport(_AsDict):
             parts.append(f"{self.assumed_utc} timestamps had no time zone and were read as UTC")
         if self.new_alerts:
             parts.append(f"{len(self.new_alerts)} new alert(s)")
+        if self.alerts_note:
+            parts.append(self.alerts_note)
         return ". ".join(parts) + "."
 
 

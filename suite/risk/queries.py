@@ -114,11 +114,13 @@ def save_batch(
     headlines: pd.DataFrame,
     mentions: pd.DataFrame,
     repeats: list[tuple[str, list[str]]],
-    rejects: list[tuple[Any, ...]],
+    rejects: pd.DataFrame,
+    record: list[Any],
 ) -> None:
-    """One upload in one transaction: new headlines and their company links, sources added to stories already
-    stored ((headline_id, sources) pairs), and the rejected rows (reject_id, batch_id, file_name, line, raw, reason,
-    ts)."""
+    """One import in one transaction: new headlines and their company links, sources added to stories already
+    stored ((headline_id, sources) pairs), the rejected rows (reject_id, batch_id, file_name, line, raw, reason, ts)
+    and the import's record (batch_id, file_name, user, imported_at, encoding, rows_read, added, duplicates,
+    rejected, error, summary): all of it or nothing."""
     with store.transaction() as con:
         if len(headlines):
             con.register("new_headlines", headlines)
@@ -133,8 +135,18 @@ def save_batch(
                 "WHERE headline_id = ?",
                 [sources, headline_id],
             )
-        for reject in rejects:
-            con.execute("INSERT INTO risk_rejects VALUES (?, ?, ?, ?, ?, ?, ?)", list(reject))
+        if len(rejects):
+            con.register("new_rejects", rejects)
+            con.execute(
+                "INSERT INTO risk_rejects SELECT reject_id, batch_id, file_name, CAST(line AS INTEGER), raw, reason, "
+                "ts FROM new_rejects"
+            )
+        con.execute("INSERT INTO risk_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", record)
+
+
+def imports(store: Store, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest import records, newest first."""
+    return store.query(f"SELECT * FROM risk_imports ORDER BY imported_at DESC LIMIT {int(limit)}")
 
 
 # -- alerts --------------------------------------------------------------------------------------------
@@ -148,9 +160,11 @@ def alert_days(store: Store) -> dict[str, list[date]]:
     return earlier
 
 
-def insert_alerts(store: Store, rows: list[list[Any]]) -> None:
+def insert_alerts(store: Store, rows: list[list[Any]], delivery: list[Any] | None = None) -> None:
     """New open alerts: (alert_id, ticker, day, created_at, severity, trigger, reason, tone, baseline, z, volume,
-    headline_ids, model_version); an alert id already stored keeps its row and state."""
+    headline_ids, model_version); an alert id already stored keeps its row and state. With `delivery`
+    (delivery_id, created_at, alert_ids, url, payload), the webhook message joins the outbox in the same
+    transaction, so an alert is never stored without its announcement."""
     with store.transaction() as con:
         for row in rows:
             con.execute(
@@ -159,6 +173,69 @@ def insert_alerts(store: Store, rows: list[list[Any]]) -> None:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
                 row,
             )
+        if delivery is not None:
+            con.execute(
+                "INSERT INTO risk_outbox (delivery_id, created_at, alert_ids, url, payload, state, attempts, "
+                "next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)",
+                [*delivery, delivery[1]],
+            )
+
+
+# -- the webhook outbox --------------------------------------------------------------------------------
+
+
+def claim_deliveries(
+    store: Store, *, at: datetime, lease_until: datetime, ids: list[str] | None, limit: int
+) -> list[dict[str, Any]]:
+    """Pending messages due at `at` and not claimed by another process, claimed until `lease_until` (oldest first)."""
+    where = "state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)"
+    params: list[Any] = [at, at]
+    if ids is not None:
+        where += " AND delivery_id IN (SELECT unnest(?))"
+        params.append(ids)
+    with store.transaction() as con:
+        rows = con.execute(
+            f"SELECT delivery_id, url, payload, attempts FROM risk_outbox WHERE {where} "
+            f"ORDER BY created_at LIMIT {int(limit)}",
+            params,
+        ).fetchall()
+        claimed = [r[0] for r in rows]
+        if claimed:
+            con.execute(
+                "UPDATE risk_outbox SET claimed_until = ? WHERE delivery_id IN (SELECT unnest(?))",
+                [lease_until, claimed],
+            )
+    return [{"delivery_id": r[0], "url": r[1], "payload": r[2], "attempts": r[3]} for r in rows]
+
+
+def finish_delivery(
+    store: Store,
+    delivery_id: str,
+    *,
+    state: str,
+    attempts: int,
+    next_attempt_at: datetime,
+    last_error: str | None,
+    delivered_at: datetime | None,
+) -> None:
+    """Record one attempt's outcome and release the claim."""
+    store.execute(
+        "UPDATE risk_outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ?, "
+        "claimed_until = NULL WHERE delivery_id = ?",
+        [state, attempts, next_attempt_at, last_error, delivered_at, delivery_id],
+    )
+
+
+def deliveries(store: Store, *, limit: int, ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """Outbox messages newest first (without their payload)."""
+    where, params = "1=1", []
+    if ids is not None:
+        where, params = "delivery_id IN (SELECT unnest(?))", [ids]
+    return store.query(
+        "SELECT delivery_id, alert_ids, created_at, state, attempts, url, next_attempt_at, last_error, delivered_at "
+        f"FROM risk_outbox WHERE {where} ORDER BY created_at DESC LIMIT {int(limit)}",
+        params,
+    )
 
 
 def alerts(
@@ -173,8 +250,8 @@ def alerts(
     """Alert rows newest first with `company` and `status` (a snooze that has ended reads 'open')."""
     where, params = ["1=1"], []
     if since:
-        where.append("a.day >= CAST(? AS DATE)")
-        params.append(str(since))
+        where.append("a.day >= ?")
+        params.append(since)
     if ticker:
         where.append("a.ticker = ?")
         params.append(ticker)

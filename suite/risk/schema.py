@@ -69,4 +69,33 @@ MIGRATIONS: list[str] = [
         ts TIMESTAMPTZ NOT NULL
     );
     """,
+    # 2: every import leaves one record (in the transaction of its rows); the outbox of webhook messages
+    """
+    CREATE TABLE IF NOT EXISTS risk_imports (
+        batch_id VARCHAR PRIMARY KEY,
+        file_name VARCHAR NOT NULL,
+        "user" VARCHAR,
+        imported_at TIMESTAMPTZ NOT NULL,
+        encoding VARCHAR,
+        rows_read INTEGER NOT NULL,
+        added INTEGER NOT NULL,
+        duplicates INTEGER NOT NULL,
+        rejected INTEGER NOT NULL,
+        error VARCHAR,
+        summary VARCHAR NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS risk_outbox (
+        delivery_id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMPTZ NOT NULL,
+        alert_ids VARCHAR[] NOT NULL,
+        url VARCHAR NOT NULL,
+        payload VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at TIMESTAMPTZ NOT NULL,
+        claimed_until TIMESTAMPTZ,
+        last_error VARCHAR,
+        delivered_at TIMESTAMPTZ
+    );
+    """,
 ]

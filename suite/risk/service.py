@@ -10,19 +10,26 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 
-from pipelines.text_classifier import LABELS
+from pipelines.text_classifier import LABELS, clean_text
 from suite.errors import InvalidInput
 from suite.risk.alerts import ACTIONS, SNOOZE_DAYS, act_on_alert, correct_label, list_alerts
 from suite.risk.backtest import CATCH_DAYS
 from suite.risk.backtest import backtest_store as backtest
 from suite.risk.classifier import current_classifier, current_thresholds, labelled_set
 from suite.risk.demo import load_demo, template_truth
-from suite.risk.ingest import ingest, ingest_file, ingest_folder, load_prices, upsert_watchlist
-from suite.risk.models import HeadlineTone, IngestReport
+from suite.risk.ingest import accepted_file, ingest, ingest_file, ingest_folder, load_prices, upsert_watchlist
+from suite.risk.models import HeadlineTone, ImportRecord, IngestReport
+from suite.risk.outbox import MAX_ATTEMPTS, RETRY_DELAYS_S, deliver_pending, deliveries
+from suite.risk.parsing import read_lines
+from suite.risk.queries import imports
 from suite.risk.retrain import Z_MAX_EXTRA, Z_STEP
 from suite.risk.views import BEFORE_DAYS, RECENT_DAYS, SMOOTH_DAYS, TREND_DAYS, company_view, watchlist_overview
+from suite.risk.webhook import configured_url as check_webhook
+from suite.settings import Settings
 from suite.store import Store
 from suite.tracking import track
 from suite.uploads import check_upload
@@ -32,6 +39,9 @@ __all__ = [
     "BEFORE_DAYS",
     "CATCH_DAYS",
     "LABELS",
+    "MAX_ATTEMPTS",
+    "MAX_CLASSIFY",
+    "RETRY_DELAYS_S",
     "RECENT_DAYS",
     "SMOOTH_DAYS",
     "SNOOZE_DAYS",
@@ -41,12 +51,15 @@ __all__ = [
     "Z_STEP",
     "act_on_alert",
     "backtest",
+    "check_webhook",
     "classify",
     "company_view",
     "correct_label",
     "correct_labels",
     "current_classifier",
     "current_thresholds",
+    "deliver_pending",
+    "deliveries",
     "ingest",
     "ingest_file",
     "ingest_folder",
@@ -55,18 +68,29 @@ __all__ = [
     "list_alerts",
     "load_demo",
     "load_prices",
+    "read_headlines",
+    "recent_imports",
     "template_truth",
     "upsert_watchlist",
     "watchlist_overview",
+    "webhook_problem",
 ]
 
-UPLOAD_TYPES = (".csv", ".json", ".jsonl")  # what the page's uploader and the watched folder accept
+UPLOAD_TYPES = (".csv", ".json", ".jsonl", ".gz")  # the page's uploader; .gz = a gzipped .csv/.json/.jsonl
+MAX_CLASSIFY = 10_000  # headlines in one `classify` call; files of more go through `ingest`
 
 
 def classify(store: Store, texts: list[str], *, user: str | None = None) -> list[HeadlineTone]:
     """Tone of each headline with the served model (logged as one `classify` event)."""
     if not texts:
         raise InvalidInput("Give one or more headlines to classify.")
+    if len(texts) > MAX_CLASSIFY:
+        raise InvalidInput(f"{len(texts):,} headlines are too many at once (at most {MAX_CLASSIFY:,}); ingest a file.")
+    if any(not isinstance(t, str) for t in texts):
+        raise InvalidInput("Each headline must be text.")
+    empty = [number for number, text in enumerate(texts, start=1) if not clean_text(text)]
+    if empty:  # refused before the model loads (or is trained on a first run)
+        raise InvalidInput(f"Headline number(s) {empty[:10]} are empty; give some text to classify.")
     classifier = current_classifier(store.settings)
     with track(store, module="risk", action="classify", user=user, input_summary=texts[0][:200]) as call:
         results = classifier.classify(list(texts))
@@ -78,10 +102,32 @@ def classify(store: Store, texts: list[str], *, user: str | None = None) -> list
     ]
 
 
+def read_headlines(path: str | Path) -> list[str]:
+    """The headlines of a text file with one per line (any common encoding), for `classify`."""
+    return read_lines(path)
+
+
 def ingest_upload(store: Store, file_name: str, data: bytes, *, user: str | None = None) -> IngestReport:
     """An uploaded headlines file: checked like every upload (type, size), then `ingest`ed row by row."""
     shown = check_upload(file_name, data, allowed=UPLOAD_TYPES)
+    if not accepted_file(shown):
+        raise InvalidInput(f"{shown}: a gzipped file must be a .csv.gz, .json.gz or .jsonl.gz.")
     return ingest(store, data, shown, user=user)
+
+
+def recent_imports(store: Store, *, limit: int = 20) -> list[ImportRecord]:
+    """The latest imports (uploads, the watched folder, the CLI), newest first, with files refused as a whole."""
+    fields = {f.name for f in dataclasses.fields(ImportRecord)}
+    return [ImportRecord(**{k: v for k, v in row.items() if k in fields}) for row in imports(store, limit=limit)]
+
+
+def webhook_problem(settings: Settings) -> str:
+    """Why `SUITE_ALERT_WEBHOOK` cannot be used (one line), or '' when it is fine or not set."""
+    try:
+        check_webhook(settings)
+    except InvalidInput as err:
+        return str(err)
+    return ""
 
 
 def correct_labels(store: Store, corrections: Mapping[str, str], *, user: str | None = None) -> list[str]:

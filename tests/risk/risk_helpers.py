@@ -59,3 +59,58 @@ def load_slice(store: Store, tickers: tuple[str, ...] = ("FNWK", "ACMR"), until:
         writer.writerows(rows)
     load_prices(store, subset)
     return ingest(store, slice_csv(tickers, until), "slice.csv", user="test")
+
+
+def seed_scored_headlines(
+    store: Store,
+    ticker: str = "FNWK",
+    *,
+    bad_news: tuple[str, ...] = (),
+    start: str = "2025-05-01",
+    quiet_days: int = 12,
+) -> str:
+    """Already-scored headlines without a model: a quiet run of neutral days, then one day of bad news (which
+    `refresh_alerts` turns into an alert). Returns that day's date."""
+    from datetime import UTC, date, datetime, timedelta
+
+    import pandas as pd
+
+    from suite.risk import queries
+
+    first = date.fromisoformat(start)
+    rows = []
+    for offset in range(quiet_days):
+        day = first + timedelta(days=offset)
+        rows.append((f"{ticker}-quiet-{offset}", day, f"{ticker} holds its regular meeting number {offset}", 0.0))
+    bad_day = first + timedelta(days=quiet_days)
+    texts = bad_news or tuple(f"{ticker} shares crash as regulators open probe {n}" for n in range(5))
+    rows += [(f"{ticker}-bad-{n}", bad_day, text, -0.9) for n, text in enumerate(texts)]
+    stamp = datetime.now(UTC)
+    frame = pd.DataFrame(
+        [
+            {
+                "headline_id": key,
+                "ts": datetime(day.year, day.month, day.day, 9, tzinfo=UTC),
+                "day": day,
+                "source": "Wire",
+                "sources": ["Wire"],
+                "headline": text,
+                "url": None,
+                "label": "negative" if score < 0 else "neutral",
+                "confidence": 0.9,
+                "score": score,
+                "p_negative": 0.9 if score < 0 else 0.05,
+                "p_neutral": 0.05 if score < 0 else 0.9,
+                "p_positive": 0.05,
+                "low_confidence": False,
+                "model_version": "seeded",
+                "batch_id": f"seed-{ticker}",
+                "ingested_at": stamp,
+            }
+            for key, day, text, score in rows
+        ]
+    )
+    mentions = pd.DataFrame([(key, ticker) for key, *_ in rows], columns=["headline_id", "ticker"])
+    record = [f"seed-{ticker}", "seed.csv", "test", stamp, "utf-8", len(rows), len(rows), 0, 0, None, "seeded"]
+    queries.save_batch(store, headlines=frame, mentions=mentions, repeats=[], rejects=pd.DataFrame(), record=record)
+    return bad_day.isoformat()

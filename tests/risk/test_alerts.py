@@ -6,17 +6,19 @@ import http.server
 import json
 import threading
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 from risk_helpers import load_slice
 
+from suite.risk import outbox, queries
 from suite.risk.alerts import refresh_alerts
 from suite.risk.models import Alert, Thresholds
-from suite.risk.service import act_on_alert, backtest, correct_label, list_alerts
+from suite.risk.service import act_on_alert, backtest, correct_label, deliver_pending, deliveries, list_alerts
 from suite.risk.signals import detect
-from suite.risk.webhook import message, notify, post
+from suite.risk.webhook import WebhookFailed, post
+from suite.store import now
 
 
 @pytest.mark.slow
@@ -98,18 +100,27 @@ class _Flaky(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_webhook_retries_and_never_blocks(settings):
+def test_webhook_retries_and_never_blocks(store, settings):
+    """The outbox: a failed send is retried later (not in a blocking loop); a background send; no URL, no message."""
     server = http.server.HTTPServer(("127.0.0.1", 0), _Flaky)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/hook"
     alert = Alert(alert_id="X-1", ticker="X", day=date(2025, 1, 2), severity="high", reason="Tone fell.")
+    row = ["X-1", "X", date(2025, 1, 2), now(), "high", "tone", "Tone fell.", -0.9, 0.1, -4.0, 5, [], "test"]
     try:
-        assert post(url, message([replace(alert, headlines=["X recalls cars"])]), backoff_s=0.01)
+        queries.insert_alerts(
+            store, [row], outbox.new_message(url, [replace(alert, headlines=["X recalls cars"])], now())
+        )
+        assert [d.status for d in deliver_pending(store)] == ["retrying"]
+        assert [d.status for d in deliver_pending(store, at=now() + timedelta(minutes=1))] == ["delivered"]
         assert len(_Flaky.calls) == 2 and "X recalls cars" in _Flaky.calls[1]["text"]
-        thread = notify(settings.with_(alert_webhook=url), [alert], backoff_s=0.01)
+        queries.insert_alerts(store, [], outbox.new_message(url, [alert], now()))
+        waiting = [d.delivery_id for d in deliveries(store) if d.status == "waiting"]
+        thread = outbox.deliver_soon(store, waiting)
         thread.join(5)
         assert len(_Flaky.calls) == 3
     finally:
         server.shutdown()
-    assert notify(settings, [alert]) is None  # no webhook configured
-    assert not post("http://127.0.0.1:9/nothing", {"text": "x"}, attempts=2, backoff_s=0.01, timeout_s=0.5)
+    assert refresh_alerts(store) == [] and len(deliveries(store)) == 2  # no webhook configured: nothing queued
+    with pytest.raises(WebhookFailed):
+        post("http://127.0.0.1:9/nothing", {"text": "x"}, connect_timeout_s=0.5, deadline_s=2)

@@ -106,3 +106,18 @@ def test_watched_folder_ingests_new_files_once(watched, tmp_path):
     assert [r.file_name for r in reports] == ["monday.csv"] and reports[0].added == 1
     assert (inbox / "processed" / "monday.csv").exists() and (inbox / "notes.txt").exists()
     assert ingest_folder(watched, inbox) == []
+
+
+@pytest.mark.slow
+def test_a_file_is_stored_whole_or_not_at_all(watched, monkeypatch):
+    """A failure at the last statement (the import's record) leaves none of the file's headlines behind."""
+    import suite.risk.ingest as ingesting
+
+    first = ingest(watched, "timestamp,headline\n2025-04-07T09:00:00Z,Acmera misses its sales target\n", "a.csv")
+    before = watched.scalar("SELECT count(*) FROM risk_headlines")
+    monkeypatch.setattr(ingesting, "new_id", lambda: first.batch_id)  # the record's key is taken: it cannot land
+    with pytest.raises(Exception, match="(?i)constraint|duplicate"):
+        ingest(watched, "timestamp,headline\n2025-04-08T09:00:00Z,Acmera wins a record order\nbad,row,x\n", "b.csv")
+    assert watched.scalar("SELECT count(*) FROM risk_headlines") == before
+    assert watched.scalar("SELECT count(*) FROM risk_rejects") == 0
+    assert watched.scalar("SELECT count(*) FROM risk_imports") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -13,10 +14,13 @@ from suite.transcribe.models import Transcript
 from suite.transcribe.service import (
     AUDIO_SUFFIXES,
     FORMATS,
+    MAX_AUDIO_HOURS,
+    MAX_UPLOAD_MB,
     MIME,
     available_engines,
     export,
     minutes_per_day,
+    playable_audio,
     save_correction,
     save_vocabulary,
     search_history,
@@ -31,17 +35,30 @@ page_header(info.title, info.summary)
 settings, store = get_settings(), get_store()
 
 
+# Markdown that could turn untrusted text (file names, messages naming them) into links, images or markup
+_MARKDOWN = re.compile(r"([\\`*\[\]()<>!#|~$:@&{}=^+])")
+
+
+def plain(text: str) -> str:
+    """Untrusted text for a Markdown element, shown as typed: links and images never become live elements."""
+    escaped = _MARKDOWN.sub(r"\\\1", text)
+    escaped = re.sub(r"(?i)\b(www)\.", r"\1\\.", escaped)  # a bare www. address is a link too
+    escaped = re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)  # "1. x" would start a list
+    return re.sub(r"^-", r"\\-", escaped)
+
+
 def clock(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
 def show_transcript(transcript: Transcript, key: str) -> None:
     """One transcript: player, time-stamped lines, correction box, downloads."""
-    st.subheader(transcript.file_name)
+    st.subheader(plain(transcript.file_name))
     if transcript.notice:
-        st.warning(transcript.notice)
-    if transcript.audio_path and Path(transcript.audio_path).is_file():
-        st.audio(transcript.audio_path)
+        st.warning(plain(transcript.notice))
+    audio = playable_audio(settings, transcript)
+    if audio is not None:
+        st.audio(str(audio))
     segments = transcript.segments
     if not segments:
         st.info("No speech was heard in this recording, so the transcript is empty.")
@@ -93,6 +110,7 @@ with new_tab:
         "Drop call recordings, meetings or voice notes (audio or video files)",
         type=[s.lstrip(".") for s in AUDIO_SUFFIXES],
         accept_multiple_files=True,
+        help=f"Up to {MAX_UPLOAD_MB} MB and {MAX_AUDIO_HOURS:g} hours per file; split longer recordings first.",
     )
     recording = st.audio_input("…or record a voice note")
     if st.button("Transcribe", type="primary", disabled=not (uploads or recording)):
@@ -115,7 +133,7 @@ with new_tab:
     batch = st.session_state.get("transcribe_batch")
     if batch is not None:
         for failure in batch.failures:
-            st.error(failure.sentence())
+            st.error(plain(failure.sentence()))
         for index, transcript in enumerate(batch.transcripts):
             show_transcript(transcript, f"new-{index}")
 

@@ -23,7 +23,7 @@ import importlib.resources
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,6 +39,45 @@ from suite.progress import Progress, no_progress
 logger = logging.getLogger(__name__)
 
 ENGINES = ("faster-whisper", "openai-whisper")
+# the language codes both Whisper engines know (as in faster_whisper.tokenizer)
+LANGUAGES = tuple(
+    """af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he hi hr ht hu hy
+    id is it ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr ms mt my ne nl nn no oc pa pl ps pt ro ru sa
+    sd si sk sl sn so sq sr su sv sw ta te tg th tk tl tr tt uk ur uz vi yi yo zh yue""".split()
+)
+
+
+def check_engine(engine: str) -> str:
+    """The engine name, or InvalidInput naming the choices."""
+    if engine not in ENGINES:
+        raise InvalidInput(f"Unknown engine {_short(engine)!r}; choose one of {', '.join(ENGINES)}.")
+    return engine
+
+
+def check_language(language: str | None) -> str | None:
+    """A Whisper language code ("en"), or None to detect it ("", "auto"); InvalidInput for anything else."""
+    code = (language or "").strip().lower()
+    if code in ("", "auto"):
+        return None
+    if code not in LANGUAGES:
+        raise InvalidInput(
+            f"Unknown language {_short(language or '')!r}; use a two-letter code such as en, de or fr "
+            "(or leave it empty to detect the language)."
+        )
+    return code
+
+
+def english_only(model: str | None) -> bool:
+    """Whether a model (None: the bundled tiny.en) only understands English."""
+    if not model:
+        return True
+    name = Path(model).name if os.path.exists(model) else model
+    return name.endswith((".en", ".en.pt"))
+
+
+def _short(text: str) -> str:
+    clean = "".join(ch if ch.isprintable() else "?" for ch in str(text))
+    return clean if len(clean) <= 40 else clean[:40] + "…"
 
 
 @dataclass(frozen=True)
@@ -130,13 +169,15 @@ class _WindowedTranscriber:
         self, path: str | Path, options: TranscribeOptions | None = None, progress: Progress = no_progress
     ) -> Transcript:
         options = options or TranscribeOptions()
+        if options.language is not None:
+            options = replace(options, language=check_language(options.language))
         if self.english_only and options.language not in (None, "en"):
             raise InvalidInput(
                 f"The model {self.model_name} only understands English; choose another model for "
                 f"language {options.language!r}."
             )
         started = time.perf_counter()
-        info = probe(path)
+        info = probe(path)  # stream_pcm refuses files over the duration cap
         total = max(info.duration_s, 0.0)
         window = int(options.window_s * SAMPLE_RATE)
         segments: list[Segment] = []
@@ -144,7 +185,7 @@ class _WindowedTranscriber:
         buffer = np.zeros(0, dtype=np.float32)
         offset = 0.0
         progress(0.0, total, f"0 of {total:.0f} s")
-        for block in stream_pcm(path, block_s=min(30.0, options.window_s)):
+        for block in stream_pcm(path, block_s=min(30.0, options.window_s), info=info):
             buffer = np.concatenate([buffer, block]) if buffer.size else block
             while buffer.size >= window:
                 cut = self._step(buffer, offset, options, segments, languages, final=False)
@@ -319,7 +360,7 @@ def bundled_model(engine: str) -> tuple[Path | None, str]:
             )
     except (ImportError, ModuleNotFoundError, FileNotFoundError):
         return None, ""
-    raise InvalidInput(f"Unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
+    raise InvalidInput(f"Unknown engine {_short(engine)!r}; choose one of {', '.join(ENGINES)}.")
 
 
 def _pkg_version(name: str) -> str:
@@ -330,8 +371,7 @@ def _pkg_version(name: str) -> str:
 
 
 def _load(engine: str, model: str | None, device: str) -> _WindowedTranscriber:
-    if engine not in ENGINES:
-        raise InvalidInput(f"Unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
+    check_engine(engine)
     if model:
         source, version = model, model
         name = Path(model).name if os.path.exists(model) else model
@@ -340,7 +380,7 @@ def _load(engine: str, model: str | None, device: str) -> _WindowedTranscriber:
         if path is None or not path.exists():
             raise ModelUnavailable(f"The {engine} speech model is not installed on this machine.")
         source, name = str(path), "tiny.en"
-    english_only = name.endswith(".en") or name.endswith(".en.pt") or not model
+    english = english_only(model)
 
     def factory() -> _WindowedTranscriber:
         try:
@@ -349,11 +389,11 @@ def _load(engine: str, model: str | None, device: str) -> _WindowedTranscriber:
 
                 compute = "float16" if device == "cuda" else "int8"
                 loaded = WhisperModel(source, device=device, compute_type=compute, cpu_threads=os.cpu_count() or 2)
-                return FasterWhisperTranscriber(loaded, name, version, device, english_only)
+                return FasterWhisperTranscriber(loaded, name, version, device, english)
             import whisper
 
             loaded = whisper.load_model(source, device=device)
-            return OpenAIWhisperTranscriber(loaded, name.removesuffix(".pt"), version, device, english_only)
+            return OpenAIWhisperTranscriber(loaded, name.removesuffix(".pt"), version, device, english)
         except Exception as err:  # hub names without internet, wrong files: say so plainly
             raise ModelUnavailable(
                 f"The speech model {name!r} could not be loaded for {engine} ({type(err).__name__}). Use a "

@@ -1,21 +1,24 @@
-"""`suite transcribe FILE...` and `suite transcripts search|show|vocabulary`."""
+"""`suite transcribe FILE...` and `suite transcripts search|show|correct|vocabulary`."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
 import typer
 
 from suite import clikit
-from suite.progress import terminal_progress
+from suite.errors import InvalidInput
+from suite.progress import no_progress, terminal_progress
 
 transcripts = typer.Typer(no_args_is_help=True, help="Search and export past transcripts.")
 
 
 @clikit.friendly
 def transcribe(
-    files: list[Path] = typer.Argument(..., help="Audio or video files (wav, mp3, m4a, ogg, flac, webm, mp4...)."),
+    # str, not Path: click would stat each path itself and turn a bad name into a multi-line usage error
+    files: list[str] = typer.Argument(..., help="Audio or video files (wav, mp3, m4a, ogg, flac, webm, mp4...)."),
     fmt: str = typer.Option("json", "--format", "-f", help="json (one object per line), txt, srt or vtt."),
     engine: str = typer.Option(None, "--engine", help="faster-whisper (default) or openai-whisper."),
     model: str = typer.Option(None, "--model", help="A model name or folder/file path (default: bundled tiny.en)."),
@@ -28,10 +31,12 @@ def transcribe(
 
     if fmt not in FORMATS:
         clikit.fail(f"--format must be one of {', '.join(FORMATS)}")
-    with terminal_progress("transcribing") as progress:
+    # a bar only on a terminal: piped or logged stderr keeps one line per failed file
+    bar = terminal_progress("transcribing") if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
+    with bar as progress:
         batch = transcribe_files(
             clikit.store(),
-            [str(f) for f in files],
+            files,
             engine=engine,
             model=model,
             language=language,
@@ -82,16 +87,43 @@ def show(
     sys.stdout.write(export(get_transcript(clikit.store(), transcript_id), fmt))
 
 
+def _read(path: Path) -> bytes:
+    """A text file's bytes ("-": standard input); the service decodes them."""
+    if str(path) == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return path.read_bytes()
+    except (OSError, ValueError) as err:  # missing, a folder, no permission, a NUL in the name
+        reason = getattr(err, "strerror", None) or type(err).__name__
+        raise InvalidInput(f"Cannot read {path.name[:100]!r}: {reason}.") from err
+
+
+@transcripts.command("correct")
+@clikit.friendly
+def correct(
+    transcript_id: str = typer.Argument(..., help="The transcript_id printed by `suite transcribe`."),
+    file: Path = typer.Argument(..., help="A text file with the corrected transcript (- reads standard input)."),
+) -> None:
+    """Save a corrected transcript (sent to the review queue); prints the feedback id."""
+    from suite.transcribe.service import save_correction
+
+    clikit.emit({"feedback_id": save_correction(clikit.store(), transcript_id, _read(file))})
+
+
 @transcripts.command("vocabulary")
 @clikit.friendly
 def vocabulary(
     terms: str = typer.Argument(None, help='New list, e.g. "Northstar, ACME Cloud" (omit to show the current one).'),
+    file: Path = typer.Option(None, "--file", help="Read the new list from a text file (one term per line)."),
 ) -> None:
     """Show or replace the workspace vocabulary (product names and jargon)."""
     from suite.transcribe.service import save_vocabulary, vocabulary
 
     settings = clikit.settings()
-    current = save_vocabulary(settings, terms) if terms is not None else vocabulary(settings)
+    if terms is not None and file is not None:
+        clikit.fail("give the new list as an argument or with --file, not both")
+    new = _read(file) if file is not None else terms
+    current = save_vocabulary(settings, new) if new is not None else vocabulary(settings)
     clikit.emit({"vocabulary": current})
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from suite.errors import InvalidInput, NotFound
+from suite.errors import InvalidInput, NotFound, SuiteError
 
 
 class TranscriptNotFound(NotFound):
@@ -19,6 +19,10 @@ class InvalidCorrection(InvalidInput):
 
 class UnknownFormat(InvalidInput):
     """A download format other than txt, srt, vtt or json."""
+
+
+class UploadNotStaged(SuiteError):
+    """Uploads could not be written to a temporary folder (a full disk on the server)."""
 
 
 @dataclass(frozen=True)

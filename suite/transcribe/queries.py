@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
-from suite.store import Store, from_json, new_id, now, to_json
+from suite.store import Store, from_json, new_id, now
 from suite.transcribe.models import DailyMinutes, Segment, Transcript
+
+logger = logging.getLogger(__name__)
 
 # each transcript with its newest correction, if any
 _WITH_CORRECTION = """
@@ -15,7 +19,14 @@ _WITH_CORRECTION = """
 
 
 def add_transcript(store: Store, transcript: Transcript) -> None:
-    """Queue the transcript for the history (journaled: it lands even while the database is busy)."""
+    """Queue the transcript for the history (journaled: it lands even while the database is busy).
+
+    The JSON columns are written in full (not with the store's `to_json`, which cuts long values to a
+    preview): a long meeting's segments are well over its size limit and must read back intact.
+
+    Raises:
+        StoreFull: the disk is full and the transcript was not saved.
+    """
     store.journal_row(
         "transcripts",
         {
@@ -34,9 +45,11 @@ def add_transcript(store: Store, transcript: Transcript) -> None:
             "device": transcript.device,
             "elapsed_s": transcript.elapsed_s,
             "text": transcript.text,
-            "segments": to_json([{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments]),
+            "segments": json.dumps(
+                [{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments], ensure_ascii=False
+            ),
             "redacted": transcript.redacted,
-            "vocabulary": to_json(list(transcript.vocabulary)),
+            "vocabulary": json.dumps(list(transcript.vocabulary), ensure_ascii=False),
         },
     )
 
@@ -68,12 +81,37 @@ def search(store: Store, terms: list[str], *, limit: int) -> list[Transcript]:
     store.flush(wait_s=2.0)
     where, params = [], []
     for term in terms:
-        where.append("(t.text ILIKE ? OR coalesce(c.corrected_text, '') ILIKE ? OR t.file_name ILIKE ?)")
-        params += [f"%{term}%"] * 3
+        where.append(
+            "(t.text ILIKE ? ESCAPE '\\' OR coalesce(c.corrected_text, '') ILIKE ? ESCAPE '\\' "
+            "OR t.file_name ILIKE ? ESCAPE '\\')"
+        )
+        params += [f"%{_literal(term)}%"] * 3
     sql = f"""{_WITH_CORRECTION}
               {"WHERE " + " AND ".join(where) if where else ""}
               ORDER BY t.created_at DESC LIMIT ?"""
     return [_transcript(r) for r in store.query(sql, [*params, int(limit)])]
+
+
+def _literal(term: str) -> str:
+    """`term` matched as typed: % and _ are ordinary characters in a search, not wildcards."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def corrections(store: Store, feedback_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored correction of each feedback id: transcript_id, original_text, corrected_text, audio_path.
+
+    The feedback row's own copy of the texts is cut to a preview when they are long; this one is whole.
+    """
+    if not feedback_ids:
+        return {}
+    store.flush(wait_s=2.0)
+    rows = store.query(
+        """SELECT c.feedback_id, c.transcript_id, c.original_text, c.corrected_text, t.audio_path
+           FROM transcript_corrections c LEFT JOIN transcripts t USING (transcript_id)
+           WHERE list_contains(?, c.feedback_id)""",
+        [list(feedback_ids)],
+    )
+    return {r["feedback_id"]: r for r in rows}
 
 
 def demo_transcripts(store: Store) -> int:
@@ -91,13 +129,27 @@ def minutes_per_day(store: Store, *, days: int) -> list[DailyMinutes]:
     return [DailyMinutes(r["day"], float(r["minutes"] or 0.0), int(r["files"])) for r in rows]
 
 
+def _segments(row: dict[str, Any]) -> tuple[Segment, ...]:
+    """The stored segments; a damaged or cut value (older rows) becomes one segment holding the whole text."""
+    value = from_json(row.get("segments"))
+    try:
+        if isinstance(value, list):
+            return tuple(Segment(float(s["start"]), float(s["end"]), str(s["text"])) for s in value)
+    except (KeyError, TypeError, ValueError):
+        pass
+    if value:
+        logger.warning("transcript %s has unreadable segments; showing its text as one", row["transcript_id"])
+    text = row.get("text") or ""
+    return (Segment(0.0, float(row.get("duration_s") or 0.0), text),) if text else ()
+
+
 def _transcript(row: dict[str, Any]) -> Transcript:
-    segments = from_json(row.get("segments")) or []
+    vocabulary = from_json(row.get("vocabulary"))
     return Transcript(
         transcript_id=row["transcript_id"],
         file_name=row["file_name"],
         text=row["text"],
-        segments=tuple(Segment(float(s["start"]), float(s["end"]), str(s["text"])) for s in segments),
+        segments=_segments(row),
         language=row.get("language"),
         duration_s=row.get("duration_s"),
         created_at=row.get("created_at"),
@@ -111,6 +163,6 @@ def _transcript(row: dict[str, Any]) -> Transcript:
         audio_path=row.get("audio_path"),
         request_id=row.get("request_id"),
         redacted=bool(row.get("redacted")),
-        vocabulary=tuple(from_json(row.get("vocabulary")) or ()),
+        vocabulary=tuple(str(v) for v in vocabulary) if isinstance(vocabulary, list) else (),
         corrected_text=row.get("corrected_text"),
     )

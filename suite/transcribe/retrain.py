@@ -22,6 +22,7 @@ from suite.progress import Progress, no_progress
 from suite.registry.champion import champion_dir
 from suite.store import Store
 from suite.training import TrainingOutcome, accepted_feedback
+from suite.transcribe import queries
 from suite.transcribe.vocabulary import apply_replacements, read_artifacts, workspace_vocabulary, write_artifacts
 from suite.transcribe.wer import corpus_wer
 
@@ -92,11 +93,13 @@ def learn(pairs: list[tuple[str, str]], *, min_count: int = 2) -> tuple[list[str
 
 def _accepted_corrections(store: Store) -> list[dict[str, Any]]:
     rows = accepted_feedback(store, "transcribe", ("correction",))
+    stored = queries.corrections(store, [r["feedback_id"] for r in rows])  # whole texts (feedback keeps a preview)
     cases: dict[str, dict[str, Any]] = {}  # the latest accepted correction of each transcript counts once
     for row in rows:
-        value = row["value"]
-        if isinstance(value, dict) and value.get("original_text") is not None and value.get("corrected_text"):
-            cases[value.get("transcript_id") or row["feedback_id"]] = {"feedback_id": row["feedback_id"], **value}
+        value = row["value"] if isinstance(row["value"], dict) else {}
+        value = {**value, **{k: v for k, v in stored.get(row["feedback_id"], {}).items() if v is not None}}
+        if value.get("original_text") is not None and value.get("corrected_text"):
+            cases[value.get("transcript_id") or row["feedback_id"]] = {**value, "feedback_id": row["feedback_id"]}
     return list(cases.values())
 
 

@@ -5,17 +5,20 @@ What pages, the CLI and the API call; results are the dataclasses of `suite.tran
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipelines.transcriber import TranscribeOptions, load_transcriber
+from pipelines.audio import MAX_DURATION_S, check_duration, probe, shown
+from pipelines.transcriber import TranscribeOptions, check_engine, check_language, english_only, load_transcriber
 from pipelines.transcriber import Transcript as Decoded
 from pipelines.transcriber import available_engines as _installed_engines
-from suite.errors import SuiteError
+from suite.errors import InvalidInput, ModelUnavailable, SuiteError
 from suite.progress import Progress, no_progress
 from suite.settings import Settings
 from suite.store import Store, new_id, now
@@ -30,25 +33,30 @@ from suite.transcribe.models import (
     TranscriptionBatch,
     TranscriptionFailure,
     TranscriptNotFound,
+    UploadNotStaged,
 )
 from suite.transcribe.redaction import redact as redact_text
+from suite.transcribe.text_input import read_text
 from suite.transcribe.vocabulary import (
     apply_replacements,
     current_hints,
     save_workspace_vocabulary,
     workspace_vocabulary,
 )
-from suite.uploads import check_upload, staged
+from suite.uploads import MAX_UPLOAD_MB, check_upload, staged
 from suite.uploads import display_name as upload_name
 
 __all__ = [
     "AUDIO_SUFFIXES",
     "FORMATS",
+    "MAX_AUDIO_HOURS",
+    "MAX_UPLOAD_MB",
     "MIME",
     "available_engines",
     "export",
     "get_transcript",
     "minutes_per_day",
+    "playable_audio",
     "save_correction",
     "save_vocabulary",
     "search_history",
@@ -65,6 +73,11 @@ AUDIO_SUFFIXES = tuple(
     f".{s}"
     for s in ("wav", "mp3", "m4a", "ogg", "oga", "opus", "flac", "webm", "aac", "wma", "mp4", "mov", "mkv", "avi")
 )
+MAX_AUDIO_HOURS = MAX_DURATION_S / 3600  # longer recordings are refused before decoding (split them first)
+MAX_SEARCH_WORDS = 20
+MAX_LIMIT = 500
+_MIN_CORRECTION_LIMIT = 5_000  # characters a correction may have, or twice its transcript when that is longer
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def available_engines() -> list[str]:
@@ -94,47 +107,73 @@ def transcribe_file(
     """
     settings = store.settings
     path = Path(path)
-    name = display_name or path.name
+    name = display_name or shown(path.name)
+    engine, model, language = _checked_options(settings, engine, model, language)
     hints = current_hints(settings, vocabulary)
-    options = TranscribeOptions(language=language or None, vocabulary=hints.vocabulary)
+    options = TranscribeOptions(language=language, vocabulary=hints.vocabulary)
     transcript_id = new_id()
     with track(store, module=MODULE, action="transcribe", user=user, input_summary=name) as call:
-        transcriber = load_transcriber(
-            engine or settings.transcribe_engine, model or settings.transcribe_model or None, settings.device
-        )
         try:
+            check_duration(probe(path))  # a bad file is refused before any model is loaded
+            transcriber = load_transcriber(engine, model, settings.device)
             decoded = transcriber.transcribe(path, options, progress)
         except SuiteError as err:  # the pipeline names the file on disk; people know it by its own name
-            if name == path.name:
+            if name == path.name or path.name not in str(err):
                 raise
             raise type(err)(str(err).replace(path.name, name)) from err
         decoded = _clean(decoded, hints.replacements, redact)
         call.record(decoded)
         call.output = _summary(transcript_id, decoded)
-    transcript = Transcript(
-        transcript_id=transcript_id,
-        file_name=name,
-        text=decoded.text,
-        segments=tuple(Segment(s.start, s.end, s.text) for s in decoded.segments),
-        language=decoded.language,
-        duration_s=decoded.duration_s,
-        created_at=now(),
-        user=user or settings.user,
-        source=source,
-        engine=decoded.engine,
-        model_name=decoded.model_name,
-        model_version=decoded.model_version,
-        device=decoded.device,
-        elapsed_s=decoded.elapsed_s,
-        audio_path=_keep(settings, path, transcript_id) if keep_audio else str(path.resolve()),
-        request_id=call.request_id,
-        redacted=redact,
-        vocabulary=hints.vocabulary,
-        hints_version=hints.version,
-        notice=decoded.notice,
-    )
-    queries.add_transcript(store, transcript)
+        kept = _keep(settings, path, transcript_id) if keep_audio else None
+        transcript = Transcript(
+            transcript_id=transcript_id,
+            file_name=name,
+            text=decoded.text,
+            segments=tuple(Segment(s.start, s.end, s.text) for s in decoded.segments),
+            language=decoded.language,
+            duration_s=decoded.duration_s,
+            created_at=now(),
+            user=user or settings.user,
+            source=source,
+            engine=decoded.engine,
+            model_name=decoded.model_name,
+            model_version=decoded.model_version,
+            device=decoded.device,
+            elapsed_s=decoded.elapsed_s,
+            audio_path=str(kept or path.resolve()),
+            request_id=call.request_id,
+            redacted=redact,
+            vocabulary=hints.vocabulary,
+            hints_version=hints.version,
+            notice=decoded.notice,
+        )
+        _add(store, transcript, kept)
     return transcript
+
+
+def _add(store: Store, transcript: Transcript, kept: Path | None) -> None:
+    """Queue the row; when it cannot be saved (a full disk), the kept copy of the audio goes too."""
+    try:
+        queries.add_transcript(store, transcript)
+    except BaseException:
+        if kept is not None:
+            kept.unlink(missing_ok=True)
+        raise
+
+
+def _checked_options(
+    settings: Settings, engine: str | None, model: str | None, language: str | None
+) -> tuple[str, str | None, str | None]:
+    """(engine, model, language) as the decoder takes them, or one InvalidInput for the whole request."""
+    engine = check_engine(engine or settings.transcribe_engine)
+    model = model or settings.transcribe_model or None
+    language = check_language(language)
+    if language not in (None, "en") and english_only(model):
+        raise InvalidInput(
+            f"The speech model {Path(model).name if model else 'tiny.en'} only understands English; leave the "
+            f"language empty or set it to en (or use a multilingual model for {language!r})."
+        )
+    return engine, model, language
 
 
 def _clean(decoded: Decoded, replacements: dict[str, str], redact: bool) -> Decoded:
@@ -159,12 +198,29 @@ def _summary(transcript_id: str, decoded: Decoded) -> dict[str, Any]:
     }
 
 
-def _keep(settings: Settings, path: Path, transcript_id: str) -> str:
+def _keep(settings: Settings, path: Path, transcript_id: str) -> Path:
     folder = settings.module_dir(MODULE) / "audio"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{transcript_id}{path.suffix.lower()}"
-    shutil.copyfile(path, target)
-    return str(target)
+    suffix = path.suffix.lower() if path.suffix.lower() in AUDIO_SUFFIXES else ".audio"
+    target = folder / f"{transcript_id}{suffix}"
+    try:
+        shutil.copyfile(path, target)
+    except BaseException:
+        target.unlink(missing_ok=True)  # a copy cut short by a full disk is not kept
+        raise
+    return target
+
+
+def playable_audio(settings: Settings, transcript: Transcript) -> Path | None:
+    """The kept recording of a transcript, for a player: only a file under SUITE_HOME, never any other path."""
+    if not transcript.audio_path:
+        return None
+    try:
+        path = Path(transcript.audio_path).resolve()
+        inside = path.is_relative_to(settings.home.resolve())
+        return path if inside and path.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 def transcribe_files(
@@ -178,8 +234,15 @@ def transcribe_files(
     """Transcribe a batch: a file that fails becomes a `TranscriptionFailure`; the others still finish and are saved.
 
     `display_names` (same length as `paths`) names uploads; `options` are `transcribe_file`'s keywords.
+
+    Raises:
+        InvalidInput: an option (engine, language, vocabulary) is wrong: nothing is transcribed.
+        ModelUnavailable: the speech model or ffmpeg is missing, which no file of the batch can get around.
     """
-    names = list(display_names) if display_names is not None else [Path(p).name for p in paths]
+    names = list(display_names) if display_names is not None else [shown(Path(p).name) for p in paths]
+    settings = store.settings
+    _checked_options(settings, options.get("engine"), options.get("model"), options.get("language"))
+    current_hints(settings, options.get("vocabulary"))
     transcripts: list[Transcript] = []
     failures: list[TranscriptionFailure] = []
     for index, (path, name) in enumerate(zip(paths, names, strict=True)):
@@ -190,6 +253,8 @@ def transcribe_files(
 
         try:
             transcripts.append(transcribe_file(store, path, display_name=name, progress=step, **options))
+        except ModelUnavailable:
+            raise
         except SuiteError as err:
             failures.append(TranscriptionFailure(name, str(err)))
         except Exception as err:  # one broken file must not lose the rest of the batch
@@ -222,7 +287,14 @@ def transcribe_uploads(
             accepted.append((check_upload(name, data, allowed=AUDIO_SUFFIXES), data))
         except SuiteError as err:
             refused.append(TranscriptionFailure(upload_name(name), str(err)))
-    with staged(accepted, prefix="suite-transcribe-") as paths:
+    with contextlib.ExitStack() as stack:
+        try:
+            paths = stack.enter_context(staged(accepted, prefix="suite-transcribe-"))
+        except OSError as err:  # the staging folder is removed again by `staged`
+            raise UploadNotStaged(
+                f"The uploads could not be written to a temporary folder ({err.strerror or type(err).__name__}); "
+                "free some disk space on the server and try again."
+            ) from err
         batch = transcribe_files(
             store,
             paths,
@@ -239,6 +311,12 @@ def transcribe_uploads(
 
 
 def get_transcript(store: Store, transcript_id: str) -> Transcript:
+    """One stored transcript with its latest correction; TranscriptNotFound for an unknown or malformed id."""
+    if not isinstance(transcript_id, str) or not _ID.fullmatch(transcript_id):
+        raise TranscriptNotFound(
+            f"No transcript with id {shown(str(transcript_id))[:70]!r}; ids are letters and digits, as printed by "
+            "`suite transcribe` or `suite transcripts search`."
+        )
     found = queries.transcript(store, transcript_id)
     if found is None:
         raise TranscriptNotFound(f"No transcript with id {transcript_id}.")
@@ -246,18 +324,36 @@ def get_transcript(store: Store, transcript_id: str) -> Transcript:
 
 
 def search_history(store: Store, query: str = "", *, limit: int = 50) -> list[Transcript]:
-    """Past transcripts, newest first; every word of `query` must occur in the text, correction or file name."""
-    return queries.search(store, query.split(), limit=limit)
+    """Past transcripts, newest first; every word of `query` must occur in the text, correction or file name.
+
+    Words are matched as typed (% and _ are not wildcards); at most `MAX_SEARCH_WORDS` words, `MAX_LIMIT` results.
+    """
+    words = read_text(query or "", what="The search").split()
+    if len(words) > MAX_SEARCH_WORDS:
+        raise InvalidInput(f"Search for at most {MAX_SEARCH_WORDS} words at a time (you gave {len(words):,}).")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"The number of results must be between 1 and {MAX_LIMIT}.")
+    return queries.search(store, [w[:200] for w in words], limit=limit)
 
 
-def save_correction(store: Store, transcript_id: str, corrected_text: str, *, user: str | None = None) -> str:
-    """Keep the corrected text beside the original and send it to the review queue; returns the feedback id."""
-    corrected = corrected_text.strip()
+def save_correction(store: Store, transcript_id: str, corrected_text: str | bytes, *, user: str | None = None) -> str:
+    """Keep the corrected text beside the original and send it to the review queue; returns the feedback id.
+
+    `corrected_text` may be bytes (a file): it is decoded (UTF-8, UTF-16, Windows-1252) or refused, never stored
+    garbled. A correction may be twice as long as its transcript, or 5,000 characters when that is more.
+    """
+    corrected = read_text(corrected_text, what="The corrected transcript").strip()
     if not corrected:
         raise InvalidCorrection("The corrected transcript is empty. Type the text you heard, or leave it unchanged.")
     original = get_transcript(store, transcript_id)
     if corrected == original.current_text.strip():
         raise InvalidCorrection("Nothing was changed, so there is no correction to save.")
+    most = max(_MIN_CORRECTION_LIMIT, 2 * len(original.text))
+    if len(corrected) > most:
+        raise InvalidCorrection(
+            f"The correction has {len(corrected):,} characters but its transcript only {len(original.text):,}; "
+            f"a correction may have at most {most:,}. Paste only the corrected transcript."
+        )
     feedback_id = store.log_feedback(
         module=MODULE,
         kind="correction",
@@ -277,7 +373,9 @@ def save_correction(store: Store, transcript_id: str, corrected_text: str, *, us
 
 
 def minutes_per_day(store: Store, *, days: int = 30) -> list[DailyMinutes]:
-    """Audio minutes transcribed per day over the last `days` days (for the history chart)."""
+    """Audio minutes transcribed per day over the last `days` days (1 to 3,650; for the history chart)."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+        raise InvalidInput("The number of days must be between 1 and 3650.")
     return queries.minutes_per_day(store, days=days)
 
 
@@ -291,6 +389,9 @@ def vocabulary(settings: Settings) -> list[str]:
     return workspace_vocabulary(settings)
 
 
-def save_vocabulary(settings: Settings, terms: str | Iterable[str]) -> list[str]:
-    """Replace the workspace vocabulary ("Northstar, ACME Cloud" or one term per line); returns the saved list."""
+def save_vocabulary(settings: Settings, terms: str | bytes | Iterable[str]) -> list[str]:
+    """Replace the workspace vocabulary ("Northstar, ACME Cloud" or one term per line); returns the saved list.
+
+    Bytes (a file) are decoded (UTF-8, UTF-16, Windows-1252) or refused; at most `MAX_TERMS` terms.
+    """
     return save_workspace_vocabulary(settings, terms)

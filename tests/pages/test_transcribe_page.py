@@ -8,8 +8,6 @@ import pytest
 
 from suite.store import Store
 
-pytestmark = pytest.mark.slow  # the page runs the real Whisper model
-
 SPEECH = Path(__file__).resolve().parents[2] / "sample_data" / "transcribe"
 
 
@@ -24,6 +22,7 @@ def _count(settings, sql: str) -> int:
         return store.scalar(sql)
 
 
+@pytest.mark.slow  # the real Whisper model
 def test_upload_a_clip_and_see_the_transcript(app_page, settings):
     at = app_page("pages/transcribe.py").run()
     assert not at.exception
@@ -50,6 +49,7 @@ def test_upload_a_clip_and_see_the_transcript(app_page, settings):
     assert _count(settings, "SELECT count(*) FROM feedback WHERE module = 'transcribe' AND kind = 'correction'") == 1
 
 
+@pytest.mark.slow  # the real Whisper model
 def test_history_search_shows_past_transcripts(app_page, store):
     from suite.transcribe.service import transcribe_files
 
@@ -66,6 +66,7 @@ def test_history_search_shows_past_transcripts(app_page, store):
     assert any(s.value == "report_us.wav" for s in at.subheader)
 
 
+@pytest.mark.slow  # the real Whisper model
 def test_a_browser_recording_is_transcribed(app_page):
     at = app_page("pages/transcribe.py").run()
     at.audio_input[0].set_value(("voice-note.wav", (SPEECH / "meeting_gb.flac").read_bytes(), "audio/wav"))
@@ -86,3 +87,49 @@ def test_a_refused_upload_names_the_file_as_uploaded(app_page):
     assert not at.exception
     (error,) = at.error
     assert error.value.startswith("broken.wav") and "-broken.wav" not in error.value and "/" not in error.value
+
+
+BEACON = "![x](http://evil.example/beacon.png)"
+LINK = "[click here](http://evil.example/login)"
+
+
+def _markdown_values(at) -> list[str]:
+    """What every element that renders Markdown was given."""
+    kinds = ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success")
+    return [element.value for kind in kinds for element in at.get(kind)]
+
+
+def test_untrusted_names_and_transcripts_never_render_as_live_markdown(app_page, store):
+    """A transcript whose name and text carry an image beacon and a link: shown as typed, never as elements."""
+    from suite.store import new_id, now
+    from suite.transcribe import queries
+    from suite.transcribe.models import Segment, Transcript
+
+    text = f"please see {BEACON} and {LINK} or www.evil.example"
+    queries.add_transcript(
+        store,
+        Transcript(new_id(), f"{BEACON} {LINK}.wav", text, (Segment(0.0, 3.0, text),), duration_s=3.0,
+                   created_at=now(), request_id=new_id(), audio_path="/etc/passwd"),
+    )  # fmt: skip
+    store.close()
+    at = app_page("pages/transcribe.py").run()
+    assert not at.exception
+    rendered = _markdown_values(at)
+    assert any("beacon.png" in v for v in rendered)  # the name is shown ...
+    for value in rendered:  # ... but as text: no image, link or autolink syntax left unescaped
+        assert "![" not in value and "](" not in value and "http://" not in value and "www.evil" not in value
+    assert text in " ".join(at.dataframe[0].value["what was said"])  # the table shows the words as they are
+    assert not at.get("audio")  # a stored path outside SUITE_HOME is never served
+
+
+def test_a_refused_upload_with_markdown_in_its_name_is_shown_as_text(app_page):
+    at = app_page("pages/transcribe.py").run()
+    assert "3 hours" in at.file_uploader[0].proto.help and "200 MB" in at.file_uploader[0].proto.help
+    at.file_uploader[0].set_value(("![x](beacon.png) [a](http:evil).wav", b"not audio", "audio/wav"))
+    at.run()
+    next(b for b in at.button if b.label == "Transcribe").click()
+    at.run()
+    assert not at.exception
+    (error,) = at.error
+    assert "beacon.png" in error.value and "could not be read as audio" in error.value
+    assert "![" not in error.value and "](" not in error.value

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages import session
-from pages.ui import done, get_store, page_header
+from pages.ui import done, get_store, page_header, plain
 from suite.auth import change_password
 from suite.auth.passwords import MIN_LENGTH
 
@@ -13,7 +13,7 @@ if signed is None:
     st.info("Please sign in.")
     st.stop()
 identity = signed.identity
-st.markdown(f"Signed in as **{identity.user}**, role **{identity.role}**.")
+st.markdown(f"Signed in as **{plain(identity.user)}**, role **{identity.role}**.")
 if identity.via == "sso":
     st.caption("You sign in with your company account, so there is no password to change here.")
     st.stop()
@@ -31,6 +31,7 @@ if submitted:
     if new_password != repeat:
         st.error("The two new passwords differ; type the same one twice.")
     elif done(lambda: change_password(get_store(), identity, current_password, new_password), what="Changing"):
-        st.success("Your password is changed.")
-        if signed.must_change_password:
+        if signed.must_change_password:  # the rest of the dashboard opens now
+            st.session_state[session.NOTICE_KEY] = "Your password is changed."
             st.rerun()
+        st.success("Your password is changed.")

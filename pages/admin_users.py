@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import session
-from pages.ui import get_store, page_header, run
+from pages.ui import get_store, page_header, plain, run
 from suite.auth import (
     ROLES,
     add_user,
@@ -29,7 +29,7 @@ if accounts is None:
 
 def show_password(name: str, password: str | None) -> None:
     if password:
-        st.success(f"Give {name} this password; it is shown only now and must be changed at first sign-in:")
+        st.success(f"Give {plain(name)} this password; it is shown only now and must be changed at first sign-in:")
         st.code(password, language=None)
 
 

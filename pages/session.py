@@ -12,12 +12,13 @@ Tests sign in the way the form does: `signed = suite.auth.sign_in(store, name, p
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import streamlit as st
 
-from pages.ui import get_settings, get_store
+from pages.ui import get_settings, get_store, plain
 from suite.auth import (
     Identity,
     SessionEnded,
@@ -66,6 +67,11 @@ def sso_configured() -> bool:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all
         return False
+
+
+def sso_installed() -> bool:
+    """`st.login` needs Authlib (`pip install -e '.[sso]'`); local accounts work without it."""
+    return importlib.util.find_spec("authlib") is not None
 
 
 def current() -> SignedIn | None:
@@ -141,7 +147,7 @@ def sidebar(signed: SignedIn) -> None:
     with st.sidebar:
         st.divider()
         how = " with your company account" if identity.via == "sso" else ""
-        st.caption(f"Signed in as **{identity.user}** ({identity.role}){how}")
+        st.caption(f"Signed in as **{plain(identity.user)}** ({identity.role}){how}")
         if st.button("Sign out", icon=":material/logout:", key="suite_sign_out"):
             end(signed)
             st.rerun()
@@ -173,5 +179,8 @@ def navigation(pages: PageList, sign_in_page: Callable[[], None], account_page: 
         }
         chosen = st.navigation({section: items for section, items in visible.items() if items})
         sidebar(signed)
+        notice = st.session_state.pop(NOTICE_KEY, None)
+        if notice:
+            st.toast(notice, icon=":material/check_circle:")
     sync_cookie(signed)
     return chosen

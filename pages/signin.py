@@ -15,7 +15,9 @@ def show() -> None:
     notice = st.session_state.pop(session.NOTICE_KEY, None)
     if notice:
         st.info(notice)
-    if session.sso_configured():
+    if session.sso_configured() and not session.sso_installed():
+        st.warning("Single sign-on is set up in secrets.toml, but Authlib is missing: pip install -e '.[sso]'.")
+    elif session.sso_configured():
         st.button("Sign in with your company account", type="primary", icon=":material/badge:", on_click=st.login)
         if st.user.get("is_logged_in"):
             st.button("Use another company account", on_click=st.logout)

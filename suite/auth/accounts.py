@@ -5,6 +5,7 @@ Every change is checked against the acting identity's role and recorded in the a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from datetime import timedelta
@@ -187,11 +188,11 @@ def set_role(store: Store, identity: Identity | None, user_name: str, role: str)
 def set_email(store: Store, identity: Identity | None, user_name: str, email: str | None) -> Account:
     """Set or clear the e-mail address that single sign-on matches (admin)."""
     name = check_user_name(user_name)
-    guard(store, identity, "users.set_role", name)
+    guard(store, identity, "users.set_email", name)
     address = _check_email(email)
     get_account(store, name)
     queries.set_email(store, name, address)
-    audit(store, identity, "users.set_role", name, "ok", {"email": address})
+    audit(store, identity, "users.set_email", name, "ok", {"email": address})
     return get_account(store, name)
 
 
@@ -296,7 +297,12 @@ def check_password(store: Store, user_name: str, password: str, *, client: str |
         if queries.record_failed_sign_in(store, name, max_attempts=MAX_FAILED_ATTEMPTS, lock_until=until):
             audit(store, None, "auth.lockout", name, "ok", {"until": until.isoformat(), "client": client})
     if reason is not None:
-        audit(store, None, "auth.sign_in", name, "failed", {"reason": reason, "client": client})
+        # A name that is no account may be a password typed into the wrong box: keep only a digest of it.
+        target = name if row is not None else None
+        detail = {"reason": reason, "client": client}
+        if row is None:
+            detail["name_sha256"] = hashlib.sha256(name.encode()).hexdigest()[:16]
+        audit(store, None, "auth.sign_in", target, "failed", detail)
         raise SignInFailed(sign_in_failed_message(settings))
     queries.record_good_sign_in(store, name, hash_password(password) if needs_rehash(row["password_hash"]) else None)
     return get_account(store, name)

@@ -56,6 +56,7 @@ POLICY: dict[str, Action] = {
     "users.add": Action("admin", "add accounts"),
     "users.list": Action("admin", "list accounts"),
     "users.set_role": Action("admin", "change an account's role"),
+    "users.set_email": Action("admin", "change an account's single sign-on e-mail"),
     "users.reset_password": Action("admin", "reset a password"),
     "users.disable": Action("admin", "disable an account"),
     "users.enable": Action("admin", "enable an account"),

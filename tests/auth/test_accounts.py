@@ -10,6 +10,7 @@ import pytest
 
 from suite.auth import (
     MAX_FAILED_ATTEMPTS,
+    AuditFilter,
     PasswordRejected,
     PermissionDenied,
     SignInFailed,
@@ -20,6 +21,7 @@ from suite.auth import (
     ensure_initial_admin,
     get_account,
     initial_password_file,
+    list_audit,
     reset_password,
     set_role,
     sign_in,
@@ -75,6 +77,12 @@ def test_five_wrong_passwords_lock_the_account_with_the_same_message_as_an_unkno
     assert "ivan" not in messages[0] and "nobody" not in str(unknown.value)
     account = get_account(store, "ivan")
     assert account.locked and account.locked_until > now() + timedelta(minutes=settings.lockout_minutes - 1)
+    trail = list_audit(store, cli_identity(), AuditFilter(action="auth."))
+    reasons = [e.detail["reason"] for e in trail if e.action == "auth.sign_in" and e.target == "ivan"]
+    assert reasons.count("wrong password") == MAX_FAILED_ATTEMPTS and "locked" in reasons
+    assert [e.target for e in trail if e.action == "auth.lockout"] == ["ivan"]
+    [stranger] = [e for e in trail if e.action == "auth.sign_in" and e.detail["reason"] == "unknown user"]
+    assert stranger.target is None and "nobody" not in str(stranger.detail)  # it may have been a password
 
 
 def test_the_lock_ends_after_its_time_and_a_reset_ends_it_at_once(store, monkeypatch):

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from suite.auth import sign_in as sign_in_store
 from suite.cli import serve_command
 from suite.settings import Settings
 from suite.store import Store
-from tests.auth.helpers import PASSWORD, make_user
+from tests.auth.helpers import PASSWORD, browser_cookie, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,8 +35,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("signin-home")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("signin-home")
+
+
+@pytest.fixture(scope="module")
+def server(home):
     store = Store(Settings.from_env(environ={}, home=home, device="cpu"))
     for role in ("staff", "reviewer", "admin"):
         make_user(store, f"b-{role}", role)
@@ -161,3 +166,14 @@ def test_a_reviewer_reaches_the_review_page(server, page):
     settle(page)
     assert "Review feedback" in sign_in(page, "b-reviewer")
     assert "Models" not in sidebar_nav(page)
+
+
+def test_a_session_cookie_made_in_the_store_opens_a_deep_link_directly(server, home, page):
+    store = Store(Settings.from_env(environ={}, home=home, device="cpu"))
+    try:
+        page.context.add_cookies([browser_cookie(server, sign_in_store(store, "b-reviewer", PASSWORD))])
+    finally:
+        store.close()
+    page.goto(f"{server}/review", wait_until="domcontentloaded")
+    page.get_by_text("Signed in as").wait_for(timeout=120_000)
+    assert "Review feedback" in settle(page)

@@ -288,7 +288,10 @@ def _set_aside(store: Store, path: Path, reason: str, user: str | None) -> Inges
     report = IngestReport(batch_id=new_id(), file_name=display_name(path.name), error=reason)
     moved = _move(path, path.parent / "rejected")
     if moved is not None:
-        moved.with_name(moved.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+        try:
+            moved.with_name(moved.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+        except OSError as err:  # the file is aside already; its reason is also in the import record
+            logger.warning("could not write the reason for %s: %s", moved, err)
     empty = pd.DataFrame()
     record = [report.batch_id, report.file_name, user, now(), None, 0, 0, 0, 0, reason, report.summary()]
     queries.save_batch(store, headlines=empty, mentions=empty, repeats=[], rejects=empty, record=record)
@@ -298,14 +301,18 @@ def _set_aside(store: Store, path: Path, reason: str, user: str | None) -> Inges
 
 def _move(path: Path, target_dir: Path) -> Path | None:
     """Move a file (or a folder) into `target_dir` without replacing one of the same name; None if it vanished."""
-    target_dir.mkdir(exist_ok=True)
     target = target_dir / path.name
     if target.exists() or target.with_name(target.name + ".reason.txt").exists():
         target = target_dir / f"{now():%Y%m%dT%H%M%S}-{new_id()[:6]}-{path.name}"
     try:
+        target_dir.mkdir(exist_ok=True)
         path.rename(target)
     except FileNotFoundError:
         return None
+    except OSError as err:
+        raise InvalidInput(
+            f"{path.name} cannot be moved to {target_dir} ({err.strerror or err}); check the folder's permissions."
+        ) from None
     return target
 
 

@@ -1,12 +1,12 @@
 """The webhook outbox: new alerts are announced from a table, so an alert raised by a process that exits is still sent.
 
-`announce` stores one message per batch of new alerts, in the transaction that stores the alerts, and tries it at
-once in a background thread (the caller never waits). `deliver_pending` sends whatever is due: the worker calls
-it on every pass, so a message that the raising process could not send (it exited, the hook was down) goes out
-later. Each attempt is one bounded POST (`suite.risk.webhook.post`); a failed one is tried again after
-`RETRY_DELAYS_S` (30 s, 1 min, 2, 5, 10, 30 min, 1 h) and, after the last, the message is marked failed with its
-reason. A claim with a lease keeps two processes from sending the same message at once (delivery is at least
-once: a process killed mid-POST leaves its claim to run out, and the message is sent again).
+`refresh_alerts` stores one message per batch of new alerts, in the transaction that stores the alerts, and
+`deliver_soon` tries it at once in a background thread (the caller never waits). `deliver_pending` sends what
+is due: the worker calls it on every pass, so a message that the raising process could not send (it exited,
+the hook was down) goes out later. Each attempt is one bounded POST (`suite.risk.webhook.post`); a failed one
+is tried again after `RETRY_DELAYS_S` (30 s, 1 min, 2, 5, 10, 30 min, 1 h) and, after the last, the message is
+marked failed with its reason. A claim with a lease keeps two processes from sending the same message at once
+(delivery is at least once: a process killed mid-POST leaves its claim to run out, and the message goes again).
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS_S = (30, 60, 120, 300, 600, 1800, 3600)  # after attempt 1, 2, ...; then the message has failed
 MAX_ATTEMPTS = len(RETRY_DELAYS_S) + 1
 LEASE_MARGIN_S = 30.0  # a claim outlives the POST's deadline by this much
+EXIT_WAIT_S = 5.0  # how long an exiting process waits for its first attempts
+
+_background: set[threading.Thread] = set()
+_turn = threading.Lock()  # held by a background attempt around each database call; taken for good at exit
+_exiting = threading.Event()
+_watching = threading.Lock()
+_registered = False
 
 
 def new_message(url: str, alerts: list[Alert], stamp: datetime) -> list:
@@ -58,14 +65,6 @@ def deliver_soon(store: Store, delivery_ids: list[str], **options: float) -> thr
     _background.add(thread)
     thread.start()
     return thread
-
-
-_background: set[threading.Thread] = set()
-_turn = threading.Lock()  # held by a background attempt around each database call; taken for good at exit
-_exiting = threading.Event()
-_watching = threading.Lock()
-_registered = False
-EXIT_WAIT_S = 5.0
 
 
 @contextlib.contextmanager

@@ -115,8 +115,9 @@ def test_a_file_url_is_never_opened_when_alerts_are_raised(quiet_store, tmp_path
     assert deliveries(quiet_store) == []  # the alert is stored, the bad URL is logged and never used
 
 
-def test_a_redirect_is_a_failed_delivery_and_its_target_gets_nothing(quiet_store):
-    with hook() as (target, admin_url), hook([307], location=admin_url.replace("/services", "/admin")) as (first, url):
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_a_failed_delivery_and_its_target_gets_nothing(quiet_store, status):
+    with hook() as (target, admin), hook([status], location=admin.replace("/services", "/admin")) as (first, url):
         _raise_alert(quiet_store, url)
         [delivery] = deliver_pending(quiet_store)
         assert delivery.status == "retrying" and delivery.attempts == 1

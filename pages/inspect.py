@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from pages.ui import current_user, done, get_store, page_header, progress_bar, run
+from suite.errors import SuiteError
 from suite.inspect import service
 from suite.inspect.models import CLASSES, FAIL, MIN_EPOCHS, PASS, REVIEW, Thresholds, plural
 from suite.modules import MODULES
+from suite.uploads import MAX_UPLOAD_MB
+
+T = TypeVar("T")
 
 info = next(m for m in MODULES if m.key == "inspect")
 page_header(info.title, info.summary)
@@ -19,6 +25,27 @@ store = get_store()
 DEFAULTS = Thresholds()
 VERDICT_STYLE = {PASS: ":green-background[PASS]", FAIL: ":red-background[FAIL]", REVIEW: ":orange-background[REVIEW]"}
 POLL_S = 2.0  # how often a running training's progress is read again
+# Markdown that could turn untrusted text (file names, class names from an uploaded data.yaml) into markup
+_MARKDOWN = re.compile(r"([\\`*\[\]()<>!#|~$:@&{}=^+])")
+
+
+def plain(text: object) -> str:
+    """Untrusted text for a Markdown element, shown as typed: links, images and markup never come alive."""
+    escaped = _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+    return re.sub(r"(?i)\b(www)\.", r"\1\\.", escaped)  # a bare www. address is a link too
+
+
+def plain_errors(action: Callable[[], T]) -> Callable[[], T]:
+    """The call, with the message of an expected error escaped (it names files and classes) for `run`/`done`."""
+
+    def call() -> T:
+        try:
+            return action()
+        except SuiteError as err:
+            raise SuiteError(plain(err)) from err
+
+    return call
+
 
 with st.expander("How sure must the model be? (sensitivity)"):
     fail_at = {
@@ -49,7 +76,7 @@ check_tab, train_tab, stats_tab = st.tabs(["Check images", "Train on your images
 
 def show_result(inspection) -> None:
     rid = inspection.result_id
-    st.markdown(f"#### {inspection.image_name} &nbsp; {VERDICT_STYLE[inspection.verdict]}")
+    st.markdown(f"#### {plain(inspection.image_name)} &nbsp; {VERDICT_STYLE[inspection.verdict]}")
     left, right = st.columns([1, 1])
     left.image(service.draw_boxes(inspection), width="stretch")
     shown = inspection.shown_defects()
@@ -60,17 +87,19 @@ def show_result(inspection) -> None:
         right.caption("Grey boxes: the model is unsure, so a person should look (REVIEW).")
     for d in shown:
         row = st.columns([3, 2, 2, 2, 2], vertical_alignment="center")
-        row[0].write(f"**Box {d.index + 1}**: {d.class_name} ({d.confidence:.0%} sure)")
+        row[0].markdown(f"**Box {d.index + 1}**: {plain(d.class_name)} ({d.confidence:.0%} sure)")
 
         def review(action: str, new_class: str | None = None, index: int = d.index) -> bool:
             user = current_user()
             return done(
-                lambda: service.review_box(store, inspection, index, action, new_class=new_class, user=user),
+                plain_errors(
+                    lambda: service.review_box(store, inspection, index, action, new_class=new_class, user=user)
+                ),
                 what="Saving",
             )
 
         if row[1].button("Confirm", key=f"ok-{rid}-{d.index}") and review("confirm"):
-            st.toast(f"Box {d.index + 1} confirmed as {d.class_name}.")
+            st.toast(f"Box {d.index + 1} confirmed as {plain(d.class_name)}.")
         other = [c for c in CLASSES if c != d.class_name]
         new_class = row[2].selectbox("It is a", other, key=f"cls-{rid}-{d.index}", label_visibility="collapsed")
         wrong = row[3].button("Wrong type", key=f"fix-{rid}-{d.index}", help="Save the type chosen on the left")
@@ -92,7 +121,7 @@ def show_result(inspection) -> None:
             ]
         if st.button("Report missed defect", key=f"miss-{rid}"):
             saved = done(
-                lambda: service.report_missed(store, inspection, cls, box=box, user=current_user()),
+                plain_errors(lambda: service.report_missed(store, inspection, cls, box=box, user=current_user())),
                 what="Saving the report",
             )
             if saved:
@@ -116,12 +145,12 @@ def show_training_result(result) -> None:
             {"defect": list(result.metrics.per_class_ap50), "AP50": list(result.metrics.per_class_ap50.values())}
         )
         st.altair_chart(alt.Chart(per_class).mark_bar().encode(x="defect", y="AP50"), width="stretch")
-        st.caption("; ".join(result.gate_reasons))
+        st.caption(plain("; ".join(result.gate_reasons)))
         if result.misses:
             st.write("Examples of defects it still misses:")
             cols = st.columns(min(len(result.misses), 3))
             for col, miss in zip(cols, result.misses, strict=False):
-                col.image(miss.image, caption=f"missed {miss.class_name}")
+                col.image(miss.image, caption=f"missed {plain(miss.class_name)}")
 
 
 def training_panel(job_id: str, polling: bool) -> None:
@@ -162,7 +191,7 @@ def training_panel(job_id: str, polling: bool) -> None:
     elif job.state == "cancelled":
         st.info("The training was stopped; no new model version was made. The current model still serves.")
     else:
-        st.error(f"The training failed: {job.error or 'see the job log on the Models page'}")
+        st.error(f"The training failed: {plain(job.error or 'see the job log on the Models page')}")
 
 
 with check_tab:
@@ -170,23 +199,26 @@ with check_tab:
         "Photos of parts or surfaces (or a zip of them)",
         type=[suffix.lstrip(".") for suffix in service.UPLOAD_TYPES],
         accept_multiple_files=True,
+        help=f"Up to {MAX_UPLOAD_MB} MB a file. {service.ZIP_LIMITS}",
     )
     if st.button("Check images", type="primary", disabled=not uploads):
         with progress_bar("Checking images") as progress:
             batch = run(
-                lambda: service.inspect_many(
-                    store,
-                    [(f.name, f.getvalue()) for f in uploads],
-                    thresholds=thresholds,
-                    user=current_user(),
-                    progress=progress,
+                plain_errors(
+                    lambda: service.inspect_many(
+                        store,
+                        [(f.name, f.getvalue()) for f in uploads],
+                        thresholds=thresholds,
+                        user=current_user(),
+                        progress=progress,
+                    )
                 ),
                 what="Checking the images",
             )
         if batch is not None:
             st.session_state["inspect_results"], st.session_state["inspect_problems"] = batch.results, batch.problems
     for problem in st.session_state.get("inspect_problems", []):
-        st.error(f"{problem.name}: {problem.message}")
+        st.error(plain(f"{problem.name}: {problem.message}"))
     results = st.session_state.get("inspect_results", [])
     if results:
         verdicts = pd.Series([r.verdict for r in results]).value_counts()
@@ -202,24 +234,25 @@ with train_tab:
         "(YOLO format), or a zip with a `good/` folder of defect-free photos. The new model is checked on "
         "your test images and replaces the current one only if it does better."
     )
-    data_zip = st.file_uploader("Training images (zip)", type=["zip"], key="train-zip")
-    server_path = st.text_input("…or a folder / data.yaml on this computer", key="train-path")
+    data_zip = st.file_uploader(
+        "Training images (zip)",
+        type=["zip"],
+        key="train-zip",
+        help=f"One zip of up to {MAX_UPLOAD_MB} MB. {service.ZIP_LIMITS}",
+    )
     epochs = st.slider("Training rounds (epochs)", MIN_EPOCHS, 100, 20, key="train-epochs")
-    if st.button("Check the data", disabled=not (data_zip or server_path)):
-        if data_zip is not None:
-            report = run(
-                lambda: service.check_dataset_upload(store.settings, data_zip.name, data_zip.getvalue()),
-                what="Checking the data",
-            )
-        else:
-            report = run(
-                lambda: service.check_dataset(store.settings, Path(server_path.strip())), what="Checking the data"
-            )
+    if st.button("Check the data", disabled=data_zip is None):
+        report = run(
+            plain_errors(lambda: service.check_dataset_upload(store.settings, data_zip.name, data_zip.getvalue())),
+            what="Checking the data",
+        )
         if report is not None:
             st.session_state["train-report"] = report
     report = st.session_state.get("train-report")
     if report is not None:
-        st.write(f"Images: {report.images or 'none'} · boxes per defect: {report.boxes or 'none'}")
+        boxes = ", ".join(f"{plain(name)}: {count}" for name, count in report.boxes.items()) or "none"
+        images = ", ".join(f"{split} {count}" for split, count in report.images.items()) or "none"
+        st.markdown(f"Images: {images} · boxes per defect: {boxes}")
         if report.problems:
             st.dataframe(pd.DataFrame([p.as_dict() for p in report.problems]), hide_index=True, width="stretch")
         if report.ok:
@@ -228,7 +261,7 @@ with train_tab:
             st.error(f"Fix the {len(report.errors)} problem(s) marked 'error' first.")
     if report is not None and report.ok and st.button("Start training", type="primary"):
         job = run(
-            lambda: service.start_training(store, report.data_yaml, epochs=epochs, user=current_user()),
+            plain_errors(lambda: service.start_training(store, report.data_yaml, epochs=epochs, user=current_user())),
             what="Starting the training",
         )
         if job is not None:

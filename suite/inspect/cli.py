@@ -20,10 +20,12 @@ def _thresholds(fail_at: float, review_band: float, per_class: list[str]) -> Thr
     for item in per_class:
         name, _, value = item.partition("=")
         try:
+            if not name.strip():
+                raise ValueError(item)
             classes[name.strip()] = float(value)
         except ValueError:
             clikit.fail(f"--flag takes CLASS=CONFIDENCE (e.g. scratch=0.6), not {item!r}")
-    return Thresholds(fail_at=classes, default_fail_at=fail_at, review_band=review_band)
+    return Thresholds(fail_at=classes, default_fail_at=fail_at, review_band=review_band)  # InvalidInput: 0-1
 
 
 @app.command()
@@ -35,31 +37,32 @@ def predict(
     review_band: float = typer.Option(DEFAULT.review_band, help="Send images this far below fail-at to a person."),
     flag: list[str] = typer.Option([], help="Per-class threshold, e.g. --flag scratch=0.6 (repeatable)."),
 ) -> None:
-    """Check images: verdict PASS/FAIL/REVIEW and defect boxes in pixels."""
-    from suite.errors import SuiteError
-    from suite.inspect.images import expand_paths, expand_uploads
-    from suite.inspect.service import inspect_image
+    """Check images: verdict PASS/FAIL/REVIEW and defect boxes in pixels (exit 2 if any file could not be checked)."""
+    from suite.inspect.images import expand_paths
+    from suite.inspect.models import FileProblem
+    from suite.inspect.service import inspect_files
 
     thresholds = _thresholds(fail_at, review_band, flag)
     store = clikit.store()
-    failures = 0
-    items = expand_uploads(
-        (name, path.read_bytes() if path.suffix.lower() == ".zip" else path) for name, path in expand_paths(images)
-    )
-    for name, data in items:
-        try:
-            result = inspect_image(store, data, name=str(name), thresholds=thresholds)
-        except SuiteError as err:
+    checked = failures = 0
+    first = ""
+    for item in inspect_files(store, expand_paths(images), thresholds=thresholds):
+        if isinstance(item, FileProblem):
             failures += 1
-            clikit.emit({"image": str(name), "error": str(err)}) if as_json else typer.echo(f"{name}: {err}", err=True)
+            first = first or f"{item.name}: {item.message}"
+            if as_json:
+                clikit.emit({"image": item.name, "error": item.message})
+            else:
+                typer.echo(f"ERROR  {item.name}: {item.message}")
             continue
+        checked += 1
         if as_json:
-            clikit.emit(result.as_dict())
+            clikit.emit(item.as_dict())
         else:
-            found = ", ".join(f"{d.class_name} {d.confidence:.0%}" for d in result.shown_defects()) or "no defects"
-            typer.echo(f"{result.verdict:<6} {name}: {found}")
+            found = ", ".join(f"{d.class_name} {d.confidence:.0%}" for d in item.shown_defects()) or "no defects"
+            typer.echo(f"{item.verdict:<6} {item.image_name}: {found}")
     if failures:
-        raise typer.Exit(2)
+        clikit.fail(f"{failures} of {checked + failures} file(s) could not be checked; the first: {first}")
 
 
 @app.command()
@@ -72,8 +75,9 @@ def train(
 ) -> None:
     """Train a new model version on labelled images (a job, under the same lock as the worker); it serves only if
     the promotion rule lets it."""
-    from suite.inspect.service import check_dataset, train_now
+    from suite.inspect.service import check_dataset, check_training_sizes, train_now
 
+    check_training_sizes(epochs, imgsz)  # before a folder or zip is copied in
     store = clikit.store()
     report = check_dataset(store.settings, data)
     report.raise_if_bad()
@@ -113,7 +117,8 @@ def validate_cmd(data: Path = typer.Argument(..., help="data.yaml, a folder or a
         clikit.emit(problem.as_dict())
     clikit.emit({"ok": report.ok, "images": report.images, "boxes": report.boxes, "data_yaml": report.data_yaml})
     if not report.ok:
-        raise typer.Exit(2)
+        first = report.errors[0] if report.errors else "no usable training data was found"
+        clikit.fail(f"{len(report.errors)} problem(s) block training; the first: {first}")
 
 
 def register(root: typer.Typer) -> None:

@@ -15,7 +15,9 @@ import shutil
 import time
 from pathlib import Path
 
+from suite.errors import InvalidInput
 from suite.inspect.dataset import stage_dataset, validate
+from suite.inspect.images import is_image_name, load_image
 from suite.inspect.model_files import IMGSZ, current_model, offline
 from suite.inspect.models import MODULE, EpochRow, Miss, Scores, TrainingCancelledError
 from suite.jobs.control import JobCancelled, JobControl
@@ -133,7 +135,6 @@ def train_on_dataset(
 def find_misses(weights: Path, data_yaml: Path, split: str, *, device: str, limit: int = 6) -> list[Miss]:
     """Test images where a labelled defect got no box of the same class (IoU >= 0.3): the result card shows them."""
     import yaml
-    from PIL import Image
 
     from pipelines.boxes import iou
     from pipelines.detector import Detector
@@ -143,14 +144,19 @@ def find_misses(weights: Path, data_yaml: Path, split: str, *, device: str, limi
     folder = Path(spec["path"]) / spec[split]
     names = detector.names
     misses: list[Miss] = []
-    for image_path in sorted(folder.iterdir()):
+    for image_path in sorted(p for p in folder.iterdir() if is_image_name(p.name)):
         label = image_path.parent.parent.parent / "labels" / folder.name / (image_path.stem + ".txt")
         if not label.exists() or not label.read_text().strip():
             continue
-        with Image.open(image_path) as img:
-            w, h = img.size
-            found = detector.detect(img.convert("RGB")).detections
+        try:
+            image = load_image(image_path)
+        except InvalidInput:  # validated before training; a file changed since is left out, not fatal
+            continue
+        w, h = image.size
+        found = detector.detect(image).detections
         for line in label.read_text().splitlines():
+            if not line.strip():
+                continue
             cls, x, y, bw, bh = (float(v) for v in line.split())
             truth = [(x - bw / 2) * w, (y - bh / 2) * h, (x + bw / 2) * w, (y + bh / 2) * h]
             hit = any(d.class_id == int(cls) and d.confidence >= 0.25 and iou(d.box, truth) >= 0.3 for d in found)

@@ -10,6 +10,7 @@ from suite.errors import InvalidInput
 from suite.inspect.models import CLASSES, MODULE, Inspection
 from suite.store import Store
 
+MAX_NOTE = 2000  # characters of a missed-defect note
 BOX_ACTIONS = {"confirm": "confirm", "wrong_class": "correction", "not_defect": "false_alarm"}
 
 
@@ -38,6 +39,8 @@ def review_box(
     `action`: "confirm" (a real defect of that class), "wrong_class" (a defect, but `new_class`),
     "not_defect" (a false alarm: becomes a negative example).
     """
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise InvalidInput(f"Box {index!r} is not a box number.")
     if action not in BOX_ACTIONS:
         raise InvalidInput(f"Unknown review {action!r}; choose confirm, wrong_class or not_defect.")
     defect = next((d for d in inspection.defects if d.index == index), None)
@@ -78,7 +81,10 @@ def report_missed(
     if class_name not in CLASSES:
         raise InvalidInput(f"Pick the kind of defect that was missed (one of {', '.join(CLASSES)}).")
     if box is not None:
-        x1, y1, x2, y2 = (float(v) for v in box)
+        try:
+            x1, y1, x2, y2 = (float(v) for v in box)
+        except (TypeError, ValueError) as err:
+            raise InvalidInput("The marked area takes four numbers: left, top, right, bottom (pixels).") from err
         if not (0 <= x1 < x2 <= inspection.width and 0 <= y1 < y2 <= inspection.height):
             raise InvalidInput(
                 f"The marked area must lie inside the image ({inspection.width} x {inspection.height} pixels) "
@@ -89,7 +95,7 @@ def report_missed(
         **_context(inspection),
         "class": class_name,
         "box": box,
-        "note": note,
+        "note": str(note or "")[:MAX_NOTE],
         "summary": f"{inspection.image_name}: a {class_name} was missed" + (f" at {box}" if box else ""),
     }
     return store.log_feedback(module=MODULE, kind="missed", value=value, request_id=inspection.request_id, user=user)

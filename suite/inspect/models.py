@@ -46,6 +46,14 @@ class Thresholds:
     default_fail_at: float = 0.5
     review_band: float = 0.25
 
+    def __post_init__(self) -> None:
+        """Raises InvalidInput for a confidence outside 0-1 (or not a number), naming it."""
+        for what, value in [("the fail-at confidence", self.default_fail_at), ("the review band", self.review_band)] + [
+            (f"the {name} threshold", value) for name, value in self.fail_at.items()
+        ]:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise InvalidInput(f"{what[0].upper()}{what[1:]} must be a number between 0 and 1, not {value!r}.")
+
     def fail_threshold(self, class_name: str) -> float:
         return self.fail_at.get(class_name, self.default_fail_at)
 
@@ -173,7 +181,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{self.severity.upper()} {where}: {self.message}"
+        return " ".join(f"{self.severity.upper()} {where}: {self.message}".split())  # one line, always
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -196,16 +204,13 @@ class DatasetReport:
         return self.data_yaml is not None and not self.errors
 
     def raise_if_bad(self) -> None:
-        """Raises DatasetProblems listing the errors, the first one first."""
+        """Raises DatasetProblems naming the errors on one line, the first one first (at most 20 listed)."""
         if not self.ok:
             if self.data_yaml is None and not self.errors:
                 raise DatasetProblems("No usable training data was found.")
-            shown = "\n".join(str(p) for p in self.errors[:20])
-            more = f"\n... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
-            raise DatasetProblems(
-                f"Fix {len(self.errors)} problem(s) in the training data first; the first is: {self.errors[0]}"
-                f"\n{shown}{more}"
-            )
+            listed = "; ".join(str(p) for p in self.errors[:20])
+            more = f"; ... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
+            raise DatasetProblems(f"Fix {len(self.errors)} problem(s) in the training data first: {listed}{more}")
 
     def as_dict(self) -> dict[str, Any]:
         return {

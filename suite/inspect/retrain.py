@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
 import time
 from pathlib import Path
@@ -34,13 +35,37 @@ def accepted_reviews(store: Store) -> list[dict]:
     return accepted_feedback(store, MODULE, KINDS)
 
 
+def _box(value: object) -> list[float] | None:
+    """Four finite numbers, or None (a reviewer may have edited the value into something else)."""
+    try:
+        box = [float(v) for v in value]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return None
+    return box if len(box) == 4 and all(math.isfinite(v) for v in box) else None
+
+
+def _kept_image(store: Store, value: dict) -> str | None:
+    """The reviewed image's path when it is one of ours (under SUITE_HOME); reviewers can edit values."""
+    path = value.get("image_path")
+    if not isinstance(path, str) or not path:
+        return None
+    resolved = Path(path).resolve()
+    if not resolved.is_relative_to(store.settings.home.resolve()) or not resolved.is_file():
+        logger.warning("review %s names an image outside SUITE_HOME or missing; skipped", value.get("result_id"))
+        return None
+    return path
+
+
 def labels_from_reviews(store: Store, reviews: list[dict]) -> dict[str, dict]:
-    """image_path -> {"size": (w, h), "boxes": [(class_id, x1, y1, x2, y2)], "feedback_ids": [...]}"""
+    """image_path -> {"size": (w, h), "boxes": [(class_id, x1, y1, x2, y2)], "feedback_ids": [...]}
+
+    Only images kept under SUITE_HOME are read; reviews whose box is not four numbers are skipped.
+    """
     by_image: dict[str, dict] = {}
     for review in reviews:
         value = review["value"]
-        path = value.get("image_path")
-        if not path or not Path(path).exists():
+        path = _kept_image(store, value) if isinstance(value, dict) else None
+        if path is None:
             continue
         entry = by_image.setdefault(path, {"reviews": [], "result_id": value.get("result_id")})
         entry["reviews"].append(review)
@@ -50,19 +75,25 @@ def labels_from_reviews(store: Store, reviews: list[dict]) -> dict[str, dict]:
         extra = []
         for review in entry["reviews"]:
             value, kind = review["value"], review["kind"]
-            if kind == "missed":
-                if value.get("box"):
-                    extra.append((value["class"], value["box"]))
+            box = _box(value.get("box"))
+            if box is None:
                 continue
-            key = tuple(round(v, 1) for v in value["box"])
-            reviewed[key] = None if kind == "false_alarm" else value.get("corrected_class") or value["class"]
+            if kind == "missed":
+                extra.append((value.get("class"), box))
+                continue
+            key = tuple(round(v, 1) for v in box)
+            reviewed[key] = None if kind == "false_alarm" else value.get("corrected_class") or value.get("class")
         boxes = [(cls, list(box)) for box, cls in reviewed.items() if cls is not None] + extra
         for defect in queries.result_defects(store, entry["result_id"]):
             key = tuple(round(v, 1) for v in defect["box"])
             if key not in reviewed and defect["status"] == "FAIL":
                 boxes.append((defect["class_name"], defect["box"]))
-        with Image.open(path) as img:
-            size = img.size
+        try:
+            with Image.open(path) as img:
+                size = img.size
+        except Exception:  # a damaged copy must not stop the retraining; it is logged and left out
+            logger.warning("could not open reviewed image %s; skipped", path, exc_info=True)
+            continue
         out[path] = {
             "size": size,
             "boxes": [(CLASSES.index(c), *b) for c, b in boxes if c in CLASSES],

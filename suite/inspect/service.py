@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from PIL import Image
 
 from suite.errors import InvalidInput, NotFound, SuiteError
 from suite.inspect import custom_training, queries
-from suite.inspect.dataset import import_dataset, stage_dataset, validate
+from suite.inspect.archives import describe
+from suite.inspect.dataset import SPLITS, import_dataset, stage_dataset, validate
 from suite.inspect.feedback import report_missed as report_missed  # offered to the page and the API
 from suite.inspect.feedback import review_box as review_box
-from suite.inspect.images import IMAGE_SUFFIXES, expand_uploads, load_image
+from suite.inspect.images import IMAGE_SUFFIXES, expand_upload, load_image
 from suite.inspect.model_files import IMGSZ, current_model, get_detector, offline
 from suite.inspect.models import (
     MAX_EPOCHS,
@@ -55,6 +58,8 @@ from suite.uploads import check_upload, display_name, staged
 
 logger = logging.getLogger(__name__)
 UPLOAD_TYPES = (*sorted(IMAGE_SUFFIXES), ".zip")  # what the "check images" upload accepts
+ZIP_LIMITS = describe()  # the zip limits in words, for the uploaders' help text
+MIN_IMGSZ, MAX_IMGSZ = 64, 1280  # training image sizes (multiples of 32, as YOLO needs)
 
 
 # ---- checking images ---------------------------------------------------------------------------------------
@@ -76,8 +81,8 @@ def inspect_image(
     settings = store.settings
     thresholds = thresholds or Thresholds()
     name = name or (Path(source).name if not isinstance(source, bytes) else "upload")
+    image = load_image(source, name)  # a file we cannot read is refused before anything is recorded
     with track(store, module=MODULE, action="inspect", user=user, input_summary=name) as call:
-        image = load_image(source, name)
         result = get_detector(settings).detect(image, options)
         call.record(result)
         result_id = new_id()
@@ -147,6 +152,36 @@ def _keep_copy(folder: Path, result_id: str, image: Image.Image) -> Path:
     return path
 
 
+def inspect_files(
+    store: Store,
+    files: Iterable[tuple[str, bytes | Path]],
+    *,
+    thresholds: Thresholds | None = None,
+    user: str | None = None,
+    progress: Progress = no_progress,
+) -> Iterator[Inspection | FileProblem]:
+    """Check images given as (name, bytes or path), zips unpacked on disk within `archives.LIMITS`.
+
+    Yields an `Inspection` per image checked and a `FileProblem` (one line) per file or zip that could not
+    be; one bad file never stops the rest. Unpacked files are removed when the last one is done (or the
+    caller stops early). Names are shown as given: pass display names (`suite.uploads.display_name`).
+    """
+    with tempfile.TemporaryDirectory(prefix="suite-inspect-") as work:
+        images: list[tuple[str, bytes | Path]] = []
+        for number, (name, data) in enumerate(files):
+            try:
+                images += expand_upload(name, data, Path(work) / f"{number:03d}")
+            except SuiteError as err:
+                yield FileProblem(name, _one_line(err))
+        for done, (name, data) in enumerate(images):
+            progress(done, len(images), name)
+            try:
+                yield inspect_image(store, data, name=name, thresholds=thresholds, user=user)
+            except SuiteError as err:
+                yield FileProblem(name, _one_line(err))
+        progress(len(images), len(images), "done")
+
+
 def inspect_many(
     store: Store,
     uploads: Iterable[tuple[str, bytes]],
@@ -156,30 +191,54 @@ def inspect_many(
     progress: Progress = no_progress,
 ) -> Batch:
     """Inspect uploaded files (zips expanded). A file of the wrong type, an unreadable image or a bad zip is
-    listed in `problems`; it does not stop the rest."""
+    listed in `problems`; it does not stop the rest. Upload names are only shown, never used as paths."""
     batch = Batch()
-    files: list[tuple[str, bytes]] = []
+    checked: list[tuple[str, bytes]] = []
     for name, data in uploads:
         try:
-            shown = check_upload(name, data, allowed=UPLOAD_TYPES)
-            files.extend(expand_uploads([(shown, data)]))
+            checked.append((check_upload(name, data, allowed=UPLOAD_TYPES), data))
         except SuiteError as err:
-            batch.problems.append(FileProblem(display_name(name), str(err)))
-    for done, (name, data) in enumerate(files):
-        progress(done, len(files), name)
-        try:
-            batch.results.append(inspect_image(store, data, name=name, thresholds=thresholds, user=user))
-        except SuiteError as err:
-            batch.problems.append(FileProblem(name, str(err)))
-    progress(len(files), len(files), "done")
+            batch.problems.append(FileProblem(display_name(name), _one_line(err)))
+    for item in inspect_files(store, checked, thresholds=thresholds, user=user, progress=progress):
+        (batch.results if isinstance(item, Inspection) else batch.problems).append(item)
     return batch
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def review_result(
+    store: Store,
+    result_id: str,
+    index: int,
+    action: str,
+    *,
+    new_class: str | None = None,
+    user: str | None = None,
+) -> str:
+    """`review_box` for a stored inspection named by its id (what the API calls); NotFound for unknown ids."""
+    return review_box(store, get_result(store, result_id), index, action, new_class=new_class, user=user)
+
+
+def report_missed_result(
+    store: Store,
+    result_id: str,
+    class_name: str,
+    *,
+    box: list[float] | None = None,
+    note: str = "",
+    user: str | None = None,
+) -> str:
+    """`report_missed` for a stored inspection named by its id; NotFound for unknown ids."""
+    return report_missed(store, get_result(store, result_id), class_name, box=box, note=note, user=user)
 
 
 def get_result(store: Store, result_id: str) -> Inspection:
     """A stored inspection, as it was recorded."""
-    row = queries.result_row(store, result_id)
+    row = queries.result_row(store, str(result_id)) if result_id else None
     if row is None:
-        raise NotFound(f"There is no inspection {result_id!r}.")
+        raise NotFound(f"There is no inspection {str(result_id)[:80]!r}.")
     return Inspection(
         result_id=row["result_id"],
         request_id=row["request_id"],
@@ -232,18 +291,47 @@ def training_runs(store: Store, limit: int = 10) -> list[TrainingRun]:
 
 
 def check_dataset(settings: Settings, path: Path) -> DatasetReport:
-    """Check a data.yaml where it is, or copy a folder / zip into SUITE_HOME and check that."""
+    """Check a data.yaml where it is, or copy a folder / zip into SUITE_HOME and check that.
+
+    For the command line, whose user owns the shell: the dashboard takes only uploads
+    (`check_dataset_upload`). A copy is kept only when the data can be used.
+    """
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):
-        return validate(path)
-    return import_dataset(path, settings.module_dir(MODULE) / "datasets")
+        return validate(path, root=_upload_root(settings, path))
+    return import_dataset(path, _datasets_dir(settings))
 
 
 def check_dataset_upload(settings: Settings, name: str, data: bytes) -> DatasetReport:
-    """Check an uploaded zip of training data (the upload's name is never used as a path)."""
+    """Check an uploaded zip of training data (the upload's name is never used as a path).
+
+    The zip is unpacked within `archives.LIMITS` (members, sizes, ratios), every path its data.yaml names
+    must stay inside it, and nothing is left behind when it is refused or has errors.
+    """
     shown = check_upload(name, data, allowed=(".zip",))
     with staged([(shown, data)], prefix="suite-inspect-") as [path]:
-        return import_dataset(path, settings.module_dir(MODULE) / "datasets")
+        return import_dataset(path, _datasets_dir(settings), label=shown)
+
+
+def _datasets_dir(settings: Settings) -> Path:
+    return settings.module_dir(MODULE) / "datasets"
+
+
+def _upload_root(settings: Settings, data_yaml: Path) -> Path | None:
+    """The folder an uploaded data set was unpacked into, when `data_yaml` is in one (its paths stay inside)."""
+    datasets = _datasets_dir(settings).resolve()
+    resolved = Path(data_yaml).resolve()
+    if resolved.is_relative_to(datasets) and resolved != datasets:
+        return datasets / resolved.relative_to(datasets).parts[0]
+    return None
+
+
+def check_training_sizes(epochs: int, imgsz: int) -> None:
+    """Raises InvalidInput for epochs or an image size a training cannot take."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or not MIN_EPOCHS <= epochs <= MAX_EPOCHS:
+        raise InvalidInput(f"Choose between {MIN_EPOCHS} and {MAX_EPOCHS} epochs, not {epochs!r}.")
+    if isinstance(imgsz, bool) or not isinstance(imgsz, int) or not MIN_IMGSZ <= imgsz <= MAX_IMGSZ or imgsz % 32:
+        raise InvalidInput(f"The image size must be a multiple of 32 from {MIN_IMGSZ} to {MAX_IMGSZ}, not {imgsz!r}.")
 
 
 # ---- training on uploaded data: a job ----------------------------------------------------------------------
@@ -257,9 +345,8 @@ def queue_training(
     Raises:
         InvalidInput: the epochs are out of range, the data has problems, or a training is already waiting.
     """
-    if not MIN_EPOCHS <= epochs <= MAX_EPOCHS:
-        raise InvalidInput(f"Choose between {MIN_EPOCHS} and {MAX_EPOCHS} epochs.")
-    validate(Path(data_yaml)).raise_if_bad()
+    check_training_sizes(epochs, imgsz)
+    validate(Path(data_yaml), root=_upload_root(store.settings, Path(data_yaml))).raise_if_bad()
     params = {"data_yaml": str(Path(data_yaml).resolve()), "epochs": epochs, "imgsz": imgsz}
     job_id, created = queue.enqueue(
         store,
@@ -358,12 +445,16 @@ def cancel_training(store: Store, job_id: str, *, user: str | None = None) -> Tr
 
 def training_result(store: Store, job_id: str) -> TrainingResult | None:
     """The version a finished training made and its scores; None while it runs or when it did not succeed."""
+    training_job(store, job_id)  # NotFound for other jobs
     job = queue.get_job(store, job_id)
     outcome = job["outcome"] or {}
     if job["state"] != "succeeded" or not outcome.get("version"):
         return None
     folder = store.settings.models_dir / MODULE / outcome["version"]
-    report = json.loads((folder / custom_training.METRICS_FILE).read_text())
+    try:
+        report = json.loads((folder / custom_training.METRICS_FILE).read_text())
+    except (OSError, ValueError) as err:
+        raise NotFound(f"The scores of version {outcome['version']} are no longer on this machine.") from err
     return TrainingResult(
         job_id=job_id,
         version=outcome["version"],
@@ -386,19 +477,31 @@ def _epoch_row(row: dict, epochs: int | None) -> EpochRow:
 
 
 def evaluate_model(settings: Settings, data_yaml: Path, *, split: str = "test") -> Evaluation:
-    """Score the serving model on a labelled split (mAP50, mAP50-95, precision, recall, per-class AP)."""
+    """Score the serving model on a labelled split (mAP50, mAP50-95, precision, recall, per-class AP).
+
+    Raises:
+        InvalidInput: the split is not one of the data set's, or the data has problems.
+    """
     from pipelines.detector_eval import evaluate
 
-    validate(Path(data_yaml)).raise_if_bad()
+    if split not in SPLITS:
+        raise InvalidInput(f"Choose the split to score from {', '.join(SPLITS)}, not {split!r}.")
+    report = validate(Path(data_yaml), root=_upload_root(settings, Path(data_yaml)))
+    report.raise_if_bad()
+    if not report.images.get(split):
+        raise InvalidInput(f"The data set has no {split} images to score.")
     offline(settings)
     weights, version = current_model(settings)
     work = settings.module_dir(MODULE) / "runs" / f"eval-{new_id()[:12]}"
-    metrics = evaluate(
-        weights,
-        stage_dataset(Path(data_yaml), work / "data"),
-        split=split,
-        imgsz=IMGSZ,
-        device=settings.device,
-        run_dir=work / "val",
-    )
+    try:
+        metrics = evaluate(
+            weights,
+            stage_dataset(Path(data_yaml), work / "data"),
+            split=split,
+            imgsz=IMGSZ,
+            device=settings.device,
+            run_dir=work / "val",
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # a staged copy and the scorer's files: the numbers are returned
     return Evaluation(version, split, Scores.from_dict(metrics))

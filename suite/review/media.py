@@ -1,36 +1,84 @@
 """What a reviewer needs to see beside a feedback item: the image with its box, the audio it is about.
 
-Note for the hardening pass: `media_for` shows any existing file whose path a feedback value names; it does
-not yet check that the path lies inside an upload or SUITE_HOME.
+A feedback value is data anyone with review rights can edit, so a path in it is never trusted: only regular
+files that resolve (links followed) to a place inside SUITE_HOME are shown, where the modules keep their
+copies of what was checked or transcribed.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from pathlib import Path
 from typing import Any
 
 from suite.review.models import Media
 
+logger = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".ogg", ".flac", ".webm")
+MEDIA_KEYS = ("path", "file", "image", "audio")  # how the keys of a value that name a file end
 
 
-def media_for(value: Any) -> list[Media]:
-    """Images and audio files named in a feedback value (keys ending in path/file/image/audio) that exist."""
+def media_for(value: Any, *, home: Path | None = None) -> list[Media]:
+    """Images and audio files named in a feedback value (keys ending in path/file/image/audio) inside `home`.
+
+    Args:
+        home: the SUITE_HOME whose files may be shown (default: the one the settings name).
+    """
     if not isinstance(value, dict):
         return []
+    root = _home(home)
     found = []
     for key, item in value.items():
-        if not isinstance(item, str) or not key.endswith(("path", "file", "image", "audio")):
+        if not (isinstance(key, str) and isinstance(item, str) and key.endswith(MEDIA_KEYS)):
             continue
-        path = Path(item)
-        if not path.is_file():
+        path = _inside(item, root)
+        if path is None:
             continue
         if path.suffix.lower() in IMAGE_SUFFIXES:
-            found.append(Media("image", path, box=value.get("box")))
+            found.append(Media("image", path, box=_box(value.get("box"))))
         elif path.suffix.lower() in AUDIO_SUFFIXES:
-            found.append(Media("audio", path, start=float(value.get("start") or 0)))
+            found.append(Media("audio", path, start=_start(value.get("start"))))
     return found
+
+
+def _home(home: Path | None) -> Path:
+    if home is None:
+        from suite.settings import Settings
+
+        home = Settings.from_env().home
+    return Path(home).resolve()
+
+
+def _inside(item: str, root: Path) -> Path | None:
+    """The file a value names when it is a regular file inside `root`; None otherwise (logged)."""
+    if not item or "\x00" in item or len(item) > 4096:
+        return None
+    try:
+        resolved = Path(item).resolve()
+        if not resolved.is_relative_to(root):
+            logger.warning("feedback names a file outside SUITE_HOME; not shown: %.200s", item)
+            return None
+        return resolved if resolved.is_file() else None
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _box(value: Any) -> list[float] | None:
+    try:
+        box = [float(v) for v in value]
+    except (TypeError, ValueError):
+        return None
+    return box if len(box) == 4 and all(math.isfinite(v) for v in box) else None
+
+
+def _start(value: Any) -> float:
+    try:
+        start = float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
+    return start if 0 <= start < 10**7 else 0.0
 
 
 def image_with_box(path: Path, box: list[float] | None, label: str = ""):
@@ -38,10 +86,13 @@ def image_with_box(path: Path, box: list[float] | None, label: str = ""):
     from PIL import Image, ImageDraw
 
     image = Image.open(path).convert("RGB")
-    if box and len(box) == 4:
+    box = _box(box)
+    if box:
+        x1, x2 = sorted(box[0::2])  # an edited value may have them the wrong way round
+        y1, y2 = sorted(box[1::2])
         draw = ImageDraw.Draw(image)
         width = max(2, round(max(image.size) / 200))
-        draw.rectangle([float(v) for v in box], outline=(255, 40, 40), width=width)
+        draw.rectangle([x1, y1, x2, y2], outline=(255, 40, 40), width=width)
         if label:
-            draw.text((float(box[0]) + 3, max(float(box[1]) - 12, 0)), label, fill=(255, 40, 40))
+            draw.text((x1 + 3, max(y1 - 12, 0)), label, fill=(255, 40, 40))
     return image

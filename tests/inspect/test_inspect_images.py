@@ -58,19 +58,20 @@ def test_exif_rotated_photo_is_turned_upright():
     assert image.size == (200, 300)
 
 
-def test_empty_and_imageless_zips_are_refused():
+def test_empty_and_imageless_zips_are_refused(tmp_path):
     empty = io.BytesIO()
     zipfile.ZipFile(empty, "w").close()
     with pytest.raises(InvalidInput, match="contains no images"):
-        list(expand_uploads([("empty.zip", empty.getvalue())]))
+        list(expand_uploads([("empty.zip", empty.getvalue())], tmp_path))
     with pytest.raises(InvalidInput, match="not a readable zip"):
-        list(expand_uploads([("broken.zip", b"PK\x03\x04 nope")]))
+        list(expand_uploads([("broken.zip", b"PK\x03\x04 nope")], tmp_path))
 
 
-def test_zip_of_images_is_expanded():
+def test_zip_of_images_is_expanded(tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("parts/a.png", _bytes(Image.new("RGB", (8, 8)), "PNG"))
         archive.writestr("parts/notes.txt", "not an image")
-    items = list(expand_uploads([("batch.zip", buffer.getvalue())]))
+    items = list(expand_uploads([("batch.zip", buffer.getvalue())], tmp_path))
     assert [name for name, _ in items] == ["batch.zip/parts/a.png"]
+    assert items[0][1].is_relative_to(tmp_path) and load_image(items[0][1]).size == (8, 8)  # unpacked on disk

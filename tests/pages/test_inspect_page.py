@@ -39,6 +39,10 @@ def test_upload_check_and_confirm_a_box(app_page, settings):
     assert any("PASS" in m.label or "FAIL" in m.label for m in at.metric)
 
 
+def _zipped(folder: Path, dest: Path) -> bytes:
+    return Path(shutil.make_archive(str(dest), "zip", folder)).read_bytes()
+
+
 def test_training_tab_lists_data_problems(app_page, tmp_path):
     tiny_set = tmp_path / "set"
     for split in ("train", "val"):
@@ -51,13 +55,47 @@ def test_training_tab_lists_data_problems(app_page, tmp_path):
     (tiny_set / "data.yaml").write_text("train: images/train\nval: images/val\nnames: [scratch, pit, crack, stain]\n")
     at = app_page("pages/inspect.py")
     at.run()
-    at.text_input(key="train-path").set_value(str(tiny_set / "data.yaml"))
+    assert not [t for t in at.text_input if t.key == "train-path"], "the page must not read server folders"
+    at.file_uploader(key="train-zip").set_value(("set.zip", _zipped(tiny_set, tmp_path / "set"), "application/zip"))
     at.run()
     next(b for b in at.button if b.label == "Check the data").click()
     at.run()
     assert not at.exception
     assert any("problem" in e.value for e in at.error)
     assert len(at.dataframe) >= 1
+
+
+def test_untrusted_names_are_shown_as_text(app_page, settings, tmp_path):
+    """File names and class names from an upload never become links, images or markup on the page."""
+    beacon = "![x](http://198.51.100.7/beacon.png)"
+    at = app_page("pages/inspect.py")
+    at.run()
+    at.file_uploader[0].set_value((f"{beacon}.jpg", b"not an image at all", "image/jpeg"))
+    at.run()
+    next(b for b in at.button if b.label == "Check images").click()
+    at.run()
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    assert any("beacon" in text for text in shown), shown
+    assert not any("![x](http" in text for text in shown), shown
+    data = tmp_path / "named"
+    for split in ("train", "val"):
+        (data / "images" / split).mkdir(parents=True)
+        (data / "labels" / split).mkdir(parents=True)
+        for i in range(4):
+            (data / "images" / split / f"{i}.jpg").write_bytes((SAMPLE / f"test_00{i}.jpg").read_bytes())
+            (data / "labels" / split / f"{i}.txt").write_text(f"{i % 2} 0.5 0.5 0.1 0.1\n")
+    (data / "data.yaml").write_text(
+        f"train: images/train\nval: images/val\nnames: ['{beacon}', '[site](http://x.example)']\n"
+    )
+    at.file_uploader(key="train-zip").set_value(("named.zip", _zipped(data, tmp_path / "named"), "application/zip"))
+    at.run()
+    next(b for b in at.button if b.label == "Check the data").click()
+    at.run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "beacon" in text and "site" in text
+    assert "![x](http" not in text and "[site](http" not in text
 
 
 @pytest.mark.slow

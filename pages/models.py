@@ -6,8 +6,9 @@ import streamlit as st
 from pages.ui import current_user, done, get_store, page_header, run
 from suite.jobs.queue import enqueue, get_job
 from suite.ops import job_history
+from suite.registry.gate import FLOORS
 from suite.registry.overview import module_overview
-from suite.registry.versions import list_versions, promote, rollback
+from suite.registry.versions import MAX_REASON_CHARS, gate_rejected, list_versions, promote, rollback
 
 page_header(
     "Models",
@@ -65,17 +66,29 @@ if module:
                     "previous model's score": v.scores.champion,
                     "feedback items used": v.feedback_used,
                     "why": "; ".join(v.scores.gate_reasons),
+                    "used anyway because": v.override_reason or "",
                 }
                 for v in versions
             ]
         )
         st.dataframe(table, hide_index=True, width="stretch")
+        floor = FLOORS.get(module)
+        if floor is not None:
+            st.caption(f"A version is put to use automatically only with {floor.describe()} on the fixed test set.")
+        by_name = {v.version: v for v in versions}
         others = [v.version for v in versions if v.status != "champion"]
         a, b = st.columns(2)
         with a:
             choice = st.selectbox("Put a version to use", others, index=None, placeholder="Pick a version")
+            override = None
+            if choice and gate_rejected(by_name[choice]):
+                st.warning("The promotion gate rejected this version. To use it anyway, say why (kept in the history).")
+                override = st.text_input("Reason for using it anyway", max_chars=MAX_REASON_CHARS)
             if choice and st.button("Use this version"):
-                if done(lambda: promote(store, module, choice, by=current_user()), what="Promoting"):
+                if done(
+                    lambda: promote(store, module, choice, by=current_user(), override_reason=override),
+                    what="Promoting",
+                ):
                     st.success(f"{choice} is now in use.")
         with b:
             st.write("Go back to the version used before the current one.")

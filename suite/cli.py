@@ -104,5 +104,5 @@ def _register_module_commands() -> None:
         module.register(app)
 
 
-_EXTRA_COMMANDS = ("registry", "auth", "store")
+_EXTRA_COMMANDS = ("registry", "review", "auth", "store", "api")
 _register_module_commands()

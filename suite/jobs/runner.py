@@ -24,7 +24,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Protocol
 
-from suite.errors import InvalidInput
+from suite.errors import InvalidInput, SuiteError
 from suite.jobs import queue
 from suite.jobs.control import JobCancelled, JobControl
 from suite.jobs.schedule import Schedule, due
@@ -121,8 +121,12 @@ def run_job(store: Store, job: dict, *, progress: Progress = no_progress) -> dic
         logger.info("%s job %s cancelled", module, job_id)
         result, state = {"cancelled": True, "message": str(err)}, "cancelled"
     except Exception as err:
-        logger.exception("%s job %s failed", module, job_id)
         result, state = {"error": f"{type(err).__name__}: {err}"}, "failed"
+        if isinstance(err, SuiteError):  # an expected refusal ("nothing to learn from yet"): one line in the job log
+            capture.write(f"{module} job {job_id} refused: {err}\n")
+            result["refused"] = str(err)
+        else:
+            logger.exception("%s job %s failed", module, job_id)
     finally:
         for lg, level in zip(watched, levels, strict=True):
             lg.removeHandler(handler)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
 from suite import clikit
-from suite.progress import terminal_progress
+from suite.progress import Progress, no_progress, terminal_progress
 
 models_app = typer.Typer(no_args_is_help=True, help="Model versions per module: list, show, promote, roll back.")
 
@@ -35,6 +38,8 @@ def list_(module: str | None = typer.Option(None, "--module", "-m", help="Only t
                 "primary_metric": scores.metric,
                 "challenger": scores.challenger,
                 "champion_before": scores.champion,
+                "gate_passed": (v.metrics.get("gate") or {}).get("passed"),
+                "override_reason": v.override_reason,
             }
         )
 
@@ -50,11 +55,21 @@ def show(module: str, version: str) -> None:
 
 @models_app.command()
 @clikit.friendly
-def promote(module: str, version: str, user: str | None = typer.Option(None, help="Who promotes.")) -> None:
-    """Serve VERSION for MODULE from now on (the running dashboard picks it up on its next request)."""
+def promote(
+    module: str,
+    version: str,
+    user: str | None = typer.Option(None, help="Who promotes."),
+    override_reason: str | None = typer.Option(
+        None, "--override-reason", help="Why a version the gate rejected should serve anyway (kept in the history)."
+    ),
+) -> None:
+    """Serve VERSION for MODULE from now on (the running dashboard picks it up on its next request).
+
+    Its files are checked first; a version the promotion gate rejected needs --override-reason.
+    """
     from suite.registry.versions import promote as do_promote
 
-    do_promote(clikit.store(), module, version, by=_user(user))
+    do_promote(clikit.store(), module, version, by=_user(user), override_reason=override_reason)
     clikit.emit({"module": module, "serving": version})
 
 
@@ -78,22 +93,40 @@ def retrain(
     queue_only: bool = typer.Option(False, "--queue", help="Only queue it for the worker."),
     user: str | None = typer.Option(None, help="Who asks."),
 ) -> None:
-    """Retrain MODULE now on its accepted feedback; the challenger is promoted only if the gate allows."""
+    """Retrain MODULE now on its accepted feedback; the challenger is promoted only if the gate allows.
+
+    Exit 0 when a version was recorded, 2 when the module refused (e.g. nothing accepted to learn from yet; the
+    job is kept as failed with that reason), 1 when the training itself broke (its error is in the job's log).
+    """
     from suite.jobs.queue import enqueue
     from suite.jobs.runner import retrain_now, trainer_for
+    from suite.registry.versions import known_module
 
     store = clikit.store()
+    if trainer_for(store.settings, module) is None:
+        known_module(module)
+        clikit.fail(f"{module} is not trainable yet (it has no retrain step).")
     if queue_only:
-        if trainer_for(store.settings, module) is None:
-            clikit.fail(f"{module} is not trainable yet (it has no retrain step).")
         job_id, created = enqueue(store, module, requested_by=_user(user), reason="suite retrain --queue")
         clikit.emit({"job_id": job_id, "queued": created})
         return
-    with terminal_progress(f"retraining {module}") as progress:
+    with _progress(f"retraining {module}") as progress:
         result = retrain_now(store, module, requested_by=_user(user), progress=progress)
+    if result.get("refused"):
+        clikit.fail(f"{result['refused']} (job {result['job_id'][:8]})")
     clikit.emit(result)
     if result["state"] != "succeeded":
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _progress(description: str) -> Iterator[Progress]:
+    """A progress bar when stderr is a terminal; nothing otherwise, so a refusal stays one line in a log."""
+    if not sys.stderr.isatty():
+        yield no_progress
+        return
+    with terminal_progress(description) as progress:
+        yield progress
 
 
 @clikit.friendly

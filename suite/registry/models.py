@@ -42,6 +42,10 @@ class ModelVersion:
     artifact_path: str | None
     metrics: dict[str, Any] = field(default_factory=dict)
     trained_on: dict[str, Any] = field(default_factory=dict)  # feedback_ids, data_hash, job_id
+    # Its files as registered (relative path -> bytes, sha256), checked before it serves; None for old versions.
+    manifest: dict[str, dict[str, Any]] | None = None
+    override_reason: str | None = None  # why a person put it to use although the gate rejected it
+    override_by: str | None = None
 
     @property
     def scores(self) -> Scores:

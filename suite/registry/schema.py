@@ -31,4 +31,16 @@ MIGRATIONS: list[str] = [
         new_value JSON
     );
     """,
+    # 2: what a version must hold to serve (its files, written at registration), a gate override's reason, and
+    # what each review decision replaced, so that it can be undone
+    """
+    ALTER TABLE model_versions ADD COLUMN IF NOT EXISTS manifest JSON;
+    ALTER TABLE model_versions ADD COLUMN IF NOT EXISTS override_reason VARCHAR;
+    ALTER TABLE model_versions ADD COLUMN IF NOT EXISTS override_by VARCHAR;
+    ALTER TABLE review_log ADD COLUMN IF NOT EXISTS old_state VARCHAR;
+    ALTER TABLE review_log ADD COLUMN IF NOT EXISTS new_state VARCHAR;
+    ALTER TABLE review_log ADD COLUMN IF NOT EXISTS old_reviewer VARCHAR;
+    ALTER TABLE review_log ADD COLUMN IF NOT EXISTS old_reviewed_at TIMESTAMPTZ;
+    ALTER TABLE review_log ADD COLUMN IF NOT EXISTS undone_at TIMESTAMPTZ;
+    """,
 ]

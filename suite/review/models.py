@@ -63,16 +63,21 @@ class ReviewCounts:
 
 @dataclass(frozen=True)
 class ReviewDecision:
-    """One line of the review log; an edit keeps the value before and after."""
+    """One line of the review log: what it changed from and to (an edit also the value), so it can be undone."""
 
     decision_id: str
     feedback_id: str
     ts: datetime
     reviewer: str
-    decision: str  # accept / reject / reopen / edit
+    decision: str  # accept / reject / reopen / edit / undo
     note: str | None = None
     old_value: Any = None
     new_value: Any = None
+    old_state: str | None = None  # None: logged before decisions kept what they replaced (cannot be undone)
+    new_state: str | None = None
+    old_reviewer: str | None = None
+    old_reviewed_at: datetime | None = None
+    undone_at: datetime | None = None  # set when a later `undo` reverted this decision
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,7 +1,8 @@
 """The review queue: staff accept, reject or edit feedback before any of it is used for training.
 
 Only `accepted` feedback ever reaches a module's `retrain`. Every decision sets `reviewer` and
-`reviewed_at` on the feedback row and appends a `review_log` row; an edit keeps the original value there.
+`reviewed_at` on the feedback row and appends a `review_log` row with what it replaced (state, reviewer, review
+time; an edit also the original value), so `undo` can put the item back as it was.
 """
 
 from __future__ import annotations
@@ -79,42 +80,92 @@ def counts(store: Store) -> ReviewCounts:
     return ReviewCounts(result)
 
 
-def decide(store: Store, feedback_ids: list[str], decision: str, *, reviewer: str, note: str | None = None) -> int:
-    """Accept, reject (or reopen) the given feedback items; returns how many changed."""
+def decide(
+    store: Store,
+    feedback_ids: list[str],
+    decision: str,
+    *,
+    reviewer: str,
+    note: str | None = None,
+    strict: bool = False,
+) -> int:
+    """Accept, reject (or reopen) the given feedback items; returns how many changed.
+
+    Args:
+        strict: refuse, changing nothing, when an id is unknown or the item already has the other decision (the
+            command line's rule: a decision is changed by undoing it first). Without it unknown ids are skipped
+            and a decided item takes the new decision.
+
+    Raises:
+        InvalidInput: an unknown decision, no reviewer, or (strict) an item decided the other way.
+        NotFound: (strict) an id that is not in the queue.
+    """
     if decision not in DECISIONS:
         raise InvalidInput(f"Decision must be one of {', '.join(DECISIONS)}.")
+    reviewer = (reviewer or "").strip()
     if not reviewer:
         raise InvalidInput("Say who is reviewing (your name) before deciding on feedback.")
     if not feedback_ids:
         return 0
     store.flush(wait_s=store.wait_s)
     state, stamp = DECISIONS[decision], now()
+    wanted = list(dict.fromkeys(feedback_ids))
     with store.transaction() as con:
         found = con.execute(
-            "SELECT feedback_id FROM feedback WHERE list_contains(?, feedback_id) AND review_state <> ?",
-            [list(feedback_ids), state],
+            "SELECT feedback_id, review_state, reviewer, reviewed_at FROM feedback WHERE list_contains(?, feedback_id)",
+            [wanted],
         ).fetchall()
-        ids = [row[0] for row in found]
-        if not ids:
+        rows = {row[0]: row for row in found}
+        if strict:
+            _refuse_unknown(wanted, rows)
+            other = [fid for fid in wanted if rows[fid][1] not in ("new", state)]
+            if other and state != "new":
+                first = other[0]
+                more = f" (and {len(other) - 1} more)" if len(other) > 1 else ""
+                raise InvalidInput(
+                    f"Feedback {first} is already {rows[first][1]}{more}; undo that decision first "
+                    f"(suite review undo {first}) to decide again."
+                )
+        changing = [rows[fid] for fid in wanted if fid in rows and rows[fid][1] != state]
+        if not changing:
             return 0
+        ids = [row[0] for row in changing]
         con.execute(
             "UPDATE feedback SET review_state = ?, reviewer = ?, reviewed_at = ? WHERE list_contains(?, feedback_id)",
             [state, reviewer, None if state == "new" else stamp, ids],
         )
         con.executemany(
-            "INSERT INTO review_log (decision_id, feedback_id, ts, reviewer, decision, note) VALUES (?, ?, ?, ?, ?, ?)",
-            [[new_id(), fid, stamp, reviewer, decision, note] for fid in ids],
+            """INSERT INTO review_log (decision_id, feedback_id, ts, reviewer, decision, note,
+                   old_state, new_state, old_reviewer, old_reviewed_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [[new_id(), fid, stamp, reviewer, decision, note, old, state, who, at] for fid, old, who, at in changing],
         )
     logger.info("%s %s %d feedback item(s)", reviewer, decision, len(ids))
     return len(ids)
 
 
+def _refuse_unknown(wanted: list[str], found: dict[str, Any]) -> None:
+    missing = [fid for fid in wanted if fid not in found]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise NotFound(
+            f"There is no feedback item {missing[0]!r}{more}; `suite review list --state all` shows the ids."
+        )
+
+
 def decide_matching(
-    store: Store, filters: Filters, decision: str, *, reviewer: str, note: str | None = None, limit: int = 10_000
+    store: Store,
+    filters: Filters,
+    decision: str,
+    *,
+    reviewer: str,
+    note: str | None = None,
+    limit: int = 10_000,
+    strict: bool = False,
 ) -> int:
     """Bulk decision on every item matching `filters` (e.g. all new 'confirm' feedback of risk)."""
     ids = [item.feedback_id for item in list_feedback(store, filters, limit=limit)]
-    return decide(store, ids, decision, reviewer=reviewer, note=note)
+    return decide(store, ids, decision, reviewer=reviewer, note=note, strict=strict)
 
 
 def edit(store: Store, feedback_id: str, new_value: Any, *, reviewer: str, note: str | None = None) -> None:
@@ -129,7 +180,9 @@ def edit(store: Store, feedback_id: str, new_value: Any, *, reviewer: str, note:
     store.flush(wait_s=store.wait_s)
     stamp = now()
     with store.transaction() as con:
-        row = con.execute("SELECT value FROM feedback WHERE feedback_id = ?", [feedback_id]).fetchone()
+        row = con.execute(
+            "SELECT value, review_state, reviewer, reviewed_at FROM feedback WHERE feedback_id = ?", [feedback_id]
+        ).fetchone()
         if row is None:
             raise NotFound(f"There is no feedback item {feedback_id!r} (it may still be on its way; try again).")
         con.execute(
@@ -138,9 +191,83 @@ def edit(store: Store, feedback_id: str, new_value: Any, *, reviewer: str, note:
             [to_json(new_value), reviewer, stamp, feedback_id],
         )
         con.execute(
-            "INSERT INTO review_log VALUES (?, ?, ?, ?, 'edit', ?, ?, ?)",
-            [new_id(), feedback_id, stamp, reviewer, note, row[0], to_json(new_value)],
+            """INSERT INTO review_log (decision_id, feedback_id, ts, reviewer, decision, note, old_value, new_value,
+                   old_state, new_state, old_reviewer, old_reviewed_at)
+               VALUES (?, ?, ?, ?, 'edit', ?, ?, ?, ?, 'accepted', ?, ?)""",
+            [new_id(), feedback_id, stamp, reviewer, note, row[0], to_json(new_value), row[1], row[2], row[3]],
         )
+
+
+def undo(store: Store, feedback_ids: list[str], *, reviewer: str, note: str | None = None) -> int:
+    """Revert the latest decision (accept, reject, reopen or edit) on each item; returns how many were reverted.
+
+    Each item gets back the state, reviewer, review time and (for an edit) the value it had before; the reverted
+    decision is marked undone and an 'undo' row joins the log, so a second undo goes one decision further back.
+    All or nothing: an unknown id, an item with no decision left to undo, or one changed outside the review
+    queue since its decision refuses the whole call.
+
+    Raises:
+        NotFound: an id that is not in the queue. InvalidInput: no reviewer, or nothing to undo on an item.
+    """
+    reviewer = (reviewer or "").strip()
+    if not reviewer:
+        raise InvalidInput("Say who is reviewing (your name) before undoing a decision.")
+    wanted = list(dict.fromkeys(feedback_ids))
+    if not wanted:
+        return 0
+    store.flush(wait_s=store.wait_s)
+    stamp = now()
+    with store.transaction() as con:
+        found = con.execute(
+            "SELECT feedback_id, review_state FROM feedback WHERE list_contains(?, feedback_id)", [wanted]
+        ).fetchall()
+        states = {row[0]: row[1] for row in found}
+        _refuse_unknown(wanted, states)
+        latest = {
+            row[0]: row
+            for row in con.execute(
+                """SELECT feedback_id, decision_id, decision, old_state, new_state, old_reviewer, old_reviewed_at,
+                          old_value
+                   FROM review_log WHERE list_contains(?, feedback_id) AND decision <> 'undo' AND undone_at IS NULL
+                   QUALIFY row_number() OVER (PARTITION BY feedback_id ORDER BY ts DESC, decision_id DESC) = 1""",
+                [wanted],
+            ).fetchall()
+        }
+        for fid in wanted:
+            row = latest.get(fid)
+            if row is None:
+                raise InvalidInput(f"Feedback {fid} has no decision left to undo (it is {states[fid]}).")
+            if row[3] is None:
+                raise InvalidInput(
+                    f"The last decision on feedback {fid} was recorded before decisions could be undone; "
+                    "decide on it again instead."
+                )
+            if row[4] != states[fid]:
+                raise InvalidInput(
+                    f"Feedback {fid} is {states[fid]}, not {row[4]} as its last decision left it (it was changed "
+                    "outside the review queue); decide on it again instead."
+                )
+        for fid in wanted:
+            _, decision_id, decision, old_state, new_state, old_reviewer, old_reviewed_at, old_value = latest[fid]
+            if decision == "edit":
+                con.execute(
+                    """UPDATE feedback SET review_state = ?, reviewer = ?, reviewed_at = ?, value = ?
+                       WHERE feedback_id = ?""",
+                    [old_state, old_reviewer, old_reviewed_at, old_value, fid],
+                )
+            else:
+                con.execute(
+                    "UPDATE feedback SET review_state = ?, reviewer = ?, reviewed_at = ? WHERE feedback_id = ?",
+                    [old_state, old_reviewer, old_reviewed_at, fid],
+                )
+            con.execute("UPDATE review_log SET undone_at = ? WHERE decision_id = ?", [stamp, decision_id])
+            con.execute(
+                """INSERT INTO review_log (decision_id, feedback_id, ts, reviewer, decision, note, old_state, new_state)
+                   VALUES (?, ?, ?, ?, 'undo', ?, ?, ?)""",
+                [new_id(), fid, stamp, reviewer, note or f"undid {decision}", new_state, old_state],
+            )
+    logger.info("%s undid the last decision on %d feedback item(s)", reviewer, len(wanted))
+    return len(wanted)
 
 
 def decisions(store: Store, feedback_id: str | None = None, limit: int = 500) -> list[ReviewDecision]:

@@ -70,7 +70,55 @@ def test_accept_in_queue_then_retrain_now_shows_job_and_new_version(app_page, st
     assert jobs["state"][0] == "succeeded" and jobs["version"][0] == result["version"]
     if not result["promoted"]:  # a person can still put it to use from the page
         at.selectbox[1].set_value(result["version"]).run()
+        if result["status"] == "rejected":  # the gate said no: the page asks why it should serve anyway
+            assert "gate rejected this version" in at.warning[0].value
+            next(b for b in at.button if b.label == "Use this version").click().run()
+            assert "override reason is empty" in at.error[0].value
+            assert champion_version(store.settings, "risk") is None
+            at.text_input[0].set_value("checked the corrections by hand").run()
         next(b for b in at.button if b.label == "Use this version").click().run()
     assert champion_version(store.settings, "risk") == result["version"]
     next(b for b in at.button if b.label == "Roll back").click().run()
     assert not at.exception and champion_version(store.settings, "risk") is None
+
+
+def _recorded(store, tmp_path, name: str, new: float, old: float) -> str:
+    """A risk version recorded by the registry from a small stand-in folder (no model is trained)."""
+    from suite.registry.versions import register_outcome
+    from suite.training import TrainingOutcome
+
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "model.txt").write_text(name)
+    outcome = TrainingOutcome(
+        module="risk",
+        artifact_dir=folder,
+        primary_metric="macro_f1",
+        higher_is_better=True,
+        challenger_metrics={"macro_f1": new},
+        champion_metrics={"macro_f1": old},
+        trained_on={"feedback_ids": ["a"], "data_hash": name},
+    )
+    return register_outcome(store, outcome, job_id=f"job-{name}", auto_promote=True)["version"]
+
+
+def test_a_rejected_version_is_used_only_with_a_reason(app_page, store, tmp_path):
+    from suite.registry.versions import get_version
+
+    champion = _recorded(store, tmp_path, "good", 0.8, 0.7)
+    rejected = _recorded(store, tmp_path, "worse", 0.6, 0.8)
+    at = app_page("pages/models.py").run()
+    at.selectbox[0].set_value("risk").run()
+    assert "macro-F1 at least 0.5" in " ".join(c.value for c in at.caption)  # the floor, said on the page
+    at.selectbox[1].set_value(rejected).run()
+    assert "gate rejected this version" in at.warning[0].value
+    next(b for b in at.button if b.label == "Use this version").click().run()
+    assert not at.exception and "override reason is empty" in at.error[0].value
+    assert champion_version(store.settings, "risk") == champion
+    at.text_input[0].set_value("new products are missing from the test set").run()
+    next(b for b in at.button if b.label == "Use this version").click().run()
+    assert not at.exception and champion_version(store.settings, "risk") == rejected
+    assert get_version(store, "risk", rejected).override_reason == "new products are missing from the test set"
+    versions = at.run().dataframe[1].value  # newest first
+    assert list(versions["version"]) == [rejected, champion]
+    assert list(versions["used anyway because"]) == ["new products are missing from the test set", ""]

@@ -77,8 +77,13 @@ def test_review_retrain_gate_promote_rollback(settings, store):
     bad = job["version"]
     assert get_version(store, "risk", bad).metrics["gate"]["passed"] is False
 
-    # 2. Someone overrides the gate and promotes it by hand: the app serves it at once.
-    assert suite("models", "promote", "risk", bad) == [{"module": "risk", "serving": bad}]
+    # 2. Someone overrides the gate and promotes it by hand (that takes a reason): the app serves it at once.
+    refused = subprocess.run([SUITE, "models", "promote", "risk", bad], capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "--override-reason" in refused.stderr and "Traceback" not in refused.stderr
+    assert champion_version(settings, "risk") is None
+    override = ["--override-reason", "the reviewer vouches for these labels"]
+    assert suite("models", "promote", "risk", bad, *override) == [{"module": "risk", "serving": bad}]
+    assert get_version(store, "risk", bad).override_reason == "the reviewer vouches for these labels"
     assert _served_version(settings) == _artifact_version(settings, bad)
 
     # 3. The review is redone: poison rejected, true corrections accepted; a retrain beats the bad champion.

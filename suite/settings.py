@@ -7,6 +7,7 @@ names the variable and says what it accepts, never later with a traceback where 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -54,6 +55,15 @@ def _hour(value: str) -> int | None:
     return hour
 
 
+def _origins(value: str) -> tuple[str, ...]:
+    """Comma-separated browser origins (scheme://host[:port]) the API answers cross-origin requests from."""
+    origins = tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise ValueError(f"expected origins like https://shop.example.com separated by commas, not {origin!r}")
+    return origins
+
+
 def _device(value: str) -> str:
     lowered = value.lower() or "auto"
     if lowered not in _DEVICES:
@@ -73,6 +83,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "inspect_retrain_epochs": _number(int, 1, 1000),
     "session_idle_minutes": _number(int, 1, 7 * 24 * 60),
     "lockout_minutes": _number(int, 1, 24 * 60),
+    "api_cors_origins": _origins,
+    "api_rate_per_minute": _number(int, 1, 1_000_000),
+    "api_model_concurrency": _number(int, 1, 64),
 }
 
 
@@ -104,6 +117,9 @@ class Settings:
     inspect_retrain_epochs: int = 10
     session_idle_minutes: int = 60  # the dashboard signs a person out after this long without activity
     lockout_minutes: int = 15  # how long five wrong passwords lock an account
+    api_cors_origins: tuple[str, ...] = ()  # browser origins the REST API allows (none: CORS off)
+    api_rate_per_minute: int = 600  # requests one API token may make per minute (a token bucket, per process)
+    api_model_concurrency: int = 2  # calls of one module's model the API runs at once (others wait their turn)
 
     def __post_init__(self) -> None:
         if self.device not in _DEVICES:

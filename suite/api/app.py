@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
@@ -24,13 +25,16 @@ from starlette.exceptions import HTTPException
 
 from suite import __version__
 from suite.api import problems
+from suite.api.deps import identify
 from suite.api.gates import ModelGates
 from suite.api.jobs import Jobs
 from suite.api.metrics import Metrics
+from suite.api.models import RateLimited, Unauthorized
 from suite.api.ratelimit import RateLimiter
 from suite.api.results import Results
 from suite.api.state import ApiState
 from suite.api.warmup import warm_up
+from suite.errors import SuiteError
 from suite.modules import MODULE_KEYS
 from suite.settings import Settings
 from suite.store import Store, new_id
@@ -40,7 +44,7 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = (MAX_UPLOAD_MB + 1) * 2**20  # uploads, with room for the multipart framing
 MAX_JSON_BYTES = 20 * 2**20  # any request that is not an upload
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-_UNLOGGED = ("/v1/health", "/v1/ready", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc")
+PUBLIC = ("/v1/health", "/v1/ready", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc")  # no token
 
 
 class BodyTooLarge(HTTPException):
@@ -91,7 +95,9 @@ class CallMiddleware:
 
         try:
             length = headers.get("content-length")
-            if length and length.isdigit() and int(length) > limit:
+            if scope.get("path", "") not in PUBLIC and not await self._identified(api, scope, headers, state):
+                await self._problem(scope, receive, send_with_id, state.pop("refusal"))
+            elif length and length.isdigit() and int(length) > limit:
                 await self._problem(scope, receive, send_with_id, BodyTooLarge(limit))
             else:
                 await self.app(scope, counted, send_with_id)
@@ -104,11 +110,28 @@ class CallMiddleware:
             self._record(api, scope, state, request_id, given, sent["status"] or 500, time.perf_counter() - started)
 
     @staticmethod
+    async def _identified(api: ApiState, scope, headers: Headers, state: dict) -> bool:
+        """Check the token (and its rate) before anything else; False with `state["refusal"]` when refused."""
+        where = f"{scope.get('method', '')} {scope.get('path', '')}"[:200]
+        client = scope["client"][0] if scope.get("client") else None
+        try:
+            identity, token_id = await anyio.to_thread.run_sync(
+                identify, api, headers.get("authorization"), where, state["request_id"], client
+            )
+        except (Unauthorized, RateLimited) as err:
+            state["refusal"] = err
+            return False
+        state.update(identity=identity, user=identity.user, token_id=token_id)
+        return True
+
+    @staticmethod
     async def _problem(scope, receive, send, err: Exception) -> None:
         from starlette.requests import Request
 
         request = Request(scope, receive)
-        if isinstance(err, HTTPException):
+        if isinstance(err, SuiteError):
+            response = problems.suite_error(request, err)
+        elif isinstance(err, HTTPException):
             response = problems.http_error(request, err)
         else:
             response = problems.internal_error(request, err)
@@ -117,17 +140,18 @@ class CallMiddleware:
     @staticmethod
     def _record(api: ApiState, scope, state, request_id: str, given: str, status: int, seconds: float) -> None:
         route = scope.get("route")
-        endpoint = getattr(route, "path", None) or "unmatched"
+        endpoint = getattr(route, "path", None) or "unmatched"  # raw paths would make a metric label per URL
         method = scope.get("method", "")
         try:
             api.metrics.observe(method, endpoint, status, seconds)
         except Exception:  # metrics must never break a call
             logger.exception("could not count API call %s", request_id)
-        if scope.get("path", "") in _UNLOGGED:
+        if scope.get("path", "") in PUBLIC:
             return
+        named = endpoint if route is not None else scope.get("path", "")[:200]  # refused before routing: as called
         api.store.log_event(
             module="api",
-            action=f"{method} {endpoint}",
+            action=f"{method} {named}",
             status="ok" if status < 400 else "error",
             error=None if status < 400 else f"HTTP {status}",
             user=state.get("user") or "anonymous",
@@ -152,13 +176,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     settings = settings or (store.settings if store is not None else Settings.from_env())
     own_store = store is None
     store = store or Store(settings)
-    gates_modules = MODULE_KEYS
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         api: ApiState = app.state.api
-        api.gates = ModelGates(gates_modules, settings.api_model_concurrency)
-        api.jobs = Jobs(api.store, api.gates)
         try:
             recovered = api.jobs.recover()
             if recovered:
@@ -184,12 +205,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         ),
         lifespan=lifespan,
     )
+    gates = ModelGates(MODULE_KEYS, settings.api_model_concurrency)
     app.state.api = ApiState(
         settings=settings,
         store=store,
         limiter=RateLimiter(settings.api_rate_per_minute),
-        metrics=Metrics(settings, lambda: app.state.api.gates.load() if app.state.api.gates else {}),
+        metrics=Metrics(settings, gates.load),
         results=Results(store),
+        gates=gates,
+        jobs=Jobs(store, gates),
     )
     problems.install(app)
     app.add_middleware(CallMiddleware)
@@ -207,6 +231,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
     for router in ROUTERS:
         app.include_router(router)
+    app.state.route_methods = [(route.path_regex, route.methods) for r in ROUTERS for route in r.routes]
 
     def openapi() -> dict:
         if app.openapi_schema is None:

@@ -46,8 +46,32 @@ def endpoint_of(request: Request) -> str:
     return getattr(route, "path", None) or request.url.path
 
 
+def identify(api: ApiState, authorization: str | None, where: str, request_id: str, client: str | None):
+    """The (identity, token id) of a call's bearer token, within its rate (the middleware asks before the body
+    is read, so a caller without a good token never gets a body parsed).
+
+    Raises:
+        Unauthorized, RateLimited: with an audit row each.
+    """
+    detail = {"request_id": request_id, "endpoint": where, "client": client}
+    scheme, _, credentials = (authorization or "").partition(" ")
+    token = credentials.strip() if scheme.lower() == "bearer" else None
+    try:
+        identity, token_id = authenticate(api.store, token)
+    except Unauthorized as err:
+        audit(api.store, None, "api.authenticate", where, "denied", {**detail, "reason": str(err)})
+        raise
+    try:
+        api.limiter.check(token_id)
+    except RateLimited as err:
+        wait = {"retry_after_s": round(err.retry_after_s, 2)}
+        audit(api.store, identity, "api.rate_limit", where, "denied", {**detail, **wait})
+        raise
+    return identity, token_id
+
+
 def allow(action: str, target: str | None = None):
-    """A dependency: the `Caller`, when the token is good, within its rate and its role may do `action`.
+    """A dependency: the `Caller`, when its role may do `action` (the token was checked by the middleware).
 
     Args:
         action: a `suite.auth.POLICY` key or one of `suite.api.access.API_ACTIONS`.
@@ -56,25 +80,13 @@ def allow(action: str, target: str | None = None):
 
     def check(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Caller:
         api = api_state(request)
-        request_id = request.state.request_id
-        where = f"{request.method} {endpoint_of(request)}"
-        client = request.client.host if request.client else None
-        detail = {"request_id": request_id, "endpoint": where, "client": client}
-        try:
-            identity, token_id = authenticate(api.store, credentials.credentials if credentials else None)
-        except Unauthorized as err:
-            audit(api.store, None, "api.authenticate", where, "denied", {**detail, "reason": str(err)})
-            raise
-        request.state.user = identity.user
-        request.state.token_id = token_id
-        try:
-            api.limiter.check(token_id)
-        except RateLimited as err:
-            wait = {"retry_after_s": round(err.retry_after_s, 2)}
-            audit(api.store, identity, "api.rate_limit", where, "denied", {**detail, **wait})
-            raise
+        identity = getattr(request.state, "identity", None)
+        if identity is None:  # only the token-free paths skip the middleware's check, and they do not come here
+            raise Unauthorized("This endpoint needs an API token: send the header 'Authorization: Bearer <token>'.")
         named = request.path_params.get(target) if target else None
+        where = f"{request.method} {endpoint_of(request)}"
+        detail = {"request_id": request.state.request_id, "endpoint": where}
         authorize(api.store, identity, action, str(named)[:200] if named is not None else None, detail)
-        return Caller(identity, token_id, request_id)
+        return Caller(identity, request.state.token_id, request.state.request_id)
 
     return Depends(check)

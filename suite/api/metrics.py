@@ -39,7 +39,7 @@ class _ModelVersions(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
-            "suite_model_info", "Models served now (1: on disk), with their version.", labels=["module", "model", "version"]
+            "suite_model_info", "Models served now (1: on disk).", labels=["module", "model", "version"]
         )
         for status in self._statuses():
             family.add_metric([status.module, status.model, status.version or "none"], 1.0 if status.on_disk else 0.0)
@@ -53,7 +53,7 @@ class _Load(Collector):
         self.load = load
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily("suite_api_model_calls", "Model calls running or waiting.", labels=["module", "state"])
+        family = GaugeMetricFamily("suite_api_model_calls", "Model calls now.", labels=["module", "state"])
         for module, counts in self.load().items():
             for state, value in counts.items():
                 family.add_metric([module, state], float(value))

@@ -41,6 +41,7 @@ _KINDS: list[tuple[type[BaseException], int, str, str]] = [
     (SuiteError, 422, "refused", "The request was refused"),
 ]
 _HTTP_CODES = {
+    400: "bad-request",
     404: "not-found",
     405: "method-not-allowed",
     406: "not-acceptable",
@@ -125,9 +126,21 @@ def http_error(request: Request, err: HTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(err.status_code, f"http-{err.status_code}")
     title = _HTTP_TITLES.get(err.status_code, "Request refused")
     detail = err.detail if isinstance(err.detail, str) else title
+    headers = dict(getattr(err, "headers", None) or {})
     if err.status_code == 404 and detail == "Not Found":
         detail = f"There is no endpoint {request.url.path}; see /docs for the list."
-    return problem(request, err.status_code, code, title, detail, headers=getattr(err, "headers", None))
+    if err.status_code == 405:
+        allowed = _allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        detail = f"{request.method} is not allowed here; use {' or '.join(allowed)}."
+    return problem(request, err.status_code, code, title, detail, headers=headers or None)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (the router names only the first route's)."""
+    path = request.url.path
+    methods = {m for pattern, allowed in request.app.state.route_methods if pattern.match(path) for m in allowed}
+    return sorted(methods - {"HEAD"}) or ["GET"]
 
 
 def internal_error(request: Request, err: Exception) -> JSONResponse:

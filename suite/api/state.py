@@ -21,6 +21,6 @@ class ApiState:
     limiter: RateLimiter
     metrics: Metrics
     results: Results
+    gates: ModelGates
+    jobs: Jobs
     readiness: Readiness = field(default_factory=Readiness)
-    gates: ModelGates | None = None  # made when the event loop runs (lifespan)
-    jobs: Jobs | None = None

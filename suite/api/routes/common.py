@@ -16,8 +16,8 @@ def router(prefix: str, tag: str, *statuses: int) -> APIRouter:
     return APIRouter(prefix=prefix, tags=[tag], responses=error_responses(401, 403, 422, 429, *statuses))
 
 
-async def read_uploads(files: list[UploadFile], *, max_mb: float = MAX_UPLOAD_MB) -> list[tuple[str, bytes]]:
-    """(display name, bytes) of each uploaded file; one over `max_mb` refuses the call with 413.
+async def read_uploads(files: list[UploadFile], *, max_mb: float | None = None) -> list[tuple[str, bytes]]:
+    """(display name, bytes) of each uploaded file; one over `max_mb` (`MAX_UPLOAD_MB`) refuses the call with 413.
 
     Raises:
         PayloadTooLarge: a file is over the limit. InvalidInput: no files, or more than `MAX_FILES`.
@@ -26,6 +26,7 @@ async def read_uploads(files: list[UploadFile], *, max_mb: float = MAX_UPLOAD_MB
         raise InvalidInput("Send one or more files (multipart/form-data, field 'files').")
     if len(files) > MAX_FILES:
         raise InvalidInput(f"Send at most {MAX_FILES} files in one call (you sent {len(files)}).")
+    max_mb = MAX_UPLOAD_MB if max_mb is None else max_mb
     uploads = []
     for upload in files:
         name = display_name(upload.filename or "upload")

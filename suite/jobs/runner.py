@@ -220,7 +220,13 @@ def _settings_env(settings: Settings) -> dict[str, str]:
     env = {}
     for spec in fields(settings):
         value = getattr(settings, spec.name)
-        env[f"SUITE_{spec.name.upper()}"] = "off" if value is None else str(value)
+        if isinstance(value, tuple | list):
+            text = ",".join(map(str, value))
+        elif isinstance(value, bool):
+            text = "1" if value else "0"
+        else:
+            text = "off" if value is None else str(value)
+        env[f"SUITE_{spec.name.upper()}"] = text
     return env
 
 

@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from suite.auth import sign_in
 from suite.cli import serve_command
+from suite.settings import Settings
+from suite.store import Store
+from tests.auth.helpers import PASSWORD, browser_cookie, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -42,6 +46,10 @@ def free_port() -> int:
 def server(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "SUITE_HOME": str(tmp_path_factory.mktemp("browser-home")), "SUITE_DEVICE": "cpu"}
+    store = Store(Settings.from_env(environ={}, home=Path(env["SUITE_HOME"]), device="cpu"))
+    make_user(store, "browser-admin", "admin")
+    signed = sign_in(store, "browser-admin", PASSWORD)
+    store.close()
     proc = subprocess.Popen(
         serve_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -56,7 +64,7 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("the dashboard did not start within 60 s")
-    yield url
+    yield url, signed
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -77,8 +85,11 @@ def browser():
 
 @pytest.mark.parametrize("path,title,is_default", app_pages())
 def test_page_renders_title_without_exception(server, browser, path, title, is_default):
-    page = browser.new_page()
-    page.goto(server if is_default else f"{server}/{path}", wait_until="domcontentloaded")
+    url, signed = server
+    context = browser.new_context()
+    context.add_cookies([browser_cookie(url, signed)])
+    page = context.new_page()
+    page.goto(url if is_default else f"{url}/{path}", wait_until="domcontentloaded")
     heading = page.locator("h1").first
     heading.wait_for(timeout=120_000)
     page.wait_for_function(
@@ -90,4 +101,4 @@ def test_page_renders_title_without_exception(server, browser, path, title, is_d
     sidebar = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Home" in sidebar and "Operations" in sidebar  # app.py's navigation, not the raw pages/ files
     assert "ui" not in sidebar.split()
-    page.close()
+    context.close()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from suite.modules import MODULES
+from tests.auth.helpers import sign_in_app_test, signed_in
 
 
 def test_home_shows_every_module_and_live_counts(app_page, store):
@@ -20,10 +21,16 @@ def test_home_shows_every_module_and_live_counts(app_page, store):
     assert any("2** recorded uses" in m.value for m in at.markdown)
 
 
-def test_app_routes_to_home_by_default(app_page):
-    at = app_page("app.py").run()
+def test_app_routes_to_home_by_default(app_page, store):
+    at = sign_in_app_test(app_page("app.py"), signed_in(store, "viewer")).run()
     assert not at.exception
     assert at.title[0].value == "Northstar Suite"
+
+
+def test_app_shows_only_sign_in_to_a_visitor(app_page):
+    at = app_page("app.py").run()
+    assert not at.exception
+    assert "Sign in" in at.title[0].value
 
 
 @pytest.mark.slow

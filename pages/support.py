@@ -1,4 +1,10 @@
-"""Support answers: chat with the help center, manage its articles, and see questions handed to staff."""
+"""Support answers: chat with the help center, manage its articles, and see questions handed to staff.
+
+Everything shown here that came from an article, the language model or a user is untrusted: it is rendered
+with `md()`, so its links and images show as text and never load or open anything.
+"""
+
+import re
 
 import streamlit as st
 
@@ -6,6 +12,8 @@ from pages.ui import current_user, done, get_store, page_header, progress_bar, r
 from suite.modules import MODULES
 from suite.support.models import Answer
 from suite.support.service import (
+    MAX_FILE_MB,
+    MAX_QUESTION_CHARS,
     OUTCOME_DAYS,
     STATUSES,
     SUPPORTED,
@@ -30,11 +38,22 @@ state.setdefault("support_rated", {})
 state.setdefault("support_tickets", {})
 
 chat_tab, kb_tab, tickets_tab = st.tabs(["Ask", "Knowledge base", "Handed to staff"])
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark can be escaped in Markdown
+_MARKER = re.compile(r"\\\[(\d{1,3})\\\](?!\\:)")  # an escaped citation marker [n] (not a link label "[n]:")
+
+
+def md(text: str) -> str:
+    """Untrusted text as Markdown that shows it literally: no link, image, HTML or formatting comes alive.
+
+    The answer's citation markers `[n]` stay as they are: with every other bracket escaped they cannot
+    become links.
+    """
+    return _MARKER.sub(r"[\1]", _PUNCTUATION.sub(r"\\\1", text))
 
 
 def show_answer(turn: Answer) -> None:
     rid = turn.request_id
-    st.markdown(turn.answer)
+    st.markdown(md(turn.answer))
     if turn.note:
         st.warning(turn.note)
     st.caption(
@@ -43,7 +62,7 @@ def show_answer(turn: Answer) -> None:
     if turn.citations:
         with st.expander(f"Sources ({len(turn.citations)})"):
             for c in turn.citations:
-                st.markdown(f"**[{c.number}] {c.title}** — `{c.link}` (match {c.score:.0%})")
+                st.markdown(f"**[{c.number}] {md(c.title)}** — {md(c.link)} (match {c.score:.0%})")
                 st.text(c.passage)
     if not turn.answered:
         if rid in state.support_tickets:
@@ -80,7 +99,7 @@ with chat_tab:
             st.text(turn.question)
         with st.chat_message("assistant"):
             show_answer(turn)
-    question = st.chat_input("Ask a question about our products")
+    question = st.chat_input("Ask a question about our products", max_chars=MAX_QUESTION_CHARS)
     if question:
         with st.chat_message("user"):
             st.text(question)
@@ -91,7 +110,12 @@ with chat_tab:
             st.rerun()
 
 with kb_tab:
-    uploads = st.file_uploader("Add help articles", type=[s.lstrip(".") for s in SUPPORTED], accept_multiple_files=True)
+    uploads = st.file_uploader(
+        "Add help articles",
+        type=[s.lstrip(".") for s in SUPPORTED],
+        accept_multiple_files=True,
+        help=f"Up to {MAX_FILE_MB} MB a file. All usable files of one upload are added together, or none is.",
+    )
     if uploads and st.button("Add to the knowledge base", type="primary"):
         with progress_bar("Reading files") as progress:
             report = run(
@@ -102,7 +126,9 @@ with kb_tab:
             if report.added or report.replaced:
                 st.success(f"Added {len(report.added)}, updated {len(report.replaced)} article(s).")
             for skipped in report.skipped:
-                st.warning(f"Skipped {skipped.source}: {skipped.reason}")
+                st.warning(f"Skipped {md(skipped.source)}: {md(skipped.reason)}")
+            for part in report.left_out:
+                st.warning(f"Left out of {md(part.source)}: {md(part.reason)}")
     documents = run(lambda: list_documents(store), what="Listing articles") or []
     st.metric("Articles", len(documents))
     if documents:
@@ -114,7 +140,7 @@ with kb_tab:
             doomed = st.selectbox("Remove an article", [d.source for d in documents])
             if st.form_submit_button("Remove"):
                 if done(lambda: remove_document(store, doomed), what="Removing"):
-                    st.success(f"Removed {doomed}.")
+                    st.success(f"Removed {md(doomed)}.")
                     st.rerun()
     else:
         st.info("No articles yet. Upload some above, or load the demo data from the Home page.")

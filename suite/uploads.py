@@ -55,6 +55,17 @@ def check_upload(name: str, data: bytes, *, allowed: Iterable[str], max_mb: floa
     return shown
 
 
+def check_size(name: str, n_bytes: int, *, max_mb: float) -> str:
+    """Refuse a file over the limit from its size alone (e.g. `path.stat().st_size`), before reading it.
+
+    Returns its display name.
+    """
+    shown = display_name(name)
+    if n_bytes > max_mb * 2**20:
+        raise InvalidInput(f"{shown}: the file is {n_bytes / 2**20:.0f} MB; the limit is {max_mb:g} MB.")
+    return shown
+
+
 @contextmanager
 def staged(files: Iterable[tuple[str, bytes]], *, prefix: str = "suite-upload-") -> Iterator[list[Path]]:
     """Write uploads into a fresh temporary folder under safe, unique names; the folder goes away afterwards."""

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import re
+import unicodedata
 
 import numpy as np
 
@@ -52,15 +53,38 @@ def confidence_from(evidence: float, threshold: float) -> float:
     return 1.0 / (1.0 + math.exp(-(evidence - threshold) / CONFIDENCE_SCALE))
 
 
+def clean_text(text: str) -> str:
+    """Typed text (a question, a correction) as it is stored: NFC, without control or invisible format
+    characters and without lone surrogates (undecodable bytes from a terminal); newlines and tabs are kept."""
+    text = unicodedata.normalize("NFC", text)
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch in "\n\t":
+            kept.append(ch)
+        elif category == "Cc":
+            kept.append(" ")
+        elif category not in ("Cf", "Cs"):
+            kept.append(ch)
+    return "".join(kept).strip()
+
+
 def clean_question(question: str | None) -> str:
-    text = re.sub(r"\s+", " ", question or "").strip()
+    """The question as it is answered and logged; refuses one that is empty, has no words, or is too long."""
+    question = question or ""
+    too_long = InvalidQuestion(
+        f"That question is {len(question):,} characters long; please keep it under {MAX_QUESTION_CHARS:,} "
+        "characters (describe the problem and paste only the error message)."
+    )
+    if len(question) > 20 * MAX_QUESTION_CHARS:  # refused before any work on it
+        raise too_long
+    text = re.sub(r"\s+", " ", clean_text(question)).strip()
     if not text:
         raise InvalidQuestion("Please type a question.")
     if len(text) > MAX_QUESTION_CHARS:
-        raise InvalidQuestion(
-            f"That question is {len(text):,} characters long; please keep it under {MAX_QUESTION_CHARS:,} "
-            "characters (describe the problem and paste only the error message)."
-        )
+        raise too_long
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+        raise InvalidQuestion("Please type a question in words (that one has no letters or digits).")
     return text
 
 
@@ -136,7 +160,10 @@ def answer_question(
                 settings.llm_url, settings.llm_model, question, [c.chunk.indexed_text for _, c in cited]
             )
             result.written_by = "llm"
-        except LLMError as err:
-            logger.warning("LLM endpoint failed (%s); using the extractive answer", err)
+        except Exception as err:  # noqa: BLE001 - the writer is optional: any failure means the quoted answer
+            if isinstance(err, LLMError):
+                logger.warning("LLM endpoint failed (%s); using the extractive answer", err)
+            else:
+                logger.exception("LLM writer failed unexpectedly; using the extractive answer")
             result.note = "The writing assistant could not be reached, so this answer is quoted from the articles."
     return result

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from pathlib import Path
 
 import typer
 
 from suite import clikit
-from suite.progress import terminal_progress
+from suite.progress import no_progress, terminal_progress
 
 support = typer.Typer(no_args_is_help=True, help="Support answers from your help articles.")
 
@@ -15,11 +17,20 @@ support = typer.Typer(no_args_is_help=True, help="Support answers from your help
 @support.command()
 @clikit.friendly
 def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (.md .txt .html .pdf, FAQ .csv).")) -> None:
-    """Add or replace articles; prints what was added, replaced and skipped (and why)."""
+    """Add or replace articles; prints what was added, replaced and skipped (and why).
+
+    Exits 2 with the first reason when no file could be used (nothing changed).
+    """
     from suite.support.service import ingest_paths
 
-    with terminal_progress("ingesting") as progress:
+    # A bar only on a terminal: in a script, stderr is kept for the one-line reason of a failure.
+    bar = terminal_progress("ingesting") if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
+    with bar as progress:
         report = ingest_paths(clikit.store(), paths, user=clikit.settings().user, progress=progress)
+    refused = report.refused
+    if refused and not (report.added or report.replaced):
+        more = f" (and {len(refused) - 1} more file(s) refused)" if len(refused) > 1 else ""
+        clikit.fail(f"nothing was added: {refused[0].reason}{more}")
     clikit.emit(report.as_dict())
 
 
@@ -53,15 +64,13 @@ def ask(
 ) -> None:
     """Answer questions from the knowledge base; the models load once for the whole batch."""
     from suite.errors import InvalidInput
-    from suite.support.service import MODES, create_ticket
+    from suite.support.service import MODES, create_ticket, read_batch
     from suite.support.service import ask as ask_one
 
     if mode not in MODES:
         raise InvalidInput(f"--mode must be one of {', '.join(MODES)}.")
     if batch is not None:
-        if not batch.is_file():
-            raise InvalidInput(f"{batch} is not a file.")
-        questions = [line for line in batch.read_text(encoding="utf-8").splitlines() if line.strip()]
+        questions = read_batch(batch)
     elif question is not None:
         questions = [question]
     else:

@@ -1,27 +1,39 @@
-"""Adding help articles to the knowledge base: parse each file, cut it into cited chunks, store it.
+"""Adding help articles to the knowledge base: parse each file, cut it into cited chunks, store the batch.
 
-Re-ingesting a file replaces its chunks in one transaction; a file that fails to parse changes nothing.
+A batch is one transaction: every usable file goes in with its chunks, or (when the write fails) none does;
+files that cannot be used are skipped with the reason and change nothing. Files are read one at a time,
+after a size check, so a folder of large files never sits in memory at once.
+
+Each document is keyed by its `source`: the file's path inside the folder that was ingested (`guides/faq.md`),
+or its name for a file given directly or uploaded. Two different files that would get the same source (the
+same name in two folders) are told apart by their folder (`billing/faq.md`); the same file ingested again
+keeps its source, so re-ingesting is idempotent.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 from suite.errors import InvalidInput, NotFound
 from suite.progress import Progress, no_progress
 from suite.store import Store
 from suite.support import queries
-from suite.support.models import Chunk, IngestReport, SkippedFile
-from suite.support.parsing import SUPPORTED, Parsed, parse
-from suite.uploads import display_name
+from suite.support.models import UNCHANGED, Chunk, IngestReport, LeftOut, SkippedFile
+from suite.support.parsing import MAX_FILE_MB, MAX_TEXT_CHARS, SUPPORTED, Parsed, parse
+from suite.uploads import check_size, check_upload, display_name
 
 logger = logging.getLogger(__name__)
 
 CHUNK_CHARS = 700  # a section longer than this is cut into overlapping windows
 OVERLAP_SENTENCES = 1
+MAX_FILES = 10_000  # files in one ingest (a help center has hundreds)
+MAX_BATCH_CHARS = 50 * MAX_TEXT_CHARS  # text held in memory for one batch before it is written
 
 
 def slug(text: str) -> str:
@@ -60,63 +72,213 @@ def chunk(source: str, parsed: Parsed) -> list[Chunk]:
     return chunks
 
 
-def _files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
+@dataclass(frozen=True)
+class Item:
+    """One file to ingest: its label (the source it would get), where it came from, and how to read it."""
+
+    label: str
+    origin: str | None  # the resolved path of a file on disk; None for an upload
+    size: int
+    read: Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed file, ready to be written."""
+
+    source: str
+    origin: str | None
+    title: str
+    kind: str
+    content_hash: str
+    size: int
+    chunks: list[Chunk]
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Files under a folder, sorted, without hidden files or folders and without following folder links."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+        if len(found) > MAX_FILES:
+            break
+    return found
+
+
+def _from_disk(path: Path, label: str) -> Item:
+    """A file found on disk; it is read only when ingested, and never past the size limit."""
+    limit = MAX_FILE_MB * 2**20
+
+    def read() -> bytes:
+        if not path.is_file():  # a pipe, a device or a broken link: reading it could block or never end
+            raise OSError("it is not a regular file")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            check_size(label, len(data), max_mb=MAX_FILE_MB)
+        return data
+
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+        origin = str(path.resolve()) if path.is_file() else None
+    except OSError:
+        size, origin = 0, None
+    return Item(label, origin, size, read)
+
+
+def path_items(paths: list[Path]) -> list[Item]:
+    """The files to ingest from files and folders (recursively), each labelled by its path inside its folder.
+
+    Raises:
+        NotFound: a path does not exist.
+        InvalidInput: a path is neither a file nor a folder, a folder holds no files, or there are too many.
+    """
+    items: list[Item] = []
+    for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+            files = _walk(path)
+            if not files:
+                raise InvalidInput(f"{path} holds no files to add.")
+            items.extend(_from_disk(file, file.relative_to(path).as_posix()) for file in files)
         elif path.is_file():
-            files.append(path)
+            items.append(_from_disk(path, path.name))
+        elif path.exists() or path.is_symlink():
+            raise InvalidInput(f"{path} is not a regular file or folder (or its link is broken).")
         else:
             raise NotFound(f"{path} does not exist.")
-    return files
+        if len(items) > MAX_FILES:
+            raise InvalidInput(f"That is more than {MAX_FILES:,} files; add the folders one at a time.")
+    seen: set[str] = set()
+    unique = []
+    for item in items:  # a file named twice (a folder and a file in it) is ingested once
+        if item.origin is None or item.origin not in seen:
+            unique.append(item)
+            seen.add(item.origin or "")
+    return unique
+
+
+def upload_items(files: list[tuple[str, bytes]]) -> list[Item]:
+    """Uploads as (file name, bytes); the name is never a path, only the label."""
+    return [Item(display_name(name), None, len(data), lambda data=data: data) for name, data in files]
+
+
+def _distinct(item: Item, taken: set[str]) -> str:
+    """A source for `item` that no other document has: its label under its folders (`billing/faq.md`), else
+    numbered (`faq (2).md`: uploads have no folders)."""
+    if item.origin:
+        label = item.label
+        depth = len(PurePosixPath(label).parts) - 1
+        for parent in list(PurePosixPath(Path(item.origin).as_posix()).parents)[depth:]:
+            if not parent.name:
+                break
+            label = f"{parent.name}/{label}"
+            if label not in taken:
+                return label
+    stem, dot, suffix = item.label.rpartition(".")
+    number = 2
+    while True:
+        label = f"{stem} ({number}).{suffix}" if dot and stem else f"{item.label} ({number})"
+        if label not in taken:
+            return label
+        number += 1
+
+
+def _source_for(item: Item, known: dict[str, queries.KnownDocument], by_origin: dict[str, str], used: set[str]) -> str:
+    """The source an item is stored under (see the module docstring)."""
+    if item.origin and item.origin in by_origin and by_origin[item.origin] not in used:
+        return by_origin[item.origin]
+    label = item.label
+    holder = known.get(label)
+    other_file = (
+        holder is not None
+        and item.origin is not None
+        and holder.origin is not None
+        and holder.origin != item.origin
+        and Path(holder.origin).is_file()  # a file that moved is the same document; one still there is not
+    )
+    if label in used or other_file:
+        return _distinct(item, set(known) | used)
+    return label
+
+
+def _skip(report: IngestReport, source: str, reason: str) -> None:
+    report.skipped.append(SkippedFile(source, reason))
+
+
+def ingest(
+    store: Store, items: list[Item], *, user: str | None = None, progress: Progress = no_progress
+) -> IngestReport:
+    """Parse every item, then write all usable ones in one transaction; see the module docstring."""
+    report = IngestReport()
+    known = queries.known_documents(store)
+    by_origin = {doc.origin: source for source, doc in known.items() if doc.origin}
+    used: set[str] = set()
+    prepared: list[Prepared] = []
+    moved: list[tuple[str, str]] = []  # (source, origin) of unchanged files read from a new place
+    held = 0
+    total = max(len(items), 1)
+    for done, item in enumerate(items):
+        progress(done, total, item.label)
+        source = _source_for(item, known, by_origin, used)
+        used.add(source)
+        try:
+            # A file of a type we cannot read, or too big, is refused by its name and size before it is read.
+            check_upload(item.label, b"-", allowed=SUPPORTED, max_mb=MAX_FILE_MB)
+            check_size(item.label, item.size, max_mb=MAX_FILE_MB)
+            data = item.read()
+        except InvalidInput as err:
+            too_big = item.size > MAX_FILE_MB * 2**20
+            _skip(report, source, f"{err}{' Split it into smaller articles.' if too_big else ''}")
+            continue
+        except OSError as err:
+            _skip(report, source, f"{display_name(item.label)}: the file cannot be read ({err.strerror or err}).")
+            continue
+        content_hash = hashlib.sha256(data).hexdigest()
+        if source in known and known[source].content_hash == content_hash:
+            _skip(report, source, UNCHANGED)
+            if item.origin and known[source].origin != item.origin:
+                moved.append((source, item.origin))
+            continue
+        try:
+            parsed = parse(item.label, data)
+            chunks = chunk(source, parsed)
+        except InvalidInput as err:
+            _skip(report, source, str(err))
+            continue
+        chars = sum(len(c.text) for c in chunks)
+        if held + chars > MAX_BATCH_CHARS:
+            _skip(report, source, f"{item.label}: this batch is already large; add this file in another run.")
+            continue
+        held += chars
+        del data
+        prepared.append(Prepared(source, item.origin, parsed.title, parsed.kind, content_hash, item.size, chunks))
+        report.left_out.extend(LeftOut(source, problem) for problem in parsed.problems)
+        (report.replaced if source in known else report.added).append(source)
+        report.chunks += len(chunks)
+    progress(total - 0.5, total, "saving")
+    if prepared or moved:
+        queries.replace_documents(store, prepared, moved=moved, user=user)
+    progress(total, total, "done")
+    logger.info(
+        "ingest: %d added, %d replaced, %d skipped, %d chunks",
+        len(report.added),
+        len(report.replaced),
+        len(report.skipped),
+        report.chunks,
+    )
+    return report
 
 
 def ingest_paths(
     store: Store, paths: list[Path], *, user: str | None = None, progress: Progress = no_progress
 ) -> IngestReport:
     """Ingest files and folders (recursively); unsupported or broken files are skipped with a reason."""
-    # A file of a type we cannot read is not read at all: the upload check refuses it by its name first.
-    items = [
-        (file.name, file.read_bytes() if file.suffix.lower() in SUPPORTED else b"")
-        for file in _files([Path(p) for p in paths])
-    ]
-    return ingest_items(store, items, user=user, progress=progress)
+    return ingest(store, path_items(paths), user=user, progress=progress)
 
 
 def ingest_items(
     store: Store, items: list[tuple[str, bytes]], *, user: str | None = None, progress: Progress = no_progress
 ) -> IngestReport:
-    """Ingest (file name, bytes) pairs; the file's name is the citation `source` and the replacement key."""
-    report = IngestReport()
-    existing = queries.document_hashes(store)
-    total = max(len(items), 1)
-    for done, (name, data) in enumerate(items):
-        source = display_name(name)
-        progress(done, total, source)
-        content_hash = hashlib.sha256(data).hexdigest()
-        if existing.get(source) == content_hash:
-            report.skipped.append(SkippedFile(source, "unchanged since the last ingest"))
-            continue
-        try:
-            parsed = parse(source, data)
-            chunks = chunk(source, parsed)
-        except InvalidInput as err:
-            report.skipped.append(SkippedFile(source, str(err)))
-            continue
-        queries.replace_document(
-            store,
-            source=source,
-            title=parsed.title,
-            kind=parsed.kind,
-            content_hash=content_hash,
-            size=len(data),
-            chunks=chunks,
-            user=user,
-        )
-        (report.replaced if source in existing else report.added).append(source)
-        existing[source] = content_hash
-        report.chunks += len(chunks)
-    progress(total, total, "done")
-    logger.info("ingest: %s", report.as_dict())
-    return report
+    """Ingest uploads given as (file name, bytes); the name is the citation `source` and the replacement key."""
+    return ingest(store, upload_items(items), user=user, progress=progress)

@@ -9,6 +9,7 @@ from typing import Any
 from suite.errors import InvalidInput, NotFound
 
 STATUSES = ("open", "answered", "closed")  # a handoff ticket's states, in order
+UNCHANGED = "unchanged since the last ingest"  # the reason given for a file skipped because it is already in
 MULTILINGUAL_CHARS = 160  # how much of a passage the multilingual model reads (its cost grows with length)
 
 
@@ -30,6 +31,10 @@ class DocumentNotFound(NotFound):
 
 class TicketNotFound(NotFound):
     """No handoff ticket has that id."""
+
+
+class AnswerNotFound(NotFound):
+    """Feedback or a ticket names an answer (request id) that the bot never gave."""
 
 
 @dataclass(frozen=True)
@@ -138,14 +143,34 @@ class SkippedFile:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """A part of an added file that was left out (a FAQ row), with why."""
+
+    source: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class IngestReport:
-    """What adding files did: new articles, replaced ones, files skipped (with why) and passages stored."""
+    """What adding files did: new articles, replaced ones, files skipped (with why) and passages stored.
+
+    One batch is one transaction: the articles listed as added or replaced are all in, with their passages.
+    """
 
     added: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     chunks: int = 0
+    left_out: list[LeftOut] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[SkippedFile]:
+        """The skipped files that could not be used (not those skipped because they were unchanged)."""
+        return [s for s in self.skipped if s.reason != UNCHANGED]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,13 +180,14 @@ class IngestReport:
 class Document:
     """A help article in the knowledge base."""
 
-    source: str  # the file name: the citation and the replacement key
+    source: str  # the citation and the replacement key: the file's path inside the folder ingested, or its name
     title: str
     kind: str
     n_chunks: int
     size_bytes: int | None
     added_at: datetime
     added_by: str | None
+    origin: str | None = None  # the file it was read from (None: uploaded)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

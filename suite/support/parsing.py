@@ -1,22 +1,43 @@
 """Read one help article (Markdown, text, HTML, PDF, FAQ CSV) into a title and its sections.
 
-A file that cannot be used raises `UnusableFile` with a message that names it and says what to do.
+A file that cannot be used raises `UnusableFile` with a one-line message that names it and says what to do.
+Everything here reads untrusted bytes, so each format has bounds that hold before the expensive step: text
+size, HTML tag count, PDF page count and the inflated size of each page's content streams.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import logging
 import re
-from dataclasses import dataclass
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite.errors import InvalidInput
 from suite.support.models import UnusableFile
 from suite.uploads import check_upload
 
+logger = logging.getLogger(__name__)
+
 SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".csv")
 MAX_FILE_MB = 20
+MAX_TEXT_CHARS = 1_000_000  # text of one article (about 400 printed pages); more is split into several
+MAX_PAGE_CHARS = 100_000  # text of one PDF page (a dense printed page holds about 5,000)
+MAX_PDF_PAGES = 1_000
+MAX_PAGE_CONTENT_MB = 2  # a page's drawing instructions once inflated (ours: 5-50 KB)
+MAX_PDF_CONTENT_MB = 16  # the same for the whole PDF
+MAX_HTML_TAGS = 100_000  # a long help page has a few thousand; beyond this the parser's time and memory explode
+MAX_FAQ_FIELD_CHARS = 20_000  # one FAQ question or answer
+MAX_ROW_PROBLEMS = 20  # FAQ rows reported one by one; the rest are counted
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # C0 controls except tab, newlines and form feed
+# UTF-8 read as Windows-1252: a lead byte shown as Ã, Â or â, then a continuation byte shown as a symbol.
+_MOJIBAKE = re.compile("[ÃÂâ][\u0080-\u00bf\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]")
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")  # one level of () in a target
+_TAG = re.compile(r"<[A-Za-z!/?]")
 
 
 @dataclass(frozen=True)
@@ -24,20 +45,86 @@ class Parsed:
     title: str
     kind: str
     sections: list[tuple[str, str]]  # (heading, text)
+    problems: list[str] = field(default_factory=list)  # parts left out (FAQ rows), each with why
 
 
-def _decode(data: bytes, name: str) -> str:
-    for encoding in ("utf-8-sig", "utf-16"):
+# -- text encodings ---------------------------------------------------------------------------------------
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when the zero bytes fall on one side of each pair, as in UTF-16 Latin text."""
+    sample = data[:8192]
+    pairs = len(sample) // 2
+    if pairs < 2 or len(data) % 2:
+        return None
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    if odd >= 0.3 * pairs and even <= 0.02 * pairs:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd <= 0.02 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _repair_mojibake(text: str) -> str:
+    """UTF-8 that was once read as Windows-1252 and saved again ('CrÃ¨me'): undo it when the whole text allows."""
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        repaired = text.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return text
+    return repaired if len(_MOJIBAKE.findall(repaired)) < len(_MOJIBAKE.findall(text)) else text
+
+
+def decode_text(data: bytes, name: str, *, declared: str | None = None) -> str:
+    """The text of a file: UTF-8, UTF-16/32 (with or without a byte-order mark) or Windows-1252, detected.
+
+    Args:
+        declared: an encoding the file names itself (an HTML `<meta charset>`), tried after UTF-8.
+
+    Raises:
+        UnusableFile: binary data, or bytes that fit none of those encodings.
+    """
+    unreadable = UnusableFile(
+        f"{name}: this is not a readable text file (binary data, or an unknown encoding). Save it as UTF-8 text."
+    )
+    boms = [
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ]
+    candidates = [encoding for bom, encoding in boms if data.startswith(bom)][:1]
+    if not candidates:
+        if b"\x00" in data:
+            candidates = [e for e in [_utf16_without_bom(data)] if e]
+        else:
+            candidates = ["utf-8", *([declared] if declared else []), "cp1252"]
+    for encoding in candidates:
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
-        if "\x00" not in text:
-            return text
-    raise UnusableFile(f"{name}: this is not a readable text file (expected UTF-8 text).")
+        break
+    else:
+        raise unreadable
+    text = text.lstrip("\ufeff")
+    controls = len(_CONTROL.findall(text))
+    if "\x00" in text or controls > max(8, len(text) // 100):
+        raise unreadable
+    text = _CONTROL.sub(" ", text) if controls else text
+    return _repair_mojibake(text) if encoding in ("utf-8", "utf-8-sig") else text
 
 
+def clean_text(text: str) -> str:
+    """Text from a parser (PDF, HTML) without control characters."""
+    return _CONTROL.sub(" ", text.replace("\x00", ""))
+
+
+# -- formats ----------------------------------------------------------------------------------------------
 def _markdown(text: str, fallback_title: str) -> Parsed:
+    # Links and images keep their words, not their targets: an article's URLs are no answer to anything.
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
     title, sections, heading, lines = "", [], "", []
     for line in text.splitlines():
         match = re.match(r"^(#{1,6})\s+(.*)$", line)
@@ -71,11 +158,23 @@ def _plain(text: str, fallback_title: str) -> Parsed:
     return Parsed(title, "text", sections)
 
 
-def _html(text: str, fallback_title: str) -> Parsed:
+def _declared_charset(data: bytes) -> str | None:
+    match = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", data[:4096], re.IGNORECASE)
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+def _html(data: bytes, name: str, fallback_title: str) -> Parsed:
     from bs4 import BeautifulSoup
 
+    text = decode_text(data, name, declared=_declared_charset(data))
+    tags = sum(1 for _ in _TAG.finditer(text))
+    if tags > MAX_HTML_TAGS:
+        raise UnusableFile(
+            f"{name}: the page has {tags:,} HTML tags (the limit is {MAX_HTML_TAGS:,}); save it as plain text or "
+            "split it into smaller articles."
+        )
     soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "iframe"]):
+    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "iframe", "template", "svg"]):
         tag.decompose()
     title_tag = soup.find("h1") or soup.find("title")
     title = title_tag.get_text(" ", strip=True) if title_tag else fallback_title
@@ -95,23 +194,132 @@ def _html(text: str, fallback_title: str) -> Parsed:
     if not sections:
         plain = body.get_text("\n", strip=True)
         sections = [("", plain)] if plain else []
-    return Parsed(title or fallback_title, "html", sections)
+    return Parsed(clean_text(title) or fallback_title, "html", [(clean_text(h), clean_text(t)) for h, t in sections])
 
 
-def _pdf(data: bytes, name: str, fallback_title: str) -> Parsed:
+def _inflated_size(stream, limit: int) -> int:
+    """How many bytes a PDF stream holds once decoded, counting at most `limit` + 1 (bounded memory)."""
+    from pypdf.generic import ArrayObject
+
+    filters = stream.get("/Filter")
+    filters = [str(f) for f in filters] if isinstance(filters, ArrayObject) else [str(filters)] if filters else []
+    raw = stream._data if hasattr(stream, "_data") else b""
+    if not filters:
+        return len(raw)
+    if filters == ["/FlateDecode"] or filters == ["/Fl"]:
+        inflater = zlib.decompressobj()
+        size, chunk = 0, raw
+        while chunk and size <= limit:
+            try:
+                out = inflater.decompress(chunk, limit + 1 - size)
+            except zlib.error:
+                return size  # pypdf recovers what it can from a damaged stream; count what inflates
+            size += len(out)
+            chunk = inflater.unconsumed_tail
+        return size
+    return len(stream.get_data())  # other filters: pypdf's own output limits bound the decode
+
+
+def _page_streams(page):
+    """The page's content streams and the form XObjects it draws (each once), as stream objects."""
+    seen: set[int] = set()
+    contents = page.get("/Contents")
+    pending = [contents]
+    resources = [page.get("/Resources")]
+    while pending or resources:
+        if pending:
+            item = pending.pop()
+            obj = item.get_object() if item is not None else None
+            if obj is None or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, list):
+                pending.extend(obj)
+                continue
+            if hasattr(obj, "get_data"):
+                yield obj
+                if obj.get("/Subtype") == "/Form":
+                    resources.append(obj.get("/Resources"))
+            continue
+        res = resources.pop()
+        res = res.get_object() if res is not None else None
+        xobjects = res.get("/XObject") if hasattr(res, "get") else None
+        xobjects = xobjects.get_object() if xobjects is not None else None
+        if hasattr(xobjects, "values"):
+            for ref in xobjects.values():
+                form = ref.get_object()
+                if hasattr(form, "get") and form.get("/Subtype") == "/Form":
+                    pending.append(ref)
+
+
+def _pdf_pages(data: bytes, name: str) -> list[str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs a warning for every oddity of a damaged file; the user gets our one-line reason instead.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    damaged = f"{name}: this PDF is damaged or not a PDF"
+    if b"%PDF-" not in data[:1024]:
+        raise UnusableFile(f"{name}: this is not a PDF file (it does not start like one). Export it as PDF again.")
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise UnusableFile(f"{name}: the PDF is password-protected. Save an unprotected copy and upload that.")
-        pages = [page.extract_text() or "" for page in reader.pages]
+            try:
+                opened = reader.decrypt("")  # a PDF with only an owner password opens without one
+            except Exception:  # noqa: BLE001 - unsupported encryption is the same answer for the user
+                opened = 0
+            if not opened:
+                raise UnusableFile(f"{name}: the PDF is password-protected. Save an unprotected copy and upload that.")
+        n_pages = len(reader.pages)
     except UnusableFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
-        raise UnusableFile(f"{name}: this PDF is damaged or not a PDF ({err}). Export it again and retry.") from err
-    text = "\n".join(pages)
+        raise UnusableFile(f"{damaged} ({str(err).splitlines()[0][:120]}). Export it again and retry.") from err
+    except Exception as err:  # noqa: BLE001 - pypdf raises many kinds on hostile files; none may reach the user
+        logger.info("pdf %s could not be opened: %r", name, err)
+        raise UnusableFile(f"{damaged}. Export it again and retry.") from err
+    if n_pages > MAX_PDF_PAGES:
+        raise UnusableFile(f"{name}: the PDF has {n_pages:,} pages; the limit is {MAX_PDF_PAGES:,}. Split it.")
+    page_limit, file_limit = MAX_PAGE_CONTENT_MB * 2**20, MAX_PDF_CONTENT_MB * 2**20
+    pages, content, chars = [], 0, 0
+    for number in range(1, n_pages + 1):
+        try:
+            page = reader.pages[number - 1]
+            size = 0
+            for stream in _page_streams(page):
+                size += _inflated_size(stream, page_limit - size)
+                if size > page_limit:
+                    break
+            content += size
+            if size > page_limit or content > file_limit:
+                limit = f"{MAX_PAGE_CONTENT_MB} MB a page" if size > page_limit else f"{MAX_PDF_CONTENT_MB} MB a file"
+                raise UnusableFile(
+                    f"{name}: page {number} inflates to more content than the limit ({limit}); this is not a "
+                    "text document we can read safely. Export the text as a smaller PDF."
+                )
+            text = clean_text(page.extract_text() or "")
+        except UnusableFile:
+            raise
+        except Exception as err:  # noqa: BLE001 - as above: a hostile page is a damaged file, never a traceback
+            logger.info("pdf %s page %d could not be read: %r", name, number, err)
+            raise UnusableFile(f"{damaged} (page {number} cannot be read). Export it again and retry.") from err
+        if len(text) > MAX_PAGE_CHARS:
+            raise UnusableFile(
+                f"{name}: page {number} holds {len(text):,} characters of text (the limit is {MAX_PAGE_CHARS:,} "
+                "a page); this is not a page of a help article."
+            )
+        chars += len(text)
+        if chars > MAX_TEXT_CHARS:
+            raise UnusableFile(
+                f"{name}: the PDF holds more than {MAX_TEXT_CHARS:,} characters of text; split it into smaller "
+                "articles."
+            )
+        pages.append(text)
+    return pages
+
+
+def _pdf(data: bytes, name: str, fallback_title: str) -> Parsed:
+    text = "\n".join(_pdf_pages(data, name))
     if not text.strip():
         raise UnusableFile(f"{name}: the PDF has no text layer (scanned pages?). Upload a text PDF instead.")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -131,16 +339,53 @@ def _pdf(data: bytes, name: str, fallback_title: str) -> Parsed:
 
 
 def _faq(text: str, name: str) -> Parsed:
-    rows = list(csv.DictReader(io.StringIO(text)))
-    columns = {c.strip().lower(): c for c in (rows[0].keys() if rows else [])}
-    if "question" not in columns or "answer" not in columns:
+    """Rows of (question, answer); a bad row is left out with its reason, the good ones are kept."""
+    reader = csv.reader(io.StringIO(text))
+    header: list[str] | None = None
+    sections: list[tuple[str, str]] = []
+    problems: list[str] = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            reason = "a field is longer than the CSV reader allows" if "field larger" in str(err) else str(err)
+            problems.append(f"row {reader.line_num}: {reason}")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [cell.strip().lower() for cell in row]
+            if "question" not in header or "answer" not in header:
+                raise UnusableFile(f"{name}: a FAQ CSV needs a header row with 'question' and 'answer' columns.")
+            q_col, a_col = header.index("question"), header.index("answer")
+            continue
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+            problems.append(
+                f"row {reader.line_num} has {len(row)} fields but the header has {len(header)} "
+                "(put answers that contain commas in double quotes)"
+            )
+            continue
+        question = row[q_col].strip() if q_col < len(row) else ""
+        answer = row[a_col].strip() if a_col < len(row) else ""
+        if not question or not answer:
+            problems.append(f"row {reader.line_num}: the question or the answer is empty")
+        elif max(len(question), len(answer)) > MAX_FAQ_FIELD_CHARS:
+            problems.append(
+                f"row {reader.line_num}: the {'question' if len(question) > len(answer) else 'answer'} is "
+                f"{max(len(question), len(answer)):,} characters (the limit is {MAX_FAQ_FIELD_CHARS:,})"
+            )
+        else:
+            sections.append((question, answer))
+    if header is None:
         raise UnusableFile(f"{name}: a FAQ CSV needs a header row with 'question' and 'answer' columns.")
-    sections = [
-        (row[columns["question"]].strip(), row[columns["answer"]].strip())
-        for row in rows
-        if (row.get(columns["question"]) or "").strip() and (row.get(columns["answer"]) or "").strip()
-    ]
-    return Parsed("Frequently asked questions", "faq", sections)
+    if not sections:
+        first = f": {problems[0]}" if problems else ""
+        raise UnusableFile(f"{name}: no usable question and answer rows{first}.")
+    if len(problems) > MAX_ROW_PROBLEMS:
+        problems = [*problems[:MAX_ROW_PROBLEMS], f"and {len(problems) - MAX_ROW_PROBLEMS:,} more rows"]
+    return Parsed("Frequently asked questions", "faq", sections, problems)
 
 
 def parse(name: str, data: bytes) -> Parsed:
@@ -156,16 +401,31 @@ def parse(name: str, data: bytes) -> Parsed:
     fallback = Path(name).stem.replace("-", " ").replace("_", " ").capitalize()
     if suffix == ".pdf":
         parsed = _pdf(data, name, fallback)
+    elif suffix in (".html", ".htm"):
+        parsed = _html(data, name, fallback)
     else:
-        text = _decode(data, name)
+        text = decode_text(data, name)
+        if len(text) > MAX_TEXT_CHARS:
+            raise UnusableFile(
+                f"{name}: the file holds {len(text):,} characters of text; the limit is {MAX_TEXT_CHARS:,}. "
+                "Split it into smaller articles."
+            )
         if suffix in (".md", ".markdown"):
             parsed = _markdown(text, fallback)
-        elif suffix in (".html", ".htm"):
-            parsed = _html(text, fallback)
         elif suffix == ".csv":
             parsed = _faq(text, name)
         else:
             parsed = _plain(text, fallback)
+    parsed = Parsed(
+        unicodedata.normalize("NFC", parsed.title),
+        parsed.kind,
+        [(unicodedata.normalize("NFC", h), unicodedata.normalize("NFC", t)) for h, t in parsed.sections],
+        parsed.problems,
+    )
     if not any(text.strip() for _, text in parsed.sections):
         raise UnusableFile(f"{name}: no readable text was found in this file.")
+    if sum(len(text) for _, text in parsed.sections) > MAX_TEXT_CHARS:
+        raise UnusableFile(
+            f"{name}: the file holds more than {MAX_TEXT_CHARS:,} characters of text; split it into smaller articles."
+        )
     return parsed

@@ -3,40 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from suite.store import Store, from_json, now, to_json
 from suite.support.models import Chunk, DailyOutcome, Document, Passage, Ticket
 
+if TYPE_CHECKING:
+    from suite.support.ingest import Prepared
+
 
 # -- knowledge base ---------------------------------------------------------------------------------------
-def document_hashes(store: Store) -> dict[str, str]:
-    """Content hash of every ingested document, by source."""
-    return {r["source"]: r["content_hash"] for r in store.query("SELECT source, content_hash FROM support_documents")}
+@dataclass(frozen=True)
+class KnownDocument:
+    content_hash: str
+    origin: str | None
 
 
-def replace_document(
-    store: Store,
-    *,
-    source: str,
-    title: str,
-    kind: str,
-    content_hash: str,
-    size: int,
-    chunks: Sequence[Chunk],
-    user: str | None,
+def known_documents(store: Store) -> dict[str, KnownDocument]:
+    """Content hash and origin of every ingested document, by source."""
+    rows = store.query("SELECT source, content_hash, origin FROM support_documents")
+    return {r["source"]: KnownDocument(r["content_hash"], r["origin"]) for r in rows}
+
+
+def replace_documents(
+    store: Store, documents: Sequence[Prepared], *, moved: Sequence[tuple[str, str]] = (), user: str | None
 ) -> None:
-    """Put a document and its chunks in place of any earlier version, in one transaction."""
+    """Put documents and their chunks in place of any earlier versions, all in one transaction.
+
+    `moved`: (source, origin) of unchanged documents whose file is now read from another place.
+    """
+    added_at = now()
     with store.transaction() as con:
-        con.execute("DELETE FROM support_chunks WHERE source = ?", [source])
-        con.execute("DELETE FROM support_documents WHERE source = ?", [source])
-        con.execute(
-            "INSERT INTO support_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [source, title, kind, content_hash, size, len(chunks), now(), user],
-        )
-        con.executemany(
-            "INSERT INTO support_chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [[c.chunk_id, c.source, c.position, c.title, c.heading, c.anchor, c.text] for c in chunks],
-        )
+        for doc in documents:
+            con.execute("DELETE FROM support_chunks WHERE source = ?", [doc.source])
+            con.execute("DELETE FROM support_documents WHERE source = ?", [doc.source])
+            con.execute(
+                """INSERT INTO support_documents
+                   (source, title, kind, content_hash, size_bytes, n_chunks, added_at, added_by, origin)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [doc.source, doc.title, doc.kind, doc.content_hash, doc.size, len(doc.chunks), added_at, user]
+                + [doc.origin],
+            )
+            con.executemany(
+                "INSERT INTO support_chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[c.chunk_id, c.source, c.position, c.title, c.heading, c.anchor, c.text] for c in doc.chunks],
+            )
+        for source, origin in moved:
+            con.execute("UPDATE support_documents SET origin = ? WHERE source = ?", [origin, source])
 
 
 def delete_document(store: Store, source: str) -> int | None:
@@ -52,7 +66,8 @@ def delete_document(store: Store, source: str) -> int | None:
 
 def documents(store: Store) -> list[Document]:
     rows = store.query(
-        "SELECT source, title, kind, n_chunks, size_bytes, added_at, added_by FROM support_documents ORDER BY source"
+        """SELECT source, title, kind, n_chunks, size_bytes, added_at, added_by, origin
+           FROM support_documents ORDER BY source"""
     )
     return [Document(**row) for row in rows]
 
@@ -114,6 +129,18 @@ def daily_outcomes(store: Store, days: int) -> list[DailyOutcome]:
         [days],
     )
     return [DailyOutcome(**row) for row in rows]
+
+
+def answer_logged(store: Store, request_id: str) -> bool | None:
+    """Whether the bot gave an answer with this request id (an `ask` event); None while that cannot be told
+    (the write journal could not be copied in, so the event may still be on its way)."""
+    copied = store.flush(wait_s=2.0, lock_timeout_s=2.0)
+    found = store.query(
+        "SELECT 1 FROM events WHERE request_id = ? AND module = 'support' AND action = 'ask' LIMIT 1", [request_id]
+    )
+    if found:
+        return True
+    return False if copied else None
 
 
 def demo_feedback_logged(store: Store) -> bool:

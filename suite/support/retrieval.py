@@ -191,13 +191,13 @@ def build_vectors(chunks: list[Chunk], embedder, progress: Progress = no_progres
 def get_index(store: Store, *, progress: Progress = no_progress, chunks: list[Chunk] | None = None) -> KnowledgeIndex:
     """The index for the knowledge base as it is now; cached in memory and on disk by content hash."""
     settings = store.settings
-    embedder = serving_embedder(settings)
     if chunks is None:
         chunks = queries.chunks(store) + curated_chunks(settings)
-    if not chunks:
+    if not chunks:  # said before any model loads
         raise KnowledgeBaseEmpty(
             "The knowledge base is empty. Add help articles first (Knowledge base tab or `suite support ingest`)."
         )
+    embedder = serving_embedder(settings)
     key = _content_key(chunks, embedder)
     device = resolve_device(settings.device)
     folder = settings.module_dir("support") / "index" / key

@@ -32,4 +32,8 @@ MIGRATIONS: list[str] = [
         status VARCHAR NOT NULL DEFAULT 'open'
     );
     """,
+    # 2: the file a document was read from, so that two files with the same name in different folders stay apart
+    """
+    ALTER TABLE support_documents ADD COLUMN IF NOT EXISTS origin VARCHAR;
+    """,
 ]

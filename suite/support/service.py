@@ -12,10 +12,11 @@ from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
 from suite.store import Store, new_id, now
 from suite.support import ingest, queries
-from suite.support.answers import MAX_QUESTION_CHARS, answer_question, clean_question
+from suite.support.answers import MAX_QUESTION_CHARS, answer_question, clean_question, clean_text
 from suite.support.models import (
     STATUSES,
     Answer,
+    AnswerNotFound,
     DailyOutcome,
     Document,
     DocumentNotFound,
@@ -25,13 +26,18 @@ from suite.support.models import (
     Ticket,
     TicketNotFound,
 )
-from suite.support.parsing import MAX_FILE_MB, SUPPORTED
+from suite.support.parsing import MAX_FILE_MB, SUPPORTED, decode_text
 from suite.support.retrieval import MODES, get_index
 from suite.tracking import track
+from suite.uploads import check_size
 
 OUTCOME_DAYS = 14  # how far back the staff chart of answered vs declined questions looks
+MAX_BATCH_MB = 5  # a batch file of questions
+MAX_BATCH_QUESTIONS = 10_000
 
 __all__ = [
+    "MAX_BATCH_MB",
+    "MAX_BATCH_QUESTIONS",
     "MAX_FILE_MB",
     "MAX_QUESTION_CHARS",
     "MODES",
@@ -45,6 +51,7 @@ __all__ = [
     "ingest_paths",
     "list_documents",
     "list_tickets",
+    "read_batch",
     "record_feedback",
     "remove_document",
     "set_ticket_status",
@@ -75,6 +82,27 @@ def ask(
     return result
 
 
+def read_batch(path: Path) -> list[str]:
+    """The questions of a batch file, one a line (any common text encoding).
+
+    Raises:
+        InvalidInput: not a file, too big, not text, or more than `MAX_BATCH_QUESTIONS` questions.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"{path} is not a file.")
+    check_size(path.name, path.stat().st_size, max_mb=MAX_BATCH_MB)
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BATCH_MB * 2**20 + 1)
+    check_size(path.name, len(data), max_mb=MAX_BATCH_MB)
+    questions = [line for line in decode_text(data, path.name).splitlines() if line.strip()]
+    if len(questions) > MAX_BATCH_QUESTIONS:
+        raise InvalidInput(
+            f"{path.name} has {len(questions):,} questions; the limit is {MAX_BATCH_QUESTIONS:,} a batch. Split it."
+        )
+    return questions
+
+
 def record_feedback(
     store: Store,
     answer: Answer,
@@ -86,10 +114,19 @@ def record_feedback(
     """Log a thumbs rating and/or a correction for an answer, with the full context a reviewer needs.
 
     Returns the ids of the feedback rows written (none, one or two).
+
+    Raises:
+        InvalidQuestion: the correction is too long.
+        AnswerNotFound: the answer was never given by the bot (no `ask` event has its request id).
     """
-    correction = (correction or "").strip()
+    correction = clean_text(correction or "")
     if len(correction) > MAX_QUESTION_CHARS:
-        raise InvalidQuestion(f"Please keep the correction under {MAX_QUESTION_CHARS:,} characters.")
+        raise InvalidQuestion(
+            f"That correction is {len(correction):,} characters long; please keep it under {MAX_QUESTION_CHARS:,}."
+        )
+    if thumbs_up is None and not correction:
+        return []
+    _require_logged(store, answer)
     context = {
         "question": answer.question,
         "answer": answer.answer,
@@ -113,7 +150,12 @@ def record_feedback(
 
 # -- handoff tickets --------------------------------------------------------------------------------------
 def create_ticket(store: Store, answer: Answer, *, user: str | None = None) -> str:
-    """Queue a ticket with the question and what the bot found, for staff; returns its id. Never lost."""
+    """Queue a ticket with the question and what the bot found, for staff; returns its id. Never lost.
+
+    Raises:
+        AnswerNotFound: the answer was never given by the bot (no `ask` event has its request id).
+    """
+    _require_logged(store, answer)
     ticket = Ticket(
         ticket_id=new_id(),
         ts=now(),
@@ -130,14 +172,29 @@ def create_ticket(store: Store, answer: Answer, *, user: str | None = None) -> s
 
 def list_tickets(store: Store, status: str | None = None) -> list[Ticket]:
     """Tickets, newest first; only those in `status` (one of `STATUSES`) when given."""
+    if status is not None:
+        _check_status(status)
     return queries.tickets(store, status)
 
 
 def set_ticket_status(store: Store, ticket_id: str, status: str) -> None:
-    if status not in STATUSES:
-        raise InvalidInput(f"Ticket status must be one of {', '.join(STATUSES)}.")
+    """Move a ticket to `status` (one of `STATUSES`)."""
+    _check_status(status)
     if not queries.set_ticket_status(store, ticket_id, status):
         raise TicketNotFound(f"No ticket {ticket_id}.")
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise InvalidInput(f"Ticket status must be one of {', '.join(STATUSES)} (not {clean_text(status)[:40]!r}).")
+
+
+def _require_logged(store: Store, answer: Answer) -> None:
+    """Feedback and tickets hang off an answer the bot gave; an unknown request id is refused (unless the
+    usage log cannot be read right now: then the row is kept rather than lost)."""
+    if not answer.request_id or queries.answer_logged(store, answer.request_id) is False:
+        shown = clean_text(answer.request_id or "")[:40] or "without an id"
+        raise AnswerNotFound(f"No answer {shown} was given by the assistant; ask the question again.")
 
 
 def daily_outcomes(store: Store, days: int = OUTCOME_DAYS) -> list[DailyOutcome]:
@@ -149,23 +206,32 @@ def daily_outcomes(store: Store, days: int = OUTCOME_DAYS) -> list[DailyOutcome]
 def add_articles(
     store: Store, files: list[tuple[str, bytes]], *, user: str | None = None, progress: Progress = no_progress
 ) -> IngestReport:
-    """Add or replace uploaded articles, given as (file name, bytes); files that cannot be used are skipped
-    with the reason (the file name is the citation source and the replacement key)."""
+    """Add or replace uploaded articles, given as (file name, bytes), in one transaction; files that cannot be
+    used are skipped with the reason (the file name is the citation source and the replacement key; two files
+    of one batch with the same name are kept apart as `faq.md` and `faq (2).md`)."""
     return ingest.ingest_items(store, files, user=user, progress=progress)
 
 
 def ingest_paths(
     store: Store, paths: list[Path], *, user: str | None = None, progress: Progress = no_progress
 ) -> IngestReport:
-    """Add or replace the articles in files and folders (recursively); unusable files are skipped with a reason."""
+    """Add or replace the articles in files and folders (recursively), in one transaction; unusable files are
+    skipped with a reason. A file's source is its path inside the folder given (see `suite.support.ingest`).
+
+    Raises:
+        NotFound: a path does not exist (nothing is added).
+        InvalidInput: a path is not a file or folder, or a folder is empty (nothing is added).
+    """
     return ingest.ingest_paths(store, paths, user=user, progress=progress)
 
 
 def remove_document(store: Store, source: str) -> RemovedDocument:
-    """Delete a document and its passages from the knowledge base."""
+    """Delete a document and its passages from the knowledge base (`source` as `list_documents` shows it)."""
     removed = queries.delete_document(store, source)
     if removed is None:
-        raise DocumentNotFound(f"No document called {source!r} is in the knowledge base.")
+        shown = clean_text(source)
+        shown = shown if len(shown) <= 200 else shown[:200] + "..."
+        raise DocumentNotFound(f"No document called {shown!r} is in the knowledge base.")
     return RemovedDocument(source, removed)
 
 

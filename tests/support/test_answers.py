@@ -1,5 +1,7 @@
 import json
+import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -7,6 +9,7 @@ import pytest
 from suite.errors import InvalidInput
 from suite.support.retrieval import get_index
 from suite.support.service import ask, create_ticket, list_tickets, record_feedback, set_ticket_status
+from tests.support.llm_servers import Endless, Good, Redirect, Trickle, serving
 
 pytestmark = pytest.mark.slow  # every test here answers with the real text models
 
@@ -123,3 +126,20 @@ def test_index_is_persisted_and_reloaded(kb_store):
     forget(("support-index",))
     reloaded = get_index(kb_store)
     assert reloaded.search("E-4012", k=1)[0].chunk.source == "wifi-requirements.md"
+
+
+@pytest.mark.parametrize("handler", [Redirect, Endless, Trickle], ids=["redirect", "endless", "trickle"])
+def test_a_misbehaving_llm_endpoint_falls_back_to_quoting_with_a_logged_reason(kb_store, caplog, handler, monkeypatch):
+    monkeypatch.setattr("suite.support.llm.TIMEOUT_S", 2)
+    with serving(Good) as target, serving(handler) as url:
+        Redirect.target = target + "/chat/completions"
+        kb_store.settings = kb_store.settings.with_(llm_url=url)
+        started = time.perf_counter()
+        with caplog.at_level(logging.WARNING, logger="suite.support.answers"):
+            answer = ask(kb_store, "How do I pair the Chime C2?")
+    assert time.perf_counter() - started < 30
+    assert answer.written_by == "extractive" and "could not be reached" in answer.note and "[1]" in answer.answer
+    assert Good.hits == []
+    reasons = [r.getMessage() for r in caplog.records if "LLM endpoint failed" in r.getMessage()]
+    expected = {"redirect": "redirected", "endless": "over the limit", "trickle": "within 2 s"}
+    assert len(reasons) == 1 and expected[handler.__name__.lower()] in reasons[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -11,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import current_user, done, get_store, page_header, progress_bar, run
+from pages.ui import plain as escaped
 from suite.errors import SuiteError
 from suite.inspect import service
 from suite.inspect.models import CLASSES, FAIL, MIN_EPOCHS, PASS, REVIEW, Thresholds, plural
@@ -25,14 +25,11 @@ store = get_store()
 DEFAULTS = Thresholds()
 VERDICT_STYLE = {PASS: ":green-background[PASS]", FAIL: ":red-background[FAIL]", REVIEW: ":orange-background[REVIEW]"}
 POLL_S = 2.0  # how often a running training's progress is read again
-# Markdown that could turn untrusted text (file names, class names from an uploaded data.yaml) into markup
-_MARKDOWN = re.compile(r"([\\`*\[\]()<>!#|~$:@&{}=^+])")
 
 
 def plain(text: object) -> str:
-    """Untrusted text for a Markdown element, shown as typed: links, images and markup never come alive."""
-    escaped = _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
-    return re.sub(r"(?i)\b(www)\.", r"\1\\.", escaped)  # a bare www. address is a link too
+    """Untrusted text (file names, class names from an uploaded data.yaml) on one line, shown as written."""
+    return escaped(" ".join(str(text).split()))
 
 
 def plain_errors(action: Callable[[], T]) -> Callable[[], T]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, done, get_settings, get_store, page_header, progress_bar, run
+from pages.ui import current_user, done, get_settings, get_store, page_header, plain, progress_bar, run
 from suite.modules import MODULES
 from suite.risk import service
 from suite.uploads import MAX_UPLOAD_MB
@@ -24,13 +22,9 @@ ACTION_WORDS = {
 }
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=/@%^,;?])")
-
-
 def as_text(value: object) -> str:
-    """Untrusted text (headlines, company names, messages quoting them) for st.markdown: every Markdown
-    character escaped, so links, images (a beacon), HTML and colour directives show as the characters they are."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(value or "").split()))
+    """Untrusted text (headlines, company names, messages quoting them) on one line, shown as written."""
+    return plain(" ".join(str(value or "").split()))
 
 
 def _act(alert_id: str, action: str) -> None:

@@ -8,7 +8,7 @@ import re
 
 import streamlit as st
 
-from pages.ui import current_user, done, get_store, page_header, progress_bar, run
+from pages.ui import current_user, done, get_store, page_header, plain, progress_bar, run
 from suite.modules import MODULES
 from suite.support.models import Answer
 from suite.support.service import (
@@ -38,7 +38,6 @@ state.setdefault("support_rated", {})
 state.setdefault("support_tickets", {})
 
 chat_tab, kb_tab, tickets_tab = st.tabs(["Ask", "Knowledge base", "Handed to staff"])
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark can be escaped in Markdown
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\](?!\\:)")  # an escaped citation marker [n] (not a link label "[n]:")
 
 
@@ -48,7 +47,7 @@ def md(text: str) -> str:
     The answer's citation markers `[n]` stay as they are: with every other bracket escaped they cannot
     become links.
     """
-    return _MARKER.sub(r"[\1]", _PUNCTUATION.sub(r"\\\1", text))
+    return _MARKER.sub(r"[\1]", plain(text))
 
 
 def show_answer(turn: Answer) -> None:

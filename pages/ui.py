@@ -59,12 +59,13 @@ def _attempt(action: Callable[[], T], what: str) -> tuple[bool, T | None]:
     return False, None
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark can be escaped in Markdown
 
 
-def plain(text: str) -> str:
-    """Text from users or files, escaped so that Streamlit's Markdown shows it as written (no links, images)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+def plain(text: object) -> str:
+    """Untrusted text (from users, files, models) escaped so that Streamlit's Markdown shows it as written:
+    no link, image, HTML, colour directive or formatting comes alive."""
+    return _PUNCTUATION.sub(r"\\\1", str(text if text is not None else ""))
 
 
 @contextmanager

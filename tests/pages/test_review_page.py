@@ -56,10 +56,13 @@ def test_bulk_reject_with_filter_and_edit(app_page, store):
 
 
 def test_review_page_shows_the_image_of_a_box_review(app_page, store):
+    kept = store.settings.module_dir("inspect") / "feedback_images" / IMAGE.name  # inspect keeps its own copy
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(IMAGE.read_bytes())
     store.log_feedback(
         module="inspect",
         kind="label",
-        value={"image_path": str(IMAGE), "box": [10, 10, 60, 50], "class": "scratch", "summary": "test_001: scratch"},
+        value={"image_path": str(kept), "box": [10, 10, 60, 50], "class": "scratch", "summary": "test_001: scratch"},
     )
     store.flush()
     at = app_page("pages/review.py").run()

@@ -144,7 +144,9 @@ def poisoned_and_rollback(store: Store, n: int = 100) -> str:
     result = retrain_now(store, "risk", requested_by="benchmark")
     metric = result["primary_metric"]
     after_gate = champion_version(settings, "risk")
-    promote(store, "risk", result["version"], by="benchmark", override_reason="gate overridden by hand for the benchmark")
+    promote(
+        store, "risk", result["version"], by="benchmark", override_reason="gate overridden by hand for the benchmark"
+    )
     served_bad = served_f1(settings)
     started = time.perf_counter()
     served_back = rollback(store, "risk", by="benchmark")

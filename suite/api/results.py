@@ -8,6 +8,7 @@ dataclass when feedback names its request id, in whichever worker process the fe
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import time
 import types
@@ -21,12 +22,14 @@ from suite.store import Store, from_json
 
 T = TypeVar("T")
 RECENT = 2_000  # results kept in memory per process (feedback usually follows within minutes)
-WAIT_S = 3.0  # how long to wait for a result another worker process gave to reach the database
+WAIT_S = 2.0  # how long to wait for a result another worker process gave to reach the database
+_REQUEST_ID = re.compile(r"[0-9a-f]{32}")  # what `suite.store.new_id` makes
 
 
 class Results:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, wait_s: float = WAIT_S) -> None:
         self.store = store
+        self.wait_s = wait_s
         self._recent: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -49,7 +52,9 @@ class Results:
             found = self._recent.get((kind, request_id))
         if found is not None:
             return found
-        deadline = time.monotonic() + WAIT_S
+        if not isinstance(request_id, str) or not _REQUEST_ID.fullmatch(request_id):
+            raise NotFound(missing)
+        deadline = time.monotonic() + self.wait_s
         while True:
             row = queries.result_row(self.store, request_id, kind)
             if row is not None:

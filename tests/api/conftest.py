@@ -42,18 +42,18 @@ class Api:
         return int(self.store.scalar(sql, params or []) or 0)
 
 
-def accounts_and_tokens(store: Store) -> dict[str, str]:
+def accounts_and_tokens(store: Store, roles: tuple[str, ...] = ROLES) -> dict[str, str]:
     """One account per role (made by the command line's admin identity) and a token for each."""
     tokens = {}
-    for role in ROLES:
+    for role in roles:
         add_user(store, cli_identity(), ACCOUNTS[role], role)
         tokens[role] = create_token(store, cli_identity(), ACCOUNTS[role], label="tests").token
     return tokens
 
 
-def open_api(store: Store, settings: Settings | None = None, *, warm: bool = False):
+def open_api(store: Store, settings: Settings | None = None, *, warm: bool = False, roles: tuple[str, ...] = ROLES):
     forget_cached()
-    tokens = accounts_and_tokens(store)
+    tokens = accounts_and_tokens(store, roles)
     app = create_app(settings or store.settings, store=store, warm=warm)
     return app, tokens
 

@@ -32,7 +32,7 @@ CHECKS_OFF = [
     schemathesis.checks.positive_data_acceptance,  # a valid request may still name nothing that exists (404)
     schemathesis.checks.negative_data_rejection,  # unknown query parameters are ignored, as HTTP APIs do
 ]
-FAST = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FAST = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 FEW = settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
@@ -47,14 +47,14 @@ SCHEMA = _schema_only()
 
 @pytest.fixture
 def fresh_app(store):
-    app, tokens = open_api(store)
+    app, tokens = open_api(store, roles=("admin",))
     yield app, tokens
     forget_cached()
 
 
 @pytest.fixture
 def loaded_app(loaded_store):
-    app, tokens = open_api(loaded_store)
+    app, tokens = open_api(loaded_store, roles=("admin",))
     yield app, tokens
     forget_cached()
 
@@ -88,7 +88,7 @@ def test_model_endpoints_keep_their_contract(case, loaded_app):
 
 
 @SCHEMA.exclude(_model_call).parametrize()
-@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_without_a_token_every_endpoint_but_health_and_ready_is_401(case, fresh_app):
     response = case.call(app=fresh_app[0])
     if case.operation.path in ("/v1/health", "/v1/ready"):

@@ -66,7 +66,9 @@ def test_suite_api_serves_on_loopback_and_stops_cleanly(loaded_store):
             process.kill()
             raise
         forget_cached()
-    assert process.returncode == 0, err[-2000:]
+    # uvicorn shuts down gracefully, then re-raises the signal it caught: -SIGTERM is a clean stop
+    assert process.returncode in (0, -signal.SIGTERM), err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
     loaded_store.flush(wait_s=10)
     logged = loaded_store.query("SELECT \"user\" FROM events WHERE module = 'api' AND action LIKE 'POST /v1/risk%'")
     assert [row["user"] for row in logged] == ["sam"]

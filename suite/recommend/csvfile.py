@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from suite.errors import InvalidInput, NotFound
+from suite.textfiles import utf16_without_bom
 from suite.uploads import display_name
 
 MAX_IMPORT_MB = 2048  # uncompressed text one import reads at most
@@ -212,7 +213,7 @@ def _marked(sample: bytes) -> str | None:
     for bom, encoding in _BOMS:
         if sample.startswith(bom):
             return encoding
-    return _utf16_without_bom(sample)
+    return utf16_without_bom(sample)
 
 
 def _unmarked(name: str, sample: bytes, complete: bool) -> str:
@@ -236,21 +237,6 @@ def _unmarked(name: str, sample: bytes, complete: bool) -> str:
     if _LATIN_FAMILY.fullmatch(best.encoding) and "cp1252" in plausible and _decodes(sample, "cp1252"):
         return "cp1252"
     return best.encoding
-
-
-def _utf16_without_bom(sample: bytes) -> str | None:
-    """UTF-16 of mostly ASCII text has a zero byte in every other position (odd ones for little-endian)."""
-    head = sample[: 4096 - 4096 % 2]
-    pairs = len(head) // 2
-    if pairs < 4:
-        return None
-    even = head[0::2].count(0) / pairs
-    odd = head[1::2].count(0) / pairs
-    if odd > 0.3 and even < 0.05:
-        return "utf-16-le"
-    if even > 0.3 and odd < 0.05:
-        return "utf-16-be"
-    return None
 
 
 def _first_non_ascii(stream: Any, sample: bytes) -> tuple[bytes, bool]:

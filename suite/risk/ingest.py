@@ -24,8 +24,9 @@ from pipelines.text_classifier import clean_text
 from suite.errors import InvalidInput, SuiteError
 from suite.risk import queries
 from suite.risk.models import EmptyWatchlist, IngestReport, Rejected, Thresholds, UnreadableFile
-from suite.risk.parsing import RAW_CHARS, base_name, parse_file, repair_mojibake
+from suite.risk.parsing import RAW_CHARS, base_name, parse_file
 from suite.store import Store, new_id, now
+from suite.textfiles import repair_mojibake
 from suite.timestamps import parse_timestamp
 from suite.tracking import track
 from suite.uploads import display_name

@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from suite.risk.models import Rejected, UnreadableFile
+from suite.textfiles import repair_mojibake, utf16_without_bom
 
 MAX_TEXT_MB = 100  # a file (after gunzip) larger than this is refused: split it
 MAX_ROWS = 200_000  # rows per file; more is refused (split it) rather than scored for an hour
@@ -38,11 +38,6 @@ _BOMS = (
     (b"\xfe\xff", "utf-16-be"),
 )
 _BINARY = ((b"PK\x03\x04", "a zip archive"), (b"%PDF", "a PDF"), (b"\x89PNG", "an image"), (b"\xff\xd8\xff", "a JPEG"))
-# UTF-8 read as Windows-1252: a lead byte (Â..ô) followed by what a continuation byte (0x80-0xBF) turns into.
-_MOJIBAKE = re.compile(
-    "[\u00c2-\u00f4][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013"
-    "\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
-)
 
 
 @dataclass
@@ -124,7 +119,7 @@ def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
         if data.startswith(bom):
             codec, data = name, data[len(bom) :]
             break
-    codec = codec or _utf16_without_bom(data)
+    codec = codec or utf16_without_bom(data)
     if codec:
         try:
             return data.decode(codec), codec
@@ -140,29 +135,6 @@ def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
         raise UnreadableFile(
             f"{file_name} is not text in UTF-8, UTF-16 or Windows-1252; save it as UTF-8 and upload it again."
         ) from None
-
-
-def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text without a BOM: mostly-ASCII text has a zero in every other byte."""
-    sample = data[:4096]
-    if len(sample) < 8 or len(data) % 2:
-        return None
-    even, odd = sample[0::2], sample[1::2]
-    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
-    return None
-
-
-def repair_mojibake(text: str) -> str:
-    """UTF-8 that was once read as Windows-1252 ('NestlÃ©') back to what it was; any other text unchanged."""
-    if not _MOJIBAKE.search(text):
-        return text
-    try:
-        return text.encode("cp1252").decode("utf-8")
-    except UnicodeError:
-        return text
 
 
 def canonical_columns(columns: list[Any]) -> tuple[dict[str, Any], list[str]]:

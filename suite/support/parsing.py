@@ -19,6 +19,7 @@ from pathlib import Path
 
 from suite.errors import InvalidInput
 from suite.support.models import UnusableFile
+from suite.textfiles import repair_mojibake, utf16_without_bom
 from suite.uploads import check_upload
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,6 @@ MAX_HTML_TAGS = 100_000  # a long help page has a few thousand; beyond this the 
 MAX_FAQ_FIELD_CHARS = 20_000  # one FAQ question or answer
 MAX_ROW_PROBLEMS = 20  # FAQ rows reported one by one; the rest are counted
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # C0 controls except tab, newlines and form feed
-# UTF-8 read as Windows-1252: a lead byte shown as Ã, Â or â, then a continuation byte shown as a symbol.
-_MOJIBAKE = re.compile("[ÃÂâ][\u0080-\u00bf\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]")
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")  # one level of () in a target
 _TAG = re.compile(r"<[A-Za-z!/?]")
 
@@ -49,32 +48,6 @@ class Parsed:
 
 
 # -- text encodings ---------------------------------------------------------------------------------------
-def _utf16_without_bom(data: bytes) -> str | None:
-    """'utf-16-le' / 'utf-16-be' when the zero bytes fall on one side of each pair, as in UTF-16 Latin text."""
-    sample = data[:8192]
-    pairs = len(sample) // 2
-    if pairs < 2 or len(data) % 2:
-        return None
-    even = sample[0::2].count(0)
-    odd = sample[1::2].count(0)
-    if odd >= 0.3 * pairs and even <= 0.02 * pairs:
-        return "utf-16-le"
-    if even >= 0.3 * pairs and odd <= 0.02 * pairs:
-        return "utf-16-be"
-    return None
-
-
-def _repair_mojibake(text: str) -> str:
-    """UTF-8 that was once read as Windows-1252 and saved again ('CrÃ¨me'): undo it when the whole text allows."""
-    if not _MOJIBAKE.search(text):
-        return text
-    try:
-        repaired = text.encode("cp1252").decode("utf-8")
-    except UnicodeError:
-        return text
-    return repaired if len(_MOJIBAKE.findall(repaired)) < len(_MOJIBAKE.findall(text)) else text
-
-
 def decode_text(data: bytes, name: str, *, declared: str | None = None) -> str:
     """The text of a file: UTF-8, UTF-16/32 (with or without a byte-order mark) or Windows-1252, detected.
 
@@ -97,7 +70,7 @@ def decode_text(data: bytes, name: str, *, declared: str | None = None) -> str:
     candidates = [encoding for bom, encoding in boms if data.startswith(bom)][:1]
     if not candidates:
         if b"\x00" in data:
-            candidates = [e for e in [_utf16_without_bom(data)] if e]
+            candidates = [e for e in [utf16_without_bom(data)] if e]
         else:
             candidates = ["utf-8", *([declared] if declared else []), "cp1252"]
     for encoding in candidates:
@@ -113,7 +86,7 @@ def decode_text(data: bytes, name: str, *, declared: str | None = None) -> str:
     if "\x00" in text or controls > max(8, len(text) // 100):
         raise unreadable
     text = _CONTROL.sub(" ", text) if controls else text
-    return _repair_mojibake(text) if encoding in ("utf-8", "utf-8-sig") else text
+    return repair_mojibake(text) if encoding in ("utf-8", "utf-8-sig") else text
 
 
 def clean_text(text: str) -> str:

@@ -12,6 +12,7 @@ import codecs
 import unicodedata
 
 from suite.errors import InvalidInput
+from suite.textfiles import repair_mojibake, utf16_without_bom
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -20,7 +21,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_MOJIBAKE_MARKS = ("Ã", "Â", "â€", "Å", "Ä")  # how UTF-8 letters look when read as Windows-1252
 _ALLOWED_CONTROLS = "\t\n\r"
 
 
@@ -32,9 +32,8 @@ def _decode(data: bytes, what: str) -> str:
             except UnicodeDecodeError:
                 break
     else:
-        if data.count(0) >= max(1, len(data) // 4):  # UTF-16 without a byte-order mark
-            even_nuls = data[0::2].count(0)
-            encoding = "utf-16-be" if even_nuls > data[1::2].count(0) else "utf-16-le"
+        encoding = utf16_without_bom(data)
+        if encoding:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError:
@@ -48,19 +47,6 @@ def _decode(data: bytes, what: str) -> str:
     raise InvalidInput(f"{what} is not readable text; save it as UTF-8 and try again.")
 
 
-def _repaired(text: str) -> str:
-    if not any(mark in text for mark in _MOJIBAKE_MARKS):
-        return text
-    for encoding in ("cp1252", "latin-1"):
-        try:
-            fixed = text.encode(encoding).decode("utf-8")
-        except UnicodeError:
-            continue
-        if fixed != text:
-            return fixed
-    return text
-
-
 def read_text(value: str | bytes, *, what: str) -> str:
     """`value` as clean NFC text; InvalidInput (naming `what`, e.g. "The correction") when it cannot be trusted."""
     if isinstance(value, bytes | bytearray):
@@ -69,7 +55,7 @@ def read_text(value: str | bytes, *, what: str) -> str:
         text = value
     else:
         raise InvalidInput(f"{what} must be text.")
-    text = _repaired(text.removeprefix("\ufeff"))
+    text = repair_mojibake(text.removeprefix("\ufeff"))
     if "\ufffd" in text:
         raise InvalidInput(
             f"{what} contains characters that could not be read (shown as \ufffd); save it as UTF-8 and try again."

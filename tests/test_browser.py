@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from suite.auth import sign_in
-from suite.cli import serve_command
 from suite.settings import Settings
 from suite.store import Store
 from tests.auth.helpers import PASSWORD, browser_cookie, make_user
+from tests.serving_kit import CHROMIUM, ROOT, chromium, running_dashboard
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGE = re.compile(r'st\.Page\("pages/(\w+)\.py", title="([^"]+)"(, icon="[^"]*")?(, default=True)?')
 
 pytestmark = [
@@ -36,51 +28,21 @@ def app_pages() -> list[tuple[str, str, bool]]:
     return sorted(found, key=lambda page: page[2])  # deep links first: a first visit must not bypass app.py
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "SUITE_HOME": str(tmp_path_factory.mktemp("browser-home")), "SUITE_DEVICE": "cpu"}
-    store = Store(Settings.from_env(environ={}, home=Path(env["SUITE_HOME"]), device="cpu"))
+    home = tmp_path_factory.mktemp("browser-home")
+    store = Store(Settings.from_env(environ={}, home=home, device="cpu"))
     make_user(store, "browser-admin", "admin")
     signed = sign_in(store, "browser-admin", PASSWORD)
     store.close()
-    proc = subprocess.Popen(
-        serve_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the dashboard did not start within 60 s")
-    yield url, signed
-    proc.terminate()
-    proc.wait(timeout=30)
+    with running_dashboard(home) as url:
+        yield url, signed
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.mark.parametrize("path,title,is_default", app_pages())

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from suite.auth import sign_in as sign_in_store
-from suite.cli import serve_command
 from suite.settings import Settings
 from suite.store import Store
 from tests.auth.helpers import PASSWORD, browser_cookie, make_user
+from tests.serving_kit import CHROMIUM, chromium, running_dashboard
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (make test installs it)"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -45,38 +32,14 @@ def server(home):
     for role in ("staff", "reviewer", "admin"):
         make_user(store, f"b-{role}", role)
     store.close()
-    port = free_port()
-    env = {**os.environ, "SUITE_HOME": str(home), "SUITE_DEVICE": "cpu"}
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    proc = subprocess.Popen(serve_command(port), cwd=ROOT, env=env, **quiet)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the dashboard did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with running_dashboard(home) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

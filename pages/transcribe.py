@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, done, get_settings, get_store, page_header, progress_bar, run
+from pages.ui import current_user, done, get_settings, get_store, page_header, plain, progress_bar, run
 from suite.modules import MODULES
 from suite.transcribe.models import Transcript
 from suite.transcribe.service import (
@@ -33,18 +32,6 @@ LANGUAGES = {"Detect automatically": None, "English": "en"}
 info = next(m for m in MODULES if m.key == "transcribe")
 page_header(info.title, info.summary)
 settings, store = get_settings(), get_store()
-
-
-# Markdown that could turn untrusted text (file names, messages naming them) into links, images or markup
-_MARKDOWN = re.compile(r"([\\`*\[\]()<>!#|~$:@&{}=^+])")
-
-
-def plain(text: str) -> str:
-    """Untrusted text for a Markdown element, shown as typed: links and images never become live elements."""
-    escaped = _MARKDOWN.sub(r"\\\1", text)
-    escaped = re.sub(r"(?i)\b(www)\.", r"\1\\.", escaped)  # a bare www. address is a link too
-    escaped = re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)  # "1. x" would start a list
-    return re.sub(r"^-", r"\\-", escaped)
 
 
 def clock(seconds: float) -> str:

@@ -33,6 +33,17 @@ def terminal_progress(description: str) -> Iterator[Progress]:
         bar.close()
 
 
+@contextmanager
+def command_progress(description: str) -> Iterator[Progress]:
+    """`terminal_progress` when stderr is a terminal; nothing otherwise, so a script's log keeps to log lines
+    and a refusal stays the command's one-line reason."""
+    if not sys.stderr.isatty():
+        yield no_progress
+        return
+    with terminal_progress(description) as progress:
+        yield progress
+
+
 def within(progress: Progress, step: float, steps: float, title: str) -> Progress:
     """Show a sub-task's own progress as a fraction of its step in the overall bar."""
 

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
 from suite import clikit
-from suite.progress import Progress, no_progress, terminal_progress
+from suite.progress import command_progress
 
 sub = typer.Typer(no_args_is_help=True, help="Product recommendations for shoppers.")
-
-
-@contextlib.contextmanager
-def _progress(description: str) -> Iterator[Progress]:
-    """A bar on a terminal only: piped stderr keeps to log lines and the one-line error."""
-    if not sys.stderr.isatty():
-        yield no_progress
-        return
-    with terminal_progress(description) as progress:
-        yield progress
 
 
 @sub.command("import")
@@ -43,7 +30,7 @@ def import_cmd(
 
     if interactions is None and catalog is None:
         clikit.fail("Give --interactions CSV and/or --catalog CSV.")
-    with _progress("importing") as progress:
+    with command_progress("importing") as progress:
         reports = import_files(
             clikit.store(), catalog=catalog, interactions=interactions, encoding=encoding, progress=progress
         )
@@ -81,7 +68,7 @@ def evaluate_cmd(
     """Time-split evaluation (each shopper's last 20 % held out) of every model; one line per model."""
     from suite.recommend.service import evaluate_files
 
-    with _progress("evaluating") as progress:
+    with command_progress("evaluating") as progress:
         results = evaluate_files(clikit.settings(), interactions, catalog, progress=progress)
     for row in results:
         if as_json:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
 from suite import clikit
-from suite.progress import Progress, no_progress, terminal_progress
+from suite.progress import command_progress
 
 models_app = typer.Typer(no_args_is_help=True, help="Model versions per module: list, show, promote, roll back.")
 
@@ -110,23 +107,13 @@ def retrain(
         job_id, created = enqueue(store, module, requested_by=_user(user), reason="suite retrain --queue")
         clikit.emit({"job_id": job_id, "queued": created})
         return
-    with _progress(f"retraining {module}") as progress:
+    with command_progress(f"retraining {module}") as progress:
         result = retrain_now(store, module, requested_by=_user(user), progress=progress)
     if result.get("refused"):
         clikit.fail(f"{result['refused']} (job {result['job_id'][:8]})")
     clikit.emit(result)
     if result["state"] != "succeeded":
         raise typer.Exit(1)
-
-
-@contextlib.contextmanager
-def _progress(description: str) -> Iterator[Progress]:
-    """A progress bar when stderr is a terminal; nothing otherwise, so a refusal stays one line in a log."""
-    if not sys.stderr.isatty():
-        yield no_progress
-        return
-    with terminal_progress(description) as progress:
-        yield progress
 
 
 @clikit.friendly

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
 from pathlib import Path
 
 import typer
 
 from suite import clikit
-from suite.progress import no_progress, terminal_progress
+from suite.progress import command_progress
 
 support = typer.Typer(no_args_is_help=True, help="Support answers from your help articles.")
 
@@ -23,9 +21,7 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (.md .
     """
     from suite.support.service import ingest_paths
 
-    # A bar only on a terminal: in a script, stderr is kept for the one-line reason of a failure.
-    bar = terminal_progress("ingesting") if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
-    with bar as progress:
+    with command_progress("ingesting") as progress:
         report = ingest_paths(clikit.store(), paths, user=clikit.settings().user, progress=progress)
     refused = report.refused
     if refused and not (report.added or report.replaced):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import typer
 
 from suite import clikit
 from suite.errors import InvalidInput
-from suite.progress import no_progress, terminal_progress
+from suite.progress import command_progress
 
 transcripts = typer.Typer(no_args_is_help=True, help="Search and export past transcripts.")
 
@@ -31,9 +30,7 @@ def transcribe(
 
     if fmt not in FORMATS:
         clikit.fail(f"--format must be one of {', '.join(FORMATS)}")
-    # a bar only on a terminal: piped or logged stderr keeps one line per failed file
-    bar = terminal_progress("transcribing") if sys.stderr.isatty() else contextlib.nullcontext(no_progress)
-    with bar as progress:
+    with command_progress("transcribing") as progress:
         batch = transcribe_files(
             clikit.store(),
             files,

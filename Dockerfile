@@ -1,5 +1,8 @@
 # Northstar Suite on a GPU host. Untested here: no Docker engine runs on the development machines.
-# Build: docker build -t northstar-suite .   Run: docker run --gpus all -p 8501:8501 -v suite-data:/data northstar-suite
+# Build: docker build -t northstar-suite .
+# Dashboard (and its worker): docker run --gpus all -p 8501:8501 -v suite-data:/data northstar-suite
+# REST API:                   docker run --gpus all -p 8000:8000 -v suite-data:/data northstar-suite api
+# Retraining worker alone:    docker run --gpus all -v suite-data:/data northstar-suite worker
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
 ENV DEBIAN_FRONTEND=noninteractive \
@@ -28,6 +31,7 @@ RUN python3.11 -m venv /app/.venv \
     && /app/.venv/bin/pip uninstall -y faiss-cpu
 
 VOLUME /data
-EXPOSE 8501
-# Build any default model that is not in /data yet, then serve on all interfaces inside the container.
-CMD ["/bin/sh", "-c", "/app/.venv/bin/suite prepare && exec /app/.venv/bin/suite serve --address 0.0.0.0 --port 8501"]
+EXPOSE 8501 8000
+# scripts/docker-entrypoint: build any default model not in /data yet, then run the process named (dashboard by default).
+ENTRYPOINT ["/app/scripts/docker-entrypoint"]
+CMD ["dashboard"]

@@ -1,0 +1,114 @@
+"""Speed of every module, today's main against this change, back to back on one machine.
+
+The main this work started from is checked out into a temporary git worktree; each module's script
+(`benchmarks/speed_<module>.py`, always this tree's copy, so both sides are measured the same way) runs
+once with `--tree <worktree>` and once with `--tree <this checkout>`, alternating module by module, each in
+its own process with PYTHONPATH pointing at the tree it measures. Rows are matched by (module, what) and the
+ratio is the speed-up (before / after for times, after / before for rates). The load average is printed
+beside every run: a figure taken while the machine was busy is not a result.
+
+Run: .venv/bin/python benchmarks/speed.py [--baseline REF] [--quick] [--modules support risk ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from results import table, write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "7d72c44"  # main when the speed work (issue 17) started
+MODULES = ("support", "risk", "inspect", "recommend", "transcribe")
+LOWER_IS_BETTER = {"ms", "s", "rtf", "MB", "MiB"}
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def measure(module: str, tree: Path, quick: bool, timeout_s: int) -> tuple[list[dict], str]:
+    """One module's rows measured on the code in `tree`, and the load average when it started."""
+    script = ROOT / "benchmarks" / f"speed_{module}.py"
+    command = [sys.executable, str(script), "--tree", str(tree), "--json", *(["--quick"] if quick else [])]
+    env = {**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"}
+    load = load_average()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout_s, cwd=tree)
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-3:]
+        print(f"  {module} on {tree.name}: failed ({done.returncode}): {' | '.join(tail)}", file=sys.stderr)
+        return [], load
+    lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    return (json.loads(lines[-1]) if lines else []), load
+
+
+def speedup(before: float, after: float, unit: str) -> float | None:
+    if not before or not after:
+        return None
+    return before / after if unit in LOWER_IS_BETTER else after / before
+
+
+def compare(module: str, before: list[dict], after: list[dict], loads: tuple[str, str]) -> list[dict]:
+    old = {row["what"]: row for row in before}
+    rows = []
+    for row in after:
+        was = old.get(row["what"], {})
+        rows.append({
+            "what": row["what"],
+            "unit": row.get("unit", ""),
+            "today's main": was.get("value"),
+            "this change": row.get("value"),
+            "speed-up": speedup(was.get("value"), row.get("value"), row.get("unit", "")),
+            "accuracy (main → change)": f"{was.get('accuracy', '–')} → {row.get('accuracy', '–')}",
+            "load (main / change)": f"{loads[0]} / {loads[1]}",
+        })  # fmt: skip
+    for what, row in old.items():
+        if all(r["what"] != what for r in after):
+            rows.append({"what": what, "unit": row.get("unit", ""), "today's main": row.get("value")})
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default=BASELINE, help="the git ref measured as today's main")
+    parser.add_argument("--modules", nargs="+", default=list(MODULES), choices=MODULES)
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check the scripts run")
+    parser.add_argument("--timeout-s", type=int, default=1800, help="per module and tree")
+    parser.add_argument("--no-write", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
+    args = parser.parse_args()
+
+    modules = [m for m in args.modules if (ROOT / "benchmarks" / f"speed_{m}.py").exists()]
+    sections = []
+    with tempfile.TemporaryDirectory(prefix="suite-main-") as tmp:
+        worktree = Path(tmp) / "main"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.baseline],
+                       check=True, capture_output=True)  # fmt: skip
+        try:
+            for module in modules:
+                print(f"{module}: today's main ({args.baseline}) ...", file=sys.stderr)
+                before, load_before = measure(module, worktree, args.quick, args.timeout_s)
+                print(f"{module}: this change ...", file=sys.stderr)
+                after, load_after = measure(module, ROOT, args.quick, args.timeout_s)
+                rows = compare(module, before, after, (load_before, load_after))
+                print(f"\n### {module}\n{table(rows)}\n")
+                sections.append(f"### {module}\n{table(rows)}")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)],
+                           capture_output=True)  # fmt: skip
+    if not args.no_write and not args.quick and sections:
+        body = (
+            f"Today's main is `{args.baseline}`, checked out in a temporary worktree; each module ran on it and then "
+            "on this change, back to back. Speed-up = before / after for times, after / before for rates. "
+            "Load average (1, 5, 15 min) when each run started; 2 cores.\n\n" + "\n\n".join(sections)
+        )
+        write_section("speed", "Speed: today's main vs this change (issue 17)", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

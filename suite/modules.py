@@ -1,13 +1,15 @@
 """The catalogue of business modules and the one typed contract (`ModuleHooks`) every module provides.
 
 Each module package `suite.<key>` defines, in its `__init__.py`, the five hooks below with exactly these
-signatures (checked when the catalogue is first used). Heavy libraries stay imported inside the hooks.
+signatures (checked when the catalogue is first used), and may define the optional `housekeep` hook of
+`Housekeeping` (the worker's periodic chores). Heavy libraries stay imported inside the hooks.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -81,6 +83,16 @@ class ModuleHooks(Protocol):
         """The module's own drift signals: recent inputs/outputs vs the reference period."""
 
 
+class Housekeeping(Protocol):
+    """The optional sixth hook: chores the retraining worker runs for the module on its loop (every few seconds)."""
+
+    def housekeep(self, store: Store) -> dict[str, int]:
+        """Do what is due now (e.g. send waiting webhook messages); quick, and what it did as counts."""
+
+
+OPTIONAL_HOOKS = ("housekeep",)
+
+
 MODULES: tuple[ModuleInfo, ...] = (
     ModuleInfo(
         "support",
@@ -141,7 +153,8 @@ def hooks(key: str) -> ModuleHooks:
         check_hooks(package)
         # Keep the functions themselves: importing a submodule named like a hook (suite.<key>.retrain)
         # later would otherwise replace the package attribute with that submodule.
-        _checked[key] = SimpleNamespace(**{name: getattr(package, name) for name in _contract()})
+        names = [name for name in _contract() if name in _REQUIRED or callable(getattr(package, name, None))]
+        _checked[key] = SimpleNamespace(**{name: getattr(package, name) for name in names})
     return _checked[key]  # type: ignore[return-value]
 
 
@@ -149,6 +162,8 @@ def check_hooks(package: ModuleType) -> None:
     """Fail loudly when a module package does not match the `ModuleHooks` contract."""
     for name, expected in _contract().items():
         func = getattr(package, name, None)
+        if name in OPTIONAL_HOOKS and func is None:
+            continue
         if isinstance(func, ModuleType):
             raise TypeError(
                 f"{package.__name__}.{name} is its submodule, not the hook: import the submodule at the top of "
@@ -161,10 +176,14 @@ def check_hooks(package: ModuleType) -> None:
             raise TypeError(f"{package.__name__}.{name}{inspect.signature(func)} does not match ModuleHooks.{name}")
 
 
+_REQUIRED = ("prepare", "load_demo", "model_status", "retrain", "drift")
+
+
 def _contract() -> dict[str, list[tuple[str, Any]]]:
     contract = {}
-    for name in ("prepare", "load_demo", "model_status", "retrain", "drift"):
-        params = list(inspect.signature(getattr(ModuleHooks, name)).parameters.values())[1:]  # without self
+    for name in (*_REQUIRED, *OPTIONAL_HOOKS):
+        protocol = ModuleHooks if name in _REQUIRED else Housekeeping
+        params = list(inspect.signature(getattr(protocol, name)).parameters.values())[1:]  # without self
         contract[name] = [(p.name, p.kind) for p in params]
     return contract
 
@@ -172,3 +191,9 @@ def _contract() -> dict[str, list[tuple[str, Any]]]:
 def all_hooks() -> dict[str, ModuleHooks]:
     """Every module's hooks, in catalogue order."""
     return {key: hooks(key) for key in MODULE_KEYS}
+
+
+def housekeepers() -> dict[str, Callable[[Store], dict[str, int]]]:
+    """The `housekeep` hook of each module that has one, in catalogue order."""
+    found = {key: getattr(hooks(key), "housekeep", None) for key in MODULE_KEYS}
+    return {key: func for key, func in found.items() if func is not None}

@@ -8,6 +8,7 @@ which also calls `report` once per epoch and asks `should_stop` between batches.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from suite.errors import SuiteError
@@ -20,6 +21,28 @@ logger = logging.getLogger(__name__)
 
 class JobCancelled(SuiteError):
     """Someone pressed stop: the job ends as 'cancelled', nothing it made is kept, the serving model stays."""
+
+
+_shutdown = threading.Event()  # set when the worker process is asked to stop (SIGTERM, Ctrl-C)
+SHUTDOWN_MESSAGE = "The worker was stopped (the server shut down) before the job ended; retrain again when it is back."
+
+
+def request_shutdown() -> None:
+    """Make every running job of this process stop at its next progress report (as 'cancelled')."""
+    _shutdown.set()
+
+
+def shutdown_requested() -> bool:
+    return _shutdown.is_set()
+
+
+def clear_shutdown() -> None:
+    _shutdown.clear()
+
+
+def wait_for_shutdown(timeout_s: float) -> bool:
+    """Sleep up to `timeout_s`, waking at once when the worker is asked to stop; True if it was."""
+    return _shutdown.wait(timeout_s)
 
 
 class JobControl:
@@ -40,7 +63,7 @@ class JobControl:
         """Progress (`suite.progress.Progress`); raises JobCancelled once a cancel was requested."""
         self.outer(done, total, message)
         if self.should_stop():
-            raise JobCancelled("The job was cancelled.")
+            raise JobCancelled(SHUTDOWN_MESSAGE if _shutdown.is_set() else "The job was cancelled.")
         moment = time.monotonic()
         if moment - self._last_write < self.every_s and done < total:
             return
@@ -65,8 +88,8 @@ class JobControl:
             logger.debug("progress of %s not saved (store busy)", self.job_id)
 
     def should_stop(self) -> bool:
-        """True once someone asked to cancel this job (the database is read at most once a second)."""
-        if self._stop:
+        """True once someone asked to cancel this job or the worker to stop (the database is read once a second)."""
+        if self._stop or _shutdown.is_set():
             return True
         moment = time.monotonic()
         if moment - self._last_check >= min(self.every_s, 1.0):

@@ -16,8 +16,10 @@ import io
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import fields
@@ -26,8 +28,17 @@ from typing import Any, Protocol
 
 from suite.errors import InvalidInput, SuiteError
 from suite.jobs import queue
-from suite.jobs.control import JobCancelled, JobControl
+from suite.jobs.control import (
+    JobCancelled,
+    JobControl,
+    clear_shutdown,
+    request_shutdown,
+    shutdown_requested,
+    wait_for_shutdown,
+)
+from suite.jobs.housekeeping import Housekeeper
 from suite.jobs.schedule import Schedule, due
+from suite.jobs.workers import Heartbeat
 from suite.modules import MODULE_KEYS, hooks
 from suite.progress import Progress, no_progress
 from suite.registry.versions import register_outcome
@@ -147,14 +158,29 @@ def _train(store: Store, job: dict, staging: Path, control: JobControl) -> Train
     return trainer(store, output_dir=staging, progress=control)
 
 
-def run_pending(store: Store, modules: list[str] | None = None, *, progress: Progress = no_progress) -> list[dict]:
-    """Run every queued job this worker can lock (one per module); returns their outcomes."""
+def run_pending(
+    store: Store,
+    modules: list[str] | None = None,
+    *,
+    progress: Progress = no_progress,
+    on_job: Callable[[str | None], None] = lambda job_id: None,
+) -> list[dict]:
+    """Run every queued job this worker can lock (one per module); returns their outcomes.
+
+    `on_job` hears the id of each job as it starts and None when it is over (the worker's heartbeat).
+    """
     modules = modules or [r["module"] for r in store.query("SELECT DISTINCT module FROM jobs WHERE state = 'queued'")]
     results = []
     for module in modules:
+        if shutdown_requested():
+            break
         job = queue.claim(store, module)
         if job is not None:
-            results.append(run_job(store, job, progress=progress))
+            on_job(job["job_id"])
+            try:
+                results.append(run_job(store, job, progress=progress))
+            finally:
+                on_job(None)
     return results
 
 
@@ -230,6 +256,9 @@ def _settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+QUEUE_POLL_S = 2.0  # how often a worker looks for queued jobs ("Retrain now" starts within seconds)
+
+
 def run_worker(
     store: Store,
     *,
@@ -238,16 +267,61 @@ def run_worker(
     progress: Progress = no_progress,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> list[dict]:
-    """Recover after a crash, then queue due jobs and run them; forever, or one pass with `once`."""
+    """Recover after a crash, then run queued jobs and those the schedule makes due; forever, or one pass with `once`.
+
+    Queued jobs are looked for every `QUEUE_POLL_S` seconds (or `schedule.poll_s` when shorter); the schedule
+    and crash recovery are checked every `schedule.poll_s`, housekeeping (`suite.jobs.housekeeping`) every
+    `HOUSEKEEP_EVERY_S`. The worker's heartbeat (`suite.jobs.workers`) is written throughout. SIGTERM or Ctrl-C
+    (in the main thread) stop it cleanly: a running job ends 'cancelled' at its next progress report, nothing
+    half-made is kept, and the heartbeat records the stop. A second Ctrl-C interrupts at once.
+    """
     schedule = schedule or Schedule.from_settings(store.settings)
+    poll_s = min(schedule.poll_s, QUEUE_POLL_S)
     results: list[dict] = []
-    while True:
-        failed = queue.recover(store)
-        if failed:
-            logger.warning("marked %d job(s) of a dead worker as failed", len(failed))
-        for module, reason in due(store, schedule, trainable_modules(store.settings)):
-            queue.enqueue(store, module, requested_by="schedule", reason=reason)
-        results.extend(run_pending(store, progress=progress))
-        if once or should_stop():
-            return results
-        time.sleep(schedule.poll_s)
+    heartbeat = Heartbeat(store, schedule).start()
+    restore_signals = _stop_on_signals()
+    keeper = Housekeeper(store)
+
+    def stopping() -> bool:
+        return shutdown_requested() or should_stop()
+
+    checked_at = float("-inf")
+    try:
+        while True:
+            if time.monotonic() - checked_at >= schedule.poll_s:
+                checked_at = time.monotonic()
+                failed = queue.recover(store)
+                if failed:
+                    logger.warning("marked %d job(s) of a dead worker as failed", len(failed))
+                for module, reason in due(store, schedule, trainable_modules(store.settings)):
+                    queue.enqueue(store, module, requested_by="schedule", reason=reason)
+            results.extend(run_pending(store, progress=progress, on_job=heartbeat.job))
+            keeper.run_if_due()
+            if once or stopping():
+                return results
+            wait_for_shutdown(poll_s)
+    finally:
+        restore_signals()
+        heartbeat.stop()
+
+
+def _stop_on_signals() -> Callable[[], None]:
+    """SIGTERM/SIGINT ask this process's worker to stop (main thread only); returns what puts the old handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def stop(signum: int, frame: object) -> None:
+        if signum == signal.SIGINT and shutdown_requested():
+            raise KeyboardInterrupt  # a second Ctrl-C: do not wait for the job's next progress report
+        logger.warning("worker asked to stop (%s); a running job stops at its next progress report",
+                       signal.Signals(signum).name)  # fmt: skip
+        request_shutdown()
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        clear_shutdown()
+
+    return restore

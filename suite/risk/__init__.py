@@ -61,3 +61,12 @@ def drift(store: Store, *, recent_days: int, reference_days: int) -> list[DriftS
         label_mix("risk", "headline labels: latest week vs training", training, latest),
         label_mix("risk", "labels of recently scored headlines", earlier, recent),
     ]
+
+
+def housekeep(store: Store) -> dict[str, int]:
+    """The worker's chore: send the alert webhook messages that are due (retries, or a process that exited)."""
+    from collections import Counter
+
+    from suite.risk.outbox import deliver_pending
+
+    return dict(Counter(delivery.status for delivery in deliver_pending(store)))

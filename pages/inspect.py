@@ -20,7 +20,7 @@ from suite.uploads import MAX_UPLOAD_MB
 T = TypeVar("T")
 
 info = next(m for m in MODULES if m.key == "inspect")
-page_header(info.title, info.summary)
+page_header(info.title, info.summary, module=info.key)
 store = get_store()
 DEFAULTS = Thresholds()
 VERDICT_STYLE = {PASS: ":green-background[PASS]", FAIL: ":red-background[FAIL]", REVIEW: ":orange-background[REVIEW]"}

@@ -15,7 +15,7 @@ from suite.recommend import service as rec
 from suite.recommend.models import RecommendationList
 
 info = next(m for m in MODULES if m.key == "recommend")
-page_header(info.title, info.summary)
+page_header(info.title, info.summary, module=info.key)
 settings, store = get_settings(), get_store()
 
 if not rec.model_status(settings).on_disk:

@@ -12,7 +12,7 @@ from suite.risk import service
 from suite.uploads import MAX_UPLOAD_MB
 
 info = next(m for m in MODULES if m.key == "risk")
-page_header(info.title, info.summary)
+page_header(info.title, info.summary, module=info.key)
 store = get_store()
 SEVERITY = {"high": ":red[**High**]", "medium": ":orange[**Medium**]", "low": ":blue[**Low**]"}
 ACTION_WORDS = {

@@ -29,7 +29,7 @@ from suite.support.service import (
 )
 
 info = next(m for m in MODULES if m.key == "support")
-page_header(info.title, info.summary)
+page_header(info.title, info.summary, module=info.key)
 store = get_store()
 user = current_user()
 state = st.session_state

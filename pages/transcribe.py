@@ -30,7 +30,7 @@ from suite.transcribe.service import (
 LANGUAGES = {"Detect automatically": None, "English": "en"}
 
 info = next(m for m in MODULES if m.key == "transcribe")
-page_header(info.title, info.summary)
+page_header(info.title, info.summary, module=info.key)
 settings, store = get_settings(), get_store()
 
 

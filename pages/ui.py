@@ -10,7 +10,9 @@ from typing import TypeVar
 
 import streamlit as st
 
+from suite import warmup
 from suite.errors import SuiteError
+from suite.modules import title as module_title
 from suite.progress import Progress
 from suite.settings import Settings
 from suite.store import Store
@@ -80,6 +82,35 @@ def progress_bar(label: str) -> Iterator[Progress]:
     bar.empty()
 
 
-def page_header(title: str, summary: str) -> None:
+def page_header(title: str, summary: str, *, module: str | None = None) -> None:
+    """The page's title and summary; a module page names its module to get the `warming_banner`."""
     st.title(title)
     st.caption(summary)
+    if module is not None:
+        warming_banner(module)
+
+
+def warming_banner(module: str) -> None:
+    """While this server is still loading the module's model (its warm-up at start), say so in a banner that
+    updates itself and makes way for the page once the model is ready, instead of a frozen spinner.
+
+    Shows nothing when the model is ready, failed to load (the page's own call then says why) or when this
+    process started no warm-up (models load on first use).
+    """
+    if not warmup.warming(module):
+        return
+
+    @st.fragment(run_every=2)
+    def banner() -> None:
+        warmth = warmup.module_state(module)
+        if warmth is None or warmth.state in warmup.DONE:
+            st.rerun()  # the whole page again, now without the banner
+        so_far = warmth.elapsed()
+        doing = f"loading its model, {so_far:.0f} s so far" if so_far is not None else "next in line to load"
+        st.info(
+            f"{module_title(module)} is warming up — ready in a moment ({doing}). You can look around; anything "
+            "you ask now waits for it.",
+            icon=":material/hourglass_top:",
+        )
+
+    banner()

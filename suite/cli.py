@@ -40,18 +40,21 @@ def serve(
     raise typer.Exit(subprocess.call(serve_command(port, address), env=os.environ.copy()))
 
 
-# Streamlit treats a `pages/` folder beside app.py as old-style pages until app.py first calls st.navigation,
-# so a first visit to a deep link (e.g. /support) would bypass app.py's navigation. Start it already decided.
+# The server process starts the models' warm-up (suite/launch.py), then Streamlit. Streamlit treats a `pages/`
+# folder beside app.py as old-style pages until app.py first calls st.navigation, so a first visit to a deep
+# link (e.g. /support) would bypass app.py's navigation. Start it already decided.
 _LAUNCH = (
-    "import sys; from streamlit.runtime.pages_manager import PagesManager; "
+    "import sys; from suite.launch import before_streamlit; sys.argv[1:] = before_streamlit(sys.argv[1:]); "
+    "from streamlit.runtime.pages_manager import PagesManager; "
     "PagesManager.uses_pages_directory = False; from streamlit.web.cli import main; sys.exit(main())"
 )
 
 
-def serve_command(port: int, address: str = "127.0.0.1") -> list[str]:
-    """The command that serves the dashboard (usage statistics off, no browser opened)."""
+def serve_command(port: int, address: str = "127.0.0.1", *, warm_up: bool = True) -> list[str]:
+    """The command that serves the dashboard (usage statistics off, no browser opened); `warm_up=False` leaves
+    every model to load on its first use (the lazy path, for comparison)."""
     return [
-        sys.executable, "-c", _LAUNCH, "run", str(APP_FILE),
+        sys.executable, "-c", _LAUNCH, *([] if warm_up else ["--no-warm-up"]), "run", str(APP_FILE),
         "--server.address", address, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip

@@ -505,3 +505,23 @@ def evaluate_model(settings: Settings, data_yaml: Path, *, split: str = "test") 
     finally:
         shutil.rmtree(work, ignore_errors=True)  # a staged copy and the scorer's files: the numbers are returned
     return Evaluation(version, split, Scores.from_dict(metrics))
+
+
+# -- warm-up (suite.warmup) ------------------------------------------------------------------------------------
+def warm_up(settings: Settings, store: Store) -> None:
+    """Load the serving detector and run it once on a small blank image, so the first photo after start is
+    checked at once; nothing is logged or kept."""
+    serving_detector(settings).detect(Image.new("RGB", (64, 64), "gray"))
+
+
+# -- the reviewers' inbox (suite.attention) --------------------------------------------------------------------
+def waiting_reviews(store: Store, limit: int = 100) -> list:
+    """Photos with a REVIEW verdict that nobody has reviewed a box of yet, newest first."""
+    from suite.inspect.models import REVIEW, WaitingInspection
+
+    return [
+        WaitingInspection(
+            r["result_id"], r["ts"], r["image_name"], r["user"], sum(d.get("status") == REVIEW for d in r["defects"])
+        )
+        for r in queries.waiting_reviews(store, limit)
+    ]

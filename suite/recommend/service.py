@@ -308,3 +308,16 @@ def evaluate_files(
         device=settings.device,
         progress=progress,
     )
+
+
+# -- warm-up (suite.warmup) ---------------------------------------------------------------------------------
+def warm_up(settings: Settings, store: Store) -> None:
+    """Load the serving model lined up with the store's catalog, and rank once for a visitor with text (loads
+    the text embedder), so the first list after start comes at once; nothing is logged.
+
+    Raises:
+        RecommenderNotBuilt: no model is on disk yet (the page says how to build it).
+    """
+    serving = get_serving(store)
+    empty = pd.DataFrame(columns=_VISITOR_HISTORY)
+    ranking.rank(serving, None, empty, set(), k=1, max_per_category=None, interests=[], text="warm up")

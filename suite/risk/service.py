@@ -133,3 +133,10 @@ def webhook_problem(settings: Settings) -> str:
 def correct_labels(store: Store, corrections: Mapping[str, str], *, user: str | None = None) -> list[str]:
     """Several label corrections ({headline_id: label}) at once; returns the feedback ids."""
     return [correct_label(store, headline_id, label, user=user) for headline_id, label in corrections.items()]
+
+
+# -- warm-up (suite.warmup) ---------------------------------------------------------------------------------
+def warm_up(settings: Settings, store: Store) -> None:
+    """Load the served headline classifier (training the default head on a first run) and classify one
+    headline, so the first headlines after start are scored at once; nothing is logged."""
+    current_classifier(settings).classify(["Markets steady ahead of quarterly earnings"])

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines.multilingual_embedder import load_multilingual_embedder
 from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
+from suite.settings import Settings
 from suite.store import Store, new_id, now
 from suite.support import ingest, queries
 from suite.support.answers import MAX_QUESTION_CHARS, answer_question, clean_question, clean_text
@@ -22,12 +24,13 @@ from suite.support.models import (
     DocumentNotFound,
     IngestReport,
     InvalidQuestion,
+    KnowledgeBaseEmpty,
     RemovedDocument,
     Ticket,
     TicketNotFound,
 )
 from suite.support.parsing import MAX_FILE_MB, SUPPORTED, decode_text
-from suite.support.retrieval import MODES, get_index
+from suite.support.retrieval import MODES, get_index, serving_embedder
 from suite.tracking import track
 from suite.uploads import check_size
 
@@ -238,3 +241,22 @@ def remove_document(store: Store, source: str) -> RemovedDocument:
 def list_documents(store: Store) -> list[Document]:
     """The documents in the knowledge base, by file name."""
     return queries.documents(store)
+
+
+# -- warm-up (suite.warmup) -------------------------------------------------------------------------------
+WARM_QUESTIONS = ("How do I reset my password?", "如何重置密码？")  # one per embedder (English, multilingual)
+
+
+def warm_up(settings: Settings, store: Store) -> str | None:
+    """Load the embedders and build (or reload) the knowledge-base index, then search it once per language, so
+    the first question after start is answered at once; nothing is logged. Returns a note when there is no
+    knowledge base yet (the embedders are loaded anyway: the first article is then indexed without waiting)."""
+    try:
+        index = get_index(store)
+    except KnowledgeBaseEmpty:
+        serving_embedder(settings).embed([WARM_QUESTIONS[0]])
+        load_multilingual_embedder().embed([WARM_QUESTIONS[1]])
+        return "no help articles yet"
+    for question in WARM_QUESTIONS:
+        index.search(question)
+    return None

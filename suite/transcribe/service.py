@@ -395,3 +395,19 @@ def save_vocabulary(settings: Settings, terms: str | bytes | Iterable[str]) -> l
     Bytes (a file) are decoded (UTF-8, UTF-16, Windows-1252) or refused; at most `MAX_TERMS` terms.
     """
     return save_workspace_vocabulary(settings, terms)
+
+
+# -- warm-up (suite.warmup) ---------------------------------------------------------------------------------
+def warm_up(settings: Settings, store: Store) -> None:
+    """Load the default speech model and transcribe one second of silence with it, so the first recording after
+    start is decoded at once; the history is not touched."""
+    import tempfile
+
+    from suite.warmup import silence_wav
+
+    engine, model, language = _checked_options(settings, None, None, None)
+    transcriber = load_transcriber(engine, model, settings.device)
+    with tempfile.TemporaryDirectory(prefix="suite-warm-up-") as folder:
+        path = Path(folder) / "silence.wav"
+        path.write_bytes(silence_wav())
+        transcriber.transcribe(path, TranscribeOptions(language=language))

@@ -1,14 +1,21 @@
-"""Review queue: staff accept, reject or correct feedback before the assistants learn from it."""
+"""Review feedback: one card per item in the words of its module; accept, reject, next by keyboard; bulk with a
+confirmation naming the count; undo of your latest decision.
 
-import json
+Keyboard: `a` accept, `r` reject, `n` next, `p` previous, `u` undo (streamlit-shortcuts clicks the button of
+the same name; the keys are ignored while typing in a text box, see `_TYPING_GUARD`).
+"""
 
-import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
+from streamlit_shortcuts import add_shortcuts
 
-from pages.ui import current_user, done, get_store, page_header, run
+from pages import session
+from pages.ui import current_user, done, get_store, page_header, plain, run
 from suite.modules import MODULES
-from suite.review import Filters, counts, decide, decide_matching, edit, list_feedback
-from suite.review.media import image_with_box, media_for
+from suite.review import Filters, counts, decide, list_feedback
+from suite.review.cards import KIND_WORDS, STATE_WORDS, Card, card_for, correct
+from suite.review.history import last_batch, undo_last
+from suite.review.media import image_with_box
 from suite.review.models import STATES
 from suite.store import FEEDBACK_KINDS
 
@@ -18,95 +25,225 @@ page_header(
     "for retraining; every decision records your name and the time.",
 )
 store = get_store()
-SHOWN = 500  # items listed, and the most that "all shown" decides on at once
+state = st.session_state
+SHOWN = 500  # items loaded with these filters, and the most one bulk action decides on
+PER_PAGE = 20  # cards listed under "Up next" at a time
 titles = {info.key: info.title for info in MODULES}
+signed = session.current()
+reviewer = signed.identity.user if signed else current_user()  # the signed-in name goes with every decision
+KEYS = {"review_accept": "a", "review_reject": "r", "review_next": "n", "review_previous": "p", "review_undo": "u"}
+# streamlit-shortcuts listens on the whole page, so a plain letter typed into a correction would click a button.
+# This stops key presses that start in a text box before they reach its listener (typing works as usual).
+_TYPING_GUARD = """<script>
+const doc = window.parent.document;
+if (!window.parent.__suiteTypingGuard) {
+  window.parent.__suiteTypingGuard = true;
+  doc.body.addEventListener("keydown", (e) => {
+    const t = e.target;
+    const typing = t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+    if (typing) e.stopPropagation();
+  });
+}
+</script>"""
+
+flash = state.pop("review_flash", None)
+if flash:
+    st.success(flash)
 
 waiting = run(lambda: counts(store), what="Loading counts")
-cols = st.columns(len(MODULES))
-for column, info in zip(cols, MODULES, strict=True):
-    column.metric(info.title, waiting.of(info.key) if waiting is not None else 0, help="Feedback waiting for review")
+if waiting is not None:
+    per_module = [f"{info.title}: {waiting.of(info.key)}" for info in MODULES]
+    st.caption(f"Waiting for review — {' · '.join(per_module)}")
 
-reviewer = st.text_input("Your name", value=current_user(), help="Saved with every decision you make.")
 a, b, c, d = st.columns(4)
-module = a.selectbox("Assistant", [None, *titles], format_func=lambda k: "All" if k is None else titles[k])
-kind = b.selectbox("Kind", [None, *FEEDBACK_KINDS], format_func=lambda k: "All" if k is None else k)
-state = c.selectbox("Status", list(STATES), format_func=str.capitalize)
+module = a.selectbox("Assistant", [None, *titles], format_func=lambda k: "All assistants" if k is None else titles[k])
+kind = b.selectbox("Kind", [None, *FEEDBACK_KINDS], format_func=lambda k: "All kinds" if k is None else KIND_WORDS[k])
+status = c.selectbox("Status", list(STATES), format_func=lambda s: STATE_WORDS[s])
 text = d.text_input("Contains", placeholder="a word from the feedback or question")
-filters = Filters(module=module, kind=kind, state=state, text=text or None)
+filters = Filters(module=module, kind=kind, state=status, text=text or None)
 items = run(lambda: list_feedback(store, filters, limit=SHOWN), what="Loading feedback") or []
+cards = [card_for(item, titles, home=store.settings.home) for item in items]
+ids = [card.feedback_id for card in cards]
+by_id = {card.feedback_id: card for card in cards}
 
-if not items:
-    st.info("Nothing to review with these filters.")
-else:
-    table = pd.DataFrame(
-        [
-            {
-                "#": number,
-                "when": item.ts,
-                "assistant": titles.get(item.module, item.module),
-                "kind": item.kind,
-                "feedback": item.summary(),
-                "about": str(item.context.get("input", ""))[:160],
-                "status": item.review_state,
-                "reviewer": item.reviewer or "",
-            }
-            for number, item in enumerate(items, start=1)
-        ]
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
-    by_id = {item.feedback_id: (number, item) for number, item in enumerate(items, start=1)}
-    ids = st.multiselect(
-        "Pick items by number",
-        list(by_id),
-        format_func=lambda fid: f"#{by_id[fid][0]} {by_id[fid][1].kind}: {by_id[fid][1].summary()[:60]}",
-    )
-    st.caption(f"{len(items)} item(s) shown, {len(ids)} picked.")
-    buttons = st.columns(4)
-    actions = [
-        ("Accept picked", lambda: decide(store, ids, "accept", reviewer=reviewer)),
-        ("Reject picked", lambda: decide(store, ids, "reject", reviewer=reviewer)),
-        (
-            f"Accept all {len(items)} shown",
-            lambda: decide_matching(store, filters, "accept", reviewer=reviewer, limit=SHOWN),
-        ),
-        (
-            f"Reject all {len(items)} shown",
-            lambda: decide_matching(store, filters, "reject", reviewer=reviewer, limit=SHOWN),
-        ),
-    ]
-    for column, (label, action) in zip(buttons, actions, strict=True):
-        if column.button(label, width="stretch"):
-            changed = run(action, what=label)
-            if changed is not None:
-                st.success(f"{changed} item(s) updated.")
+
+def _undo_bar() -> None:
+    batch = run(lambda: last_batch(store, reviewer), what="Reading your last decision")
+    if batch is None:
+        return
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.caption(f"Your last decision: you {batch.sentence()}.")
+    if right.button("Undo `u`", key="review_undo", icon=":material/undo:", width="stretch"):
+        undone = run(lambda: undo_last(store, reviewer), what="Undoing")
+        if undone is not None:
+            state["review_flash"] = f"Undone: you had {undone.sentence()}; they are back as they were."
+            st.rerun()
+
+
+def _status_badge(card: Card) -> str:
+    colour = {"new": "orange", "accepted": "green", "rejected": "gray"}.get(card.state, "gray")
+    return f":{colour}-badge[{plain(card.status)}]"
+
+
+def _card_header(card: Card) -> None:
+    st.markdown(f"{card.icon} **{plain(card.module_title)} · {plain(card.kind_title)}** {_status_badge(card)}")
+    st.caption(plain(card.given))
+
+
+def _show(card: Card) -> None:
+    """The whole card: what it is about, the photo or the recording, and the correction box."""
+    _card_header(card)
+    st.markdown(f"**{plain(card.headline)}**")
+    media = card.image is not None or card.audio is not None
+    left, right = st.columns(2) if media else (st.container(), None)
+    with left:
+        for fact in card.facts:
+            st.markdown(f"**{plain(fact.label)}:** {plain(fact.text)}")
+    if right is not None:
+        with right:
+            if card.image is not None:
+                picture = image_with_box(card.image.path, card.image.box, card.box_label)
+                st.image(picture, caption=card.image.path.name, width="stretch")
+            if card.audio is not None:
+                st.audio(str(card.audio.path), start_time=int(card.audio.start))
+    fix = card.correction
+    if fix is not None:
+        key = f"review_fix_{card.feedback_id}"
+        if fix.choices:
+            index = fix.choices.index(fix.current) if fix.current in fix.choices else 0
+            typed = st.selectbox(fix.label, fix.choices, index=index, key=key)
+        else:
+            typed = st.text_area(fix.label, fix.current, key=key, height=120)
+        if st.button("Save correction and accept", key=f"review_save_{card.feedback_id}"):
+            if done(lambda: correct(store, card.feedback_id, typed, reviewer=reviewer), what="Saving"):
+                state["review_flash"] = "Correction saved and accepted."
                 st.rerun()
 
-    st.subheader("Look closer or correct one item")
-    index = st.selectbox(
-        "Item",
-        range(len(items)),
-        format_func=lambda i: (
-            f"{titles.get(items[i].module, items[i].module)} · {items[i].kind} · {items[i].summary()[:80]}"
-        ),
+
+def _focus() -> str | None:
+    """The card being worked on: kept across runs; a link from Needs attention (?item=...) opens its card."""
+    wanted = st.query_params.get("item")
+    if wanted and wanted != state.get("review_link_seen"):
+        state["review_link_seen"] = wanted
+        if wanted in by_id:
+            state["review_cursor"] = wanted
+    if state.get("review_cursor") not in by_id:
+        state["review_cursor"] = ids[0] if ids else None
+    return state["review_cursor"]
+
+
+def _decide_focused(fid: str, decision: str) -> None:
+    position = ids.index(fid)
+    after = ids[position + 1] if position + 1 < len(ids) else (ids[position - 1] if position else None)
+    changed = run(
+        lambda: decide(store, [fid], decision, reviewer=reviewer),
+        what=decision.capitalize(),
     )
-    item = items[index]
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**What the assistant was asked and answered**")
-        if item.context:
-            st.write(item.context.get("input", "(no question recorded)"))
-            st.json(item.context.get("output", {}), expanded=False)
-        else:
-            st.caption("This feedback is not linked to a recorded request.")
-        for media in media_for(item.value):
-            if media.kind == "image":
-                label = str(item.value.get("class", ""))
-                st.image(image_with_box(media.path, media.box, label), caption=media.path.name)
-            else:
-                st.audio(str(media.path), start_time=int(media.start))
-    with right:
-        st.markdown("**The feedback** (edit to correct it, then save: it is accepted with your change)")
-        value = st.text_area("Feedback value", json.dumps(item.value, indent=2, ensure_ascii=False), height=200)
-        if st.button("Save correction and accept"):
-            if done(lambda: edit(store, item.feedback_id, value, reviewer=reviewer), what="Saving"):
-                st.success("Saved and accepted.")
+    if changed is not None:
+        state["review_cursor"] = after
+        state["review_flash"] = f"{'Accepted' if decision == 'accept' else 'Rejected'}: {by_id[fid].headline[:80]}"
+        st.rerun()
+
+
+def _focused(fid: str) -> None:
+    position = ids.index(fid)
+    st.subheader(f"Item {position + 1} of {len(ids)}")
+    with st.container(border=True):
+        _show(by_id[fid])
+    accept, reject, previous, following = st.columns(4)
+    if accept.button("Accept `a`", key="review_accept", type="primary", icon=":material/check:", width="stretch"):
+        _decide_focused(fid, "accept")
+    if reject.button("Reject `r`", key="review_reject", icon=":material/close:", width="stretch"):
+        _decide_focused(fid, "reject")
+    if previous.button("Previous `p`", key="review_previous", disabled=position == 0, width="stretch"):
+        state["review_cursor"] = ids[position - 1]
+        st.rerun()
+    last = position + 1 >= len(ids)
+    if following.button("Next `n`", key="review_next", disabled=last, width="stretch"):
+        state["review_cursor"] = ids[position + 1]
+        st.rerun()
+    st.caption("Keys: a accept · r reject · n next · p previous · u undo (not while typing in a box).")
+
+
+def _ask_to_confirm(decision: str, chosen: list[str]) -> None:
+    state["review_pending"] = {"decision": decision, "ids": list(chosen)}
+    st.rerun()
+
+
+def _confirmation() -> bool:
+    """The pending bulk decision, named with its count; True while it waits (the rest of the page is hidden)."""
+    pending = state.get("review_pending")
+    if not pending:
+        return False
+    decision, chosen = pending["decision"], pending["ids"]
+    verb, n = decision.capitalize(), len(chosen)
+    noun = "item" if n == 1 else "items"
+    with st.container(border=True):
+        st.warning(f"{verb} {n} {noun}?", icon=":material/help:")
+        for fid in chosen[:5]:
+            shown = by_id.get(fid)
+            st.markdown(f"- {plain(shown.headline[:100]) if shown else 'an item no longer listed'}")
+        if n > 5:
+            st.caption(f"and {n - 5} more.")
+        yes, no = st.columns(2)
+        if yes.button(f"Yes, {decision} {n} {noun}", key="review_confirm", type="primary", width="stretch"):
+            changed = run(
+                lambda: decide(store, chosen, decision, reviewer=reviewer), what=verb
+            )
+            state.pop("review_pending", None)
+            if changed is not None:
+                done_word = "Accepted" if decision == "accept" else "Rejected"
+                state["review_flash"] = f"{done_word} {changed} {'item' if changed == 1 else 'items'}. Undo is above."
+            st.rerun()
+        if no.button("Cancel", key="review_cancel", width="stretch"):
+            state.pop("review_pending", None)
+            state["review_flash"] = "Nothing was changed."
+            st.rerun()
+    return True
+
+
+def _up_next(focus: str) -> list[str]:
+    """Every listed item as a short card with a box to pick it; returns the picked ids."""
+    st.subheader("All items with these filters")
+    pages = max(1, -(-len(ids) // PER_PAGE))
+    page = st.number_input("Page", 1, pages, 1, key="review_page") if pages > 1 else 1
+    for fid in ids[(page - 1) * PER_PAGE : page * PER_PAGE]:
+        card = by_id[fid]
+        with st.container(border=True):
+            pick, body, open_ = st.columns([1, 8, 2], vertical_alignment="center")
+            pick.checkbox("Pick", key=f"review_pick_{fid}", label_visibility="collapsed", help="Pick for bulk")
+            with body:
+                _card_header(card)
+                st.markdown(plain(card.headline[:160]))
+            if open_.button("Open", key=f"review_open_{fid}", disabled=fid == focus, width="stretch"):
+                state["review_cursor"] = fid
+                st.rerun()
+    return [fid for fid in ids if state.get(f"review_pick_{fid}")]
+
+
+def _bulk(picked: list[str]) -> None:
+    st.markdown("**Decide on many at once** (you are asked to confirm, and can undo)")
+    one, two, three, four = st.columns(4)
+    n = len(picked)
+    if one.button(f"Accept picked ({n})", key="review_accept_picked", disabled=not n, width="stretch"):
+        _ask_to_confirm("accept", picked)
+    if two.button(f"Reject picked ({n})", key="review_reject_picked", disabled=not n, width="stretch"):
+        _ask_to_confirm("reject", picked)
+    if three.button(f"Accept all {len(ids)} listed", key="review_accept_all", width="stretch"):
+        _ask_to_confirm("accept", ids)
+    if four.button(f"Reject all {len(ids)} listed", key="review_reject_all", width="stretch"):
+        _ask_to_confirm("reject", ids)
+
+
+_undo_bar()
+if not _confirmation():
+    if not ids:
+        st.info("Nothing to review with these filters.")
+    else:
+        focus = _focus()
+        _focused(focus)
+        picked = _up_next(focus)
+        _bulk(picked)
+st.caption(f"Deciding as {plain(reviewer)}.")
+components.html(_TYPING_GUARD, height=0, width=0)  # the same way streamlit-shortcuts adds its listener
+add_shortcuts(**KEYS)

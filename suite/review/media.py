@@ -55,6 +55,8 @@ def _inside(item: str, root: Path) -> Path | None:
     """The file a value names when it is a regular file inside `root`; None otherwise (logged)."""
     if not item or "\x00" in item or len(item) > 4096:
         return None
+    if not Path(item).is_absolute():
+        return None  # a bare file name ("delivery.wav") names what was uploaded, not a kept copy
     try:
         resolved = Path(item).resolve()
         if not resolved.is_relative_to(root):
@@ -94,5 +96,18 @@ def image_with_box(path: Path, box: list[float] | None, label: str = ""):
         width = max(2, round(max(image.size) / 200))
         draw.rectangle([x1, y1, x2, y2], outline=(255, 40, 40), width=width)
         if label:
-            draw.text((x1 + 3, max(y1 - 12, 0)), label, fill=(255, 40, 40))
+            _label(draw, image.size, (x1, y1), label)
     return image
+
+
+def _label(draw, size: tuple[int, int], corner: tuple[float, float], label: str) -> None:
+    """The class name on a filled tag above the box (inside it at the top edge), always wholly on the image."""
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=max(11, round(max(size) / 40)))
+    left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
+    w, h = right - left + 6, bottom - top + 4
+    x = min(max(corner[0], 0), max(size[0] - w, 0))
+    y = corner[1] - h if corner[1] - h >= 0 else min(max(corner[1], 0), max(size[1] - h, 0))
+    draw.rectangle([x, y, x + w, y + h], fill=(255, 40, 40))
+    draw.text((x + 3 - left, y + 2 - top), label, fill=(255, 255, 255), font=font)

@@ -1,71 +1,147 @@
+"""The review page as a reviewer uses it: one card at a time by keyboard, bulk with a confirmation, undo.
+
+The keyboard path is the buttons the shortcuts click (streamlit-shortcuts finds a button by its key and clicks
+it in the browser); AppTest clicks the same buttons by the same keys, and the test checks that every key the
+page maps is one of its buttons.
+"""
+
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
-IMAGE = Path(__file__).resolve().parents[2] / "sample_data/inspect/defects/images/test/test_001.jpg"
+from tests.auth.helpers import sign_in_app_test, signed_in
+from tests.review.seed import MODEL_HASH, ORDER, seed_all_kinds
 
-
-def _seed(store):
-    rid = store.log_event(
-        module="risk",
-        action="score",
-        input_summary="Acme shares slump after recall",
-        output_summary={"label": "neutral"},
-    )
-    first = store.log_feedback(
-        module="risk",
-        kind="label",
-        request_id=rid,
-        value={"headline": "Acme shares slump after recall", "label": "negative"},
-    )
-    second = store.log_feedback(module="support", kind="thumbs", value={"question": "Refund?", "up": False})
-    store.flush()
-    return first, second
+LEAKS = re.compile(r"None|\{['\"]|review_state|feedback_id|_id\b|\+00:00|" + MODEL_HASH)
 
 
-def test_pick_and_accept_records_the_reviewer(app_page, store):
-    first, second = _seed(store)
-    at = app_page("pages/review.py").run()
+def review(app_page, store):
+    """The page as alice, a reviewer, sees it."""
+    return sign_in_app_test(app_page("pages/review.py"), signed_in(store, "reviewer", name="alice")).run()
+
+
+def states(store) -> dict[str, tuple[str, str | None]]:
+    rows = store.query("SELECT feedback_id, review_state, reviewer FROM feedback")
+    return {r["feedback_id"]: (r["review_state"], r["reviewer"]) for r in rows}
+
+
+def shown_text(at) -> str:
+    """Everything the page shows as text: Markdown, captions, headers, messages, labels and widget values."""
+    parts = [e.value for kind in ("markdown", "caption", "subheader", "success", "warning", "info", "error")
+             for e in at.get(kind)]  # fmt: skip
+    parts += [b.label for b in at.button] + [c.label for c in at.checkbox] + [m.label for m in at.metric]
+    parts += [str(o) for s in at.selectbox for o in [s.label, *s.options]]
+    parts += [t.label + " " + t.value for t in at.text_area]
+    return "\n".join(parts)
+
+
+def shortcut_map(at) -> dict[str, str]:
+    """The button keys the page's keyboard shortcuts click, read from the script it sends to the browser."""
+    scripts = " ".join(getattr(e.proto, "srcdoc", "") for e in at.get("iframe"))
+    return dict(re.findall(r'"(review_\w+)": \["(\w)"\]', scripts))
+
+
+def test_a_reviewer_accepts_three_items_by_keyboard(app_page, store):
+    ids = seed_all_kinds(store)
+    at = review(app_page, store)
     assert not at.exception
-    assert at.metric[4].value == "1"  # risk: one waiting
-    assert len(at.dataframe[0].value) == 2
-    assert "Acme shares slump" in at.dataframe[0].value["about"].iloc[0]
-    at.text_input[0].set_value("alice").run()
-    at.multiselect[0].set_value([first]).run()
-    next(b for b in at.button if b.label == "Accept picked").click().run()
+    keys = shortcut_map(at)
+    assert keys == {"review_accept": "a", "review_reject": "r", "review_next": "n", "review_previous": "p",
+                    "review_undo": "u"}  # fmt: skip
+    on_page = {b.key for b in at.button}
+    assert {"review_accept", "review_reject", "review_next", "review_previous"} <= on_page
+    assert at.subheader[0].value == "Item 1 of 7"
+    at.button(key="review_next").click().run()  # n: skip the thumbs-down for now
+    assert at.subheader[0].value == "Item 2 of 7"
+    for _ in range(3):  # a, a, a: each accept opens the next card
+        at.button(key="review_accept").click().run()
+        assert not at.exception
+    now = states(store)
+    accepted = [name for name in ORDER if now[ids[name]] == ("accepted", "alice")]
+    assert accepted == ["correction", "box", "transcript"]
+    assert now[ids["thumbs"]] == ("new", None)
+    assert at.subheader[0].value == "Item 2 of 4"  # the next one waiting: the recommendation
+    assert "Baby wipes" in shown_text(at)
+    assert "review_undo" in {b.key for b in at.button}  # u: undo is there once something was decided
+    at.button(key="review_undo").click().run()
+    assert states(store)[ids["transcript"]] == ("new", None)  # only the latest decision is undone
+    assert states(store)[ids["box"]] == ("accepted", "alice")
+    assert any("Undone" in s.value for s in at.success)
+
+
+def test_bulk_accept_names_the_count_cancel_changes_nothing_and_undo_restores(app_page, store):
+    ids = seed_all_kinds(store)
+    at = review(app_page, store)
+    assert not any(o == "Select all" for s in at.selectbox for o in s.options)
+    at.button(key="review_accept_all").click().run()
+    assert [w.value for w in at.warning] == ["Accept 7 items?"]
+    assert not any(b.key == "review_accept" for b in at.button)  # nothing else to click while it asks
+    at.button(key="review_cancel").click().run()
+    assert set(states(store).values()) == {("new", None)}
+    assert any(s.value == "Nothing was changed." for s in at.success)
+
+    at.checkbox(key=f"review_pick_{ids['thumbs']}").check().run()
+    at.checkbox(key=f"review_pick_{ids['alert']}").check().run()
+    picked = at.button(key="review_accept_picked")
+    assert picked.label == "Accept picked (2)"
+    picked.click().run()
+    assert [w.value for w in at.warning] == ["Accept 2 items?"]
+    next(b for b in at.button if b.label == "Yes, accept 2 items").click().run()
     assert not at.exception
-    rows = {r["feedback_id"]: r for r in store.query("SELECT * FROM feedback")}
-    assert rows[first]["review_state"] == "accepted" and rows[first]["reviewer"] == "alice"
-    assert rows[second]["review_state"] == "new"
+    now = states(store)
+    assert {name for name in ORDER if now[ids[name]][0] == "accepted"} == {"thumbs", "alert"}
+    assert any(s.value.startswith("Accepted 2 items") for s in at.success)
+
+    at.button(key="review_undo").click().run()
+    assert set(states(store).values()) == {("new", None)}
+    log = store.query("SELECT decision, undone_at FROM review_log ORDER BY ts")
+    assert [r["decision"] for r in log] == ["accept", "accept", "undo", "undo"]
+    assert all(r["undone_at"] is not None for r in log[:2])
 
 
-def test_bulk_reject_with_filter_and_edit(app_page, store):
-    first, second = _seed(store)
-    at = app_page("pages/review.py").run()
-    at.selectbox[0].set_value("support").run()
-    next(b for b in at.button if b.label.startswith("Reject all 1")).click().run()
+def test_every_card_speaks_its_modules_language_without_machinery(app_page, store):
+    ids = seed_all_kinds(store)
+    at = review(app_page, store)
+    seen = {}
+    for name in ORDER:
+        if name != "thumbs":  # the first card is open already
+            at.button(key=f"review_open_{ids[name]}").click().run()
+        assert not at.exception
+        seen[name] = shown_text(at)
+        assert not LEAKS.search(seen[name]), (name, LEAKS.search(seen[name]))
+        if name == "box":
+            assert at.get("image"), "the photo with its box"
+        if name == "transcript":
+            assert at.get("audio"), "the recording"
+    assert "Rating: 👎 Not helpful (thumbs down)" in seen["thumbs"].replace("\\", "").replace("**", "")
+    assert "Correct answer Refunds take 5 working days." in seen["correction"]  # a text box, not JSON
+    assert "Corrected text The parcel will arrive on Thursday." in seen["transcript"]
+    assert "Waiting for review" in seen["alert"] and "From carol" in seen["alert"].replace("\\", "")
+
+
+def test_a_correction_typed_as_text_is_saved_and_accepted(app_page, store):
+    ids = seed_all_kinds(store)
+    at = review(app_page, store)
+    at.button(key=f"review_open_{ids['correction']}").click().run()
+    at.text_area(key=f"review_fix_{ids['correction']}").set_value("Refunds take 3 working days.").run()
+    at.button(key=f"review_save_{ids['correction']}").click().run()
     assert not at.exception
-    assert store.scalar("SELECT review_state FROM feedback WHERE feedback_id = ?", [second]) == "rejected"
-    at.selectbox[0].set_value("risk").run()
-    assert "Acme" in at.text_area[0].value
-    at.text_area[0].set_value('{"headline": "Acme shares slump after recall", "label": "neutral"}').run()
-    next(b for b in at.button if b.label == "Save correction and accept").click().run()
-    assert not at.exception and at.success
-    value = store.scalar("SELECT value->>'label' FROM feedback WHERE feedback_id = ?", [first])
-    assert value == "neutral"
+    row = store.query("SELECT value->>'correction' AS c, review_state, reviewer FROM feedback WHERE feedback_id = ?",
+                      [ids["correction"]])[0]  # fmt: skip
+    assert (row["c"], row["review_state"], row["reviewer"]) == ("Refunds take 3 working days.", "accepted", "alice")
 
 
-def test_review_page_shows_the_image_of_a_box_review(app_page, store):
-    kept = store.settings.module_dir("inspect") / "feedback_images" / IMAGE.name  # inspect keeps its own copy
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    kept.write_bytes(IMAGE.read_bytes())
-    store.log_feedback(
-        module="inspect",
-        kind="label",
-        value={"image_path": str(kept), "box": [10, 10, 60, 50], "class": "scratch", "summary": "test_001: scratch"},
-    )
-    store.flush()
-    at = app_page("pages/review.py").run()
+def test_a_link_from_needs_attention_opens_that_card(app_page, store):
+    ids = seed_all_kinds(store)
+    at = sign_in_app_test(app_page("pages/review.py"), signed_in(store, "reviewer", name="alice"))
+    at.query_params["item"] = ids["tone"]
+    at.run()
     assert not at.exception
-    assert at.dataframe[0].value["feedback"][0] == "test_001: scratch"
-    assert at.get("image")
+    assert at.subheader[0].value == "Item 6 of 7"
+    assert at.selectbox(key=f"review_fix_{ids['tone']}").value == "negative"
+
+
+def test_nothing_to_review(app_page, store):
+    at = review(app_page, store)
+    assert not at.exception
+    assert any("Nothing to review" in i.value for i in at.info)

@@ -65,3 +65,18 @@ def test_image_with_an_edited_box_still_draws():
     flipped = image_with_box(IMAGE, [60, 50, 10, 10], "scratch")  # a reviewer swapped the corners
     assert flipped.getpixel((10, 30)) == (255, 40, 40)
     assert image_with_box(IMAGE, ["a", None, 1, 2]).size == image_with_box(IMAGE, [float("nan")] * 4).size
+
+
+def test_the_class_label_stays_whole_on_the_image_at_its_edges(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    photo = tmp_path / "black.png"
+    Image.new("RGB", (200, 100), "black").save(photo)
+    for box in ([170, 2, 199, 40], [0, 0, 30, 30], [150, 60, 199, 99]):  # right edge, top corner, bottom right
+        drawn = np.asarray(image_with_box(photo, box, "scratch 41%"))
+        white = np.argwhere(drawn.min(axis=2) > 200)  # the label's letters (the photo is black, the box red)
+        assert len(white) > 20, box
+        (top, left), (bottom, right) = white.min(axis=0), white.max(axis=0)
+        assert right - left > 40, "the whole label is drawn, not a clipped part of it"
+        assert 0 < left and right < 199 and 0 < top and bottom < 99, box

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,13 +30,16 @@ def serve(
     port: int = typer.Option(8501, help="Port to serve on."),
     address: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 inside a container)."),
 ) -> None:
-    """Serve the dashboard at http://127.0.0.1:PORT (usage statistics off); every page is behind sign-in."""
+    """Serve the dashboard at http://127.0.0.1:PORT (usage statistics off; every page is behind sign-in) and run the
+    retraining worker beside it, restarted if it dies; Ctrl-C or SIGTERM stops both."""
     from suite.auth.serving import check_address, first_start
+    from suite.jobs.supervisor import supervise, worker_command
 
     check_address(address)
     first_start(clikit.settings(), clikit.store(), lambda line: typer.echo(line, err=True))
-    typer.echo(f"Northstar Suite: http://{address}:{port}", err=True)
-    raise typer.Exit(subprocess.call(serve_command(port, address), env=os.environ.copy()))
+    clikit.store().close()  # the children take turns with the database file; this process needs it no more
+    typer.echo(f"Northstar Suite: http://{address}:{port} (with the retraining worker)", err=True)
+    raise typer.Exit(supervise(serve_command(port, address), worker_command(), env=os.environ.copy()))
 
 
 # The server process starts the models' warm-up (suite/launch.py), then Streamlit. Streamlit treats a `pages/`

@@ -84,6 +84,33 @@ def test_a_killed_worker_is_restarted_within_30_s_and_the_queued_job_completes(s
     store.close()
 
 
+def test_stopping_mid_job_cancels_the_job_cleanly(settings, tmp_path):
+    """Stopping serve while a job trains: the worker ends it 'cancelled' at its next progress report, keeps nothing."""
+    from suite.registry import champion_version
+
+    store = Store(settings, flush_interval_s=0.2)
+    log = (tmp_path / "worker.log").open("w")
+    supervisor = Supervisor(None, WORKER, env=_env(settings, FAKE_SLEEP="40"), stdout=log, stderr=log)
+    thread = threading.Thread(target=supervisor.run, daemon=True)
+    thread.start()
+    try:
+        job_id, _ = queue.enqueue(store, "risk", requested_by="test")
+        started = queue.staging_dir(settings, "risk", job_id) / "started"
+        _until(started.exists, 60, "the job's start")
+    finally:
+        supervisor.stop()
+        thread.join(60)
+        log.close()
+    assert not thread.is_alive() and supervisor.worker.returncode == 0  # it exited on its own, not killed
+    job = queue.get_job(store, job_id)
+    assert job["state"] == "cancelled" and "worker was stopped" in job["outcome"]["message"]
+    assert not queue.staging_dir(settings, "risk", job_id).exists() and champion_version(settings, "risk") is None
+    assert store.scalar("SELECT count(*) FROM job_locks") == 0
+    status = workers.worker_status(store)
+    assert not status.alive and status.last_job["job_id"] == job_id
+    store.close()
+
+
 def test_sigterm_stops_the_dashboard_and_the_worker(settings, tmp_path):
     """The serve process's own signal handling: SIGTERM in its main thread stops both children and exits 0."""
     script = textwrap.dedent(

@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages import session
 from pages.signin import show as sign_in_form
+from pages.ui import attention_sidebar
 
 st.set_page_config(page_title="Northstar Suite", page_icon=":material/star:", layout="wide")
 
@@ -15,6 +16,7 @@ ACCOUNT = st.Page("pages/account.py", title="Your account", icon=":material/pers
 PAGES = {
     "Overview": [
         (st.Page("pages/home.py", title="Home", icon=":material/home:", default=True), "viewer"),
+        (st.Page("pages/attention.py", title="Needs attention", icon=":material/notifications:"), "reviewer"),
     ],
     "Modules": [
         (st.Page("pages/support.py", title="Support answers", icon=":material/support_agent:"), "viewer"),
@@ -33,4 +35,6 @@ PAGES = {
     "Account": [(ACCOUNT, "viewer")],
 }
 
-session.navigation(PAGES, sign_in_form, ACCOUNT).run()
+page = session.navigation(PAGES, sign_in_form, ACCOUNT)
+attention_sidebar()  # reviewers: how much waits in Needs attention
+page.run()

@@ -114,3 +114,28 @@ def warming_banner(module: str) -> None:
         )
 
     banner()
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def _attention_counts(home: str) -> dict[str, int]:
+    from suite.attention import counts
+
+    return counts(get_store())
+
+
+def attention_sidebar() -> None:
+    """Reviewers see in the sidebar how much waits on the Needs attention page, by kind (refreshed every 15 s)."""
+    from pages.session import current
+    from suite.attention import KIND_TITLES, KINDS
+    from suite.auth import at_least
+
+    signed = current()
+    if signed is None or signed.must_change_password or not at_least(signed.identity, "reviewer"):
+        return  # the page is not in this person's navigation
+    found = run(lambda: _attention_counts(str(get_settings().home)), what="Counting what needs attention")
+    if found is None:
+        return
+    total = sum(found.values())
+    with st.sidebar:
+        st.page_link("pages/attention.py", label=f"Needs attention: {total:,}", icon=":material/notifications:")
+        st.caption(" · ".join(f"{KIND_TITLES[k]} {found.get(k, 0):,}" for k in KINDS))

@@ -359,3 +359,17 @@ class Evaluation:
 
     def as_dict(self) -> dict[str, Any]:
         return {"version": self.version, "split": self.split, "metrics": self.metrics.as_dict()}
+
+
+@dataclass(frozen=True)
+class WaitingInspection:
+    """A photo the model sent to a person (verdict REVIEW) whose boxes nobody has reviewed yet."""
+
+    result_id: str
+    ts: datetime
+    image_name: str
+    user: str | None
+    uncertain: int  # boxes between sure and ignored, for a person to decide
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, done, get_store, page_header, run
+from pages.ui import current_user, done, get_store, page_header, plain, run
+from suite.jobs.live import live_job
 from suite.jobs.queue import enqueue, get_job
 from suite.ops import job_history
 from suite.registry.gate import FLOORS
@@ -15,6 +16,8 @@ page_header(
     "Each assistant learns from the feedback your team accepted in the review queue. Retraining makes a new "
     "version; it is put to use only if it scores better on a fixed test set than the one in use now.",
 )
+LIVE_EVERY_S = 2.0  # how often a waiting or running job is read again
+
 store = get_store()
 overview = run(lambda: module_overview(store), what="Loading models") or []
 if overview:
@@ -47,10 +50,39 @@ if module:
         queued = run(lambda: enqueue(store, module, requested_by=current_user(), reason="Models page"), what="Queueing")
         if queued is not None:
             job_id, created = queued
+            st.session_state[f"watched_job_{module}"] = job_id
             if created:
-                st.success(f"Retraining queued (job {job_id[:8]}). The worker picks it up within a minute.")
+                st.success(f"Retraining queued (job {job_id[:8]}); its progress shows below until the gate decides.")
             else:
                 st.info(f"A retraining of this assistant is already waiting or running (job {job_id[:8]}).")
+
+    watched = st.session_state.get(f"watched_job_{module}")
+    first = run(lambda: live_job(store, module, watched), what="Loading the job")
+
+    @st.fragment(run_every=LIVE_EVERY_S if first is not None and first.active else None)
+    def live_panel() -> None:
+        """The watched (or running) job, read again every few seconds while it waits or runs."""
+        job = run(lambda: live_job(store, module, watched), what="Loading the job")
+        if job is None:
+            return
+        with st.container(border=True):
+            st.markdown(f"**Job {job.job_id[:8]}** ({job.kind}, {job.state})")
+            if job.state == "queued":
+                st.info(plain(job.headline))
+            elif job.state == "running":
+                st.progress(min(max(job.progress, 0.0), 1.0), text=plain(job.headline))
+                if job.metrics:
+                    st.caption("Latest scores: " + ", ".join(f"{plain(k)} {v:.4g}" for k, v in job.metrics.items()))
+            elif job.state == "succeeded":
+                (st.success if job.promoted else st.warning)(plain(job.headline))
+            else:
+                st.error(plain(job.headline))
+            if job.last_log:
+                st.caption(plain(job.last_log))
+        if first is not None and first.active and not job.active:
+            st.rerun()  # the gate has decided: show the new version in the tables below
+
+    live_panel()
 
     st.markdown("**Versions**")
     versions = run(lambda: list_versions(store, module), what="Loading versions") or []

@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import per_day
-from pages.ui import get_store, page_header, run
+from pages.ui import get_store, page_header, plain, run
+from suite.jobs.workers import worker_status
 from suite.ops import (
     EXPORTABLE,
     RECENT_DAYS,
@@ -25,6 +26,17 @@ page_header(
     "How much each assistant is used, how fast it answers, how often it fails and what people think of it.",
 )
 store = get_store()
+
+st.subheader("Retraining worker")
+worker = run(lambda: worker_status(store), what="Loading the worker's heartbeat")
+if worker is not None:
+    (st.success if worker.alive else st.warning)(plain(worker.sentence()))
+    if not worker.alive:
+        st.caption(
+            "Without a worker, queued retraining waits. `make run` (or `suite serve`) runs one beside the dashboard "
+            "and starts it again if it stops; on another machine, run `suite worker`."
+        )
+
 days = st.segmented_control("Period", [7, 30, 90], default=30, format_func=lambda d: f"Last {d} days")
 days = days or 30
 
@@ -115,6 +127,45 @@ if jobs is not None and not jobs.empty:
     )
 else:
     st.info("No retraining jobs yet.")
+
+st.subheader("Rows that could not be saved")
+kept = run(lambda: store.quarantined(), what="Loading rows put aside")
+if kept:
+    spool = store.settings.spool_dir
+    st.warning(
+        f"{len(kept)} recorded row(s) could not go into the database and were put aside with the reason. "
+        "Nothing was dropped, and everything recorded after them was saved."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "file": row.file,
+                    "table": row.table or "(unreadable line)",
+                    "reason": row.reason,
+                    "when": row.quarantined_at,
+                    "row": "" if row.row is None else str(row.row)[:300],
+                }
+                for row in kept
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.markdown(
+        f"""**To inspect** a file, open it in `{spool / "quarantine"}`: one line per row, with the database's
+reason beside it. `suite store check` counts them.
+
+**To retry**, first fix what the reason names (for example, a newer version of the suite wrote to a table this one
+does not have yet: upgrade), then move the file back into the journal, e.g.
+`mv {spool / "quarantine"}/FILE {spool}/retry-FILE`. The next save copies its rows in; rows already
+saved are skipped, and a row that still fails is put aside again.
+
+Lines in `{spool / "torn"}` were cut short by a crash or a full disk and cannot be read back; they are kept
+only so you can see what was lost."""
+    )
+elif kept is not None:
+    st.info("Every recorded row reached the database.")
 
 st.subheader("Download the records")
 table_name = st.radio("What", list(EXPORTABLE), horizontal=True, format_func=str.capitalize)

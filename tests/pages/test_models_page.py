@@ -122,3 +122,63 @@ def test_a_rejected_version_is_used_only_with_a_reason(app_page, store, tmp_path
     versions = at.run().dataframe[1].value  # newest first
     assert list(versions["version"]) == [rejected, champion]
     assert list(versions["used anyway because"]) == ["new products are missing from the test set", ""]
+
+
+def _shown(elements) -> str:
+    """The texts of page elements as the reader sees them (the page escapes Markdown punctuation)."""
+    return " ".join(str(getattr(e, "value", "")) for e in elements).replace("\\", "")
+
+
+def test_retrain_now_says_why_a_job_waits_then_shows_its_progress_and_the_gate_decision(app_page, store, monkeypatch):
+    import threading
+    import time
+
+    from suite.jobs import queue
+    from suite.jobs.runner import use_trainer
+    from suite.jobs.schedule import Schedule
+    from suite.jobs.workers import Heartbeat
+    from tests.auth.helpers import sign_in_app_test, signed_in
+    from tests.jobs.fake_trainer import retrain as fake_retrain
+
+    use_trainer("risk", fake_retrain)
+    try:
+        at = sign_in_app_test(app_page("pages/models.py"), signed_in(store, "admin")).run()
+        at.selectbox[0].set_value("risk").run()
+        next(b for b in at.button if b.label == "Retrain now").click().run()
+        assert not at.exception and "queued" in at.success[0].value
+        [job] = queue.list_jobs(store, "risk")
+        assert job["state"] == "queued"
+        assert "no retraining worker is running" in _shown(at.info) and "suite serve" in _shown(at.info)
+
+        other, _ = queue.enqueue(store, "risk", requested_by="test", kind=queue.TRAIN, params={})
+        queue.claim(store, "risk", worker=queue.worker_name(), job_id=other)  # a training of risk holds the lock
+        at.run()
+        assert f"another job of this assistant (training on uploaded data, job {other[:8]})" in _shown(at.info)
+        queue.finish(store, other, state="succeeded", outcome={})
+
+        beat = Heartbeat(store, Schedule(nightly_hour=None, min_feedback=0)).start()  # a worker is alive now
+        try:
+            at.run()
+            assert "the retraining worker starts it within a few seconds" in _shown(at.info)
+            monkeypatch.setenv("FAKE_SLEEP", "8")  # ten progress reports, 0.8 s apart
+            monkeypatch.setenv("FAKE_SCORE", "0.9")
+            worker = threading.Thread(target=lambda: run_pending(store, on_job=beat.job))
+            worker.start()
+            deadline = time.monotonic() + 30
+            while queue.get_job(store, job["job_id"])["progress"] in (None, 0):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            at.run()
+            [bar] = at.get("progress")
+            assert not at.exception and "Running" in bar.proto.text and 0 < bar.proto.value <= 100
+            worker.join(60)
+        finally:
+            beat.stop()
+        at.run()
+        assert not at.exception
+        decision = _shown(at.success)
+        version = champion_version(store.settings, "risk")
+        assert f"Done: new version {version} is now in use (macro_f1 0.900 vs 0.500" in decision
+        assert at.dataframe[1].value["version"][0] == version  # the versions table lists it
+    finally:
+        use_trainer("risk", None)

@@ -33,3 +33,62 @@ def test_operations_shows_trends_versions_jobs_and_exports(app_page, store, fake
     assert not at.exception
     button = at.get("download_button")[0]
     assert "Download events" in button.proto.label
+
+
+def _shown(element) -> str:
+    """An element's text as the reader sees it (the page escapes Markdown punctuation)."""
+    return element.value.replace("\\", "")
+
+
+def test_operations_shows_the_worker_heartbeat(app_page, store):
+    import os
+
+    from suite.jobs.schedule import Schedule
+    from suite.jobs.workers import Heartbeat
+
+    at = app_page("pages/operations.py").run()
+    assert not at.exception
+    assert "Retraining worker" in [s.value for s in at.subheader]
+    assert "not running (no worker has started yet)" in _shown(at.warning[0])
+    assert any("suite serve" in c.value for c in at.caption)  # and how to start one
+
+    beat = Heartbeat(store, Schedule(nightly_hour=2, min_feedback=20)).start()  # what `suite worker` writes
+    try:
+        at.run()
+        assert not at.exception
+        shown = _shown(at.success[0])
+        assert "running since" in shown and str(os.getpid()) in shown
+        assert "no job run yet" in shown and "02" in shown and "20 newly accepted feedback items" in shown
+    finally:
+        beat.stop()
+    at.run()
+    assert "not running since" in _shown(at.warning[0])
+
+
+def test_operations_lists_rows_put_aside_and_the_retry_it_describes_works(app_page, store):
+    """A row for a table this version lacks (as if written by a newer suite) is quarantined, listed, then retried."""
+    import shutil
+
+    at = app_page("pages/operations.py").run()
+    assert "Every recorded row reached the database." in [i.value for i in at.info]
+
+    store.journal_row("later_table", {"id": "a1", "note": "from a newer suite"})
+    for _ in range(3):  # QUARANTINE_AFTER failed attempts
+        store.flush()
+    [kept] = store.quarantined()
+    at.run()
+    assert not at.exception
+    assert "Rows that could not be saved" in [s.value for s in at.subheader]
+    assert any("1 recorded row(s) could not go into the database" in w.value for w in at.warning)
+    [frame] = [d.value for d in at.dataframe if "reason" in d.value.columns]
+    assert frame["file"][0] == kept.file and frame["table"][0] == "later_table"
+    assert "later_table does not exist" in frame["reason"][0] and frame["when"][0]
+    advice = " ".join(m.value for m in at.markdown)
+    spool = store.settings.spool_dir
+    assert "To retry" in advice and f"mv {spool / 'quarantine'}/FILE {spool}/retry-FILE" in advice
+
+    store.execute("CREATE TABLE later_table (id VARCHAR PRIMARY KEY, note VARCHAR)")  # the cause is fixed
+    shutil.move(spool / "quarantine" / kept.file, spool / f"retry-{kept.file}")  # what the page says to do
+    assert store.flush() and store.scalar("SELECT note FROM later_table") == "from a newer suite"
+    at.run()
+    assert store.quarantined() == [] and "Every recorded row reached the database." in [i.value for i in at.info]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from suite import __version__
 from suite.modules import MODULES, DemoReport, ModelStatus, hooks
 from suite.progress import Progress, no_progress, within
 from suite.settings import Settings
-from suite.store import Store
+from suite.store import Store, now
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +35,43 @@ def prepare_models(settings: Settings, progress: Progress = no_progress) -> list
 
 
 def load_demo(store: Store, progress: Progress = no_progress) -> list[DemoReport]:
-    """Load every module's sample data into the store; returns what each module loaded."""
+    """Leave every module ready to use with the sample data, and a few weeks of history ending today.
+
+    Steps: every default model on disk (`prepare_models`: the recommender is built, the inspection and risk
+    models are in place), each module's `load_demo` (its sample data, with dates moved to end today, and a few
+    real calls and feedback items), then `suite.demo.history` spreads those calls and that feedback over the
+    weeks before today. A repeat whose inputs have not changed (same fingerprint, data still in the store)
+    returns the first load's reports at once. No usage event of its own: the usage charts show the five modules.
+    """
+    from suite import demo
+    from suite.demo import history
+
+    started, began = time.monotonic(), now()
+    progress(0, 1, "checking what is loaded")
+    before = demo.fingerprint(_model_fingerprint(store.settings))
+    reports = demo.loaded(store, before)
+    if reports is not None:
+        progress(1, 1, "already loaded, nothing changed")
+        return [DemoReport(r.module, {}, "already loaded, nothing changed") for r in reports]
+    steps = len(MODULES) + 2
+    prepare_models(store.settings, within(progress, 0, steps, "models"))
     reports = []
-    for done, info in enumerate(MODULES):
-        progress(done, len(MODULES), info.title)
-        reports.append(hooks(info.key).load_demo(store, within(progress, done, len(MODULES), info.title)))
-    progress(len(MODULES), len(MODULES), "done")
-    store.log_event(module="suite", action="load_demo", output_summary=[r.as_dict() for r in reports])
+    for done, info in enumerate(MODULES, start=1):
+        reports.append(hooks(info.key).load_demo(store, within(progress, done, steps, info.title)))
+    progress(steps - 1, steps, "history of the last weeks")
+    spread = history.spread(store, began)
+    counts = {"usage_events": spread["usage_events"], "feedback_spread": spread["feedback_moved"]}
+    reports.append(DemoReport("history", counts, f"the {history.DAYS} days before today"))
+    demo.record(store, demo.fingerprint(_model_fingerprint(store.settings)), reports, time.monotonic() - started)
+    progress(steps, steps, "done")
     return reports
+
+
+def _model_fingerprint(settings: Settings) -> list[dict[str, Any]]:
+    return [
+        {"module": m.module, "model": m.model, "version": m.version, "on_disk": m.on_disk}
+        for m in model_statuses(settings)
+    ]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from suite import demo
 from suite.errors import ModelUnavailable
 from suite.modules import DemoReport
 from suite.progress import Progress, no_progress
@@ -19,11 +20,18 @@ DEMO_SHOPPERS = ("U0001", "U0002", "U0003")
 
 
 def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:
-    """Import the sample catalog and log (idempotent), then log sample feedback once if the model is built."""
+    """Import the sample catalog and log (idempotent), then log sample feedback once if the model is built.
+
+    The log's dates are moved to end on the day of the first demo load (`suite.demo.shift_days`).
+    """
     progress(0, 2, "catalog and interactions")
-    catalog, log = import_files(
-        store, catalog=SAMPLE / "catalog.csv", interactions=SAMPLE / "interactions.csv.gz", source="demo"
+    sample = SAMPLE / "interactions.csv.gz"
+    # The shop's log moved to end on the day of the first demo load (sample_data/ stays as it is).
+    days = demo.shift_days(store, "recommend", demo.last_day(sample, "timestamp"))
+    log_file = demo.shifted_csv(
+        sample, demo.shifted_path(store.settings, "shop-interactions.csv.gz"), ("timestamp",), days
     )
+    catalog, log = import_files(store, catalog=SAMPLE / "catalog.csv", interactions=log_file, source="demo")
     progress(1, 2, "sample feedback")
     already = queries.demo_feedback_count(store)
     feedback = 0 if already else _sample_feedback(store)

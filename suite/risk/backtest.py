@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from suite.demo import recorded_shift
 from suite.risk import queries
 from suite.risk.classifier import SAMPLE_DIR
 from suite.risk.models import BacktestReport, EpisodeOutcome
@@ -93,4 +94,6 @@ def backtest_store(store: Store) -> BacktestReport:
     prices = queries.prices(store)
     span = queries.coverage(store)
     months = ((span["last"] - span["first"]).days + 1) / 30.44 if span["first"] else 0.0
-    return run_backtest(alerts, prices, load_episodes(), int(span["n"] or 0), months)
+    moved = timedelta(days=recorded_shift(store, "risk"))  # the demo load moved the sample year to end today
+    episodes = [{**e, "start": e["start"] + moved} for e in load_episodes()]
+    return run_backtest(alerts, prices, episodes, int(span["n"] or 0), months)

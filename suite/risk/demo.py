@@ -6,7 +6,9 @@ import csv
 import importlib.util
 import logging
 import re
+from datetime import timedelta
 
+from suite import demo
 from suite.modules import DemoReport
 from suite.progress import Progress, no_progress
 from suite.risk import queries
@@ -19,16 +21,29 @@ from suite.store import Store
 logger = logging.getLogger(__name__)
 
 _SAMPLE_CORRECTIONS = 3
+SHIFT_NAME = "risk"  # headlines, prices and the planted episodes move together
 
 
 def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:
-    """Idempotent: a second run adds nothing (stories are de-duplicated, sample feedback is logged once)."""
+    """Idempotent: a second run adds nothing (stories are de-duplicated, sample feedback is logged once).
+
+    The sample year's dates are moved so that it ends on the day of the first demo load (`suite.demo.shift_days`;
+    sample_data/ stays as it is): the open alerts are this week's, and a file dated today continues the charts.
+    """
     progress(0, 4, "watchlist and prices")
+    days = demo.shift_days(store, SHIFT_NAME, demo.last_day(SAMPLE_DIR / "headlines.csv", "timestamp"))
+    settings = store.settings
     with (SAMPLE_DIR / "watchlist.csv").open(newline="", encoding="utf-8") as handle:
         companies = upsert_watchlist(store, list(csv.DictReader(handle)))
-    prices = load_prices(store, SAMPLE_DIR / "prices.csv")
+    price_file = demo.shifted_csv(
+        SAMPLE_DIR / "prices.csv", demo.shifted_path(settings, "risk-prices.csv"), ("date",), days
+    )
+    prices = load_prices(store, price_file)
     progress(1, 4, "scoring a year of headlines")
-    report = ingest_file(store, SAMPLE_DIR / "headlines.csv", user="demo")
+    news = demo.shifted_csv(
+        SAMPLE_DIR / "headlines.csv", demo.shifted_path(settings, "risk-headlines.csv"), ("timestamp",), days
+    )
+    report = ingest_file(store, news, user="demo")
     progress(3, 4, "sample feedback")
     feedback = 0
     if not queries.feedback_count(store, "demo"):
@@ -66,7 +81,8 @@ def _sample_feedback(store: Store) -> int:
             logged += 1
             if logged == _SAMPLE_CORRECTIONS:
                 break
-    episodes = {(e["ticker"], e["start"]) for e in load_episodes() if e["negative"]}
+    moved = timedelta(days=demo.recorded_shift(store, SHIFT_NAME))
+    episodes = {(e["ticker"], e["start"] + moved) for e in load_episodes() if e["negative"]}
     alerts = list_alerts(store, states=("open",))
     unexplained = [
         a for a in alerts if not any(a.ticker == t and -1 <= (a.day - d).days <= CATCH_DAYS for t, d in episodes)

@@ -78,7 +78,7 @@ CORE_MIGRATIONS: list[str] = [
 ]
 
 # Components that may ship `suite/<name>/schema.py` (business modules, the registry, sign-in); a missing one is skipped.
-MODULES = ("support", "recommend", "inspect", "transcribe", "risk", "registry", "auth", "jobs", "api")
+MODULES = ("support", "recommend", "inspect", "transcribe", "risk", "registry", "auth", "jobs", "api", "demo")
 
 
 def _component_migrations() -> list[tuple[str, list[str]]]:

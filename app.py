@@ -16,6 +16,7 @@ ACCOUNT = st.Page("pages/account.py", title="Your account", icon=":material/pers
 PAGES = {
     "Overview": [
         (st.Page("pages/home.py", title="Home", icon=":material/home:", default=True), "viewer"),
+        (st.Page("pages/tour.py", title="Pilot tour", icon=":material/tour:"), "viewer"),
         (st.Page("pages/attention.py", title="Needs attention", icon=":material/notifications:"), "reviewer"),
     ],
     "Modules": [

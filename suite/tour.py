@@ -1,0 +1,223 @@
+"""The Pilot tour: one live step with each assistant on the demo data, then the learning loop end to end.
+
+The learning moment is real, not staged: in the sample help center, "Can I return an opened item?" gets the
+passage about devices bought from other stores (the articles never say whether an opened device can go back).
+A staff member writes the right answer as a correction, a reviewer accepts it (`suite.review`), a retraining job
+runs through the job queue (`suite.jobs`, picked up by the worker), and the new version ships the correction as
+a curated answer (see suite/support/retrain.py): asked again, the same question is answered from the correction
+and cites it. The promotion gate judges the new version on the frozen evaluation set, which a new curated answer
+does not change, so it usually keeps the old model; then an admin promotes it with a reason, which the Models page
+shows with the version's before/after scores.
+
+Only the modules' `service` functions and the shared packages are used (this is not a module).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from suite.auth.models import Identity
+from suite.errors import InvalidInput
+from suite.inspect.models import Inspection
+from suite.inspect.service import inspect_image
+from suite.jobs import queue
+from suite.recommend.models import RecommendationList
+from suite.recommend.service import recommend_for_user
+from suite.registry.versions import gate_rejected, get_version, promote
+from suite.review.queue import decide
+from suite.risk.models import HeadlineTone
+from suite.risk.service import classify
+from suite.settings import Settings
+from suite.store import Store
+from suite.support.models import Answer
+from suite.support.service import ask, record_feedback
+from suite.transcribe.models import Transcript
+from suite.transcribe.service import transcribe_file
+
+SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+SUPPORT_QUESTION = "Can I return an opened item?"
+SUPPORT_CORRECTION = (
+    "Yes. Opened devices bought from brightwave.example can be returned within 30 days of delivery for a full "
+    "refund, as long as all parts are in the box. Start the return under Orders > Return an item."
+)
+CORRECTED_SOURCE = "curated-answers"  # where retraining puts accepted corrections (suite/support/retrain.py)
+DEMO_SHOPPER = "U0001"
+SAMPLE_PHOTO = SAMPLE_DATA / "inspect" / "defects" / "images" / "test" / "test_000.jpg"
+SAMPLE_CLIP = SAMPLE_DATA / "transcribe" / "northstar_slow.m4a"
+SAMPLE_HEADLINE = "Fennwick Motors recalls 80,000 cars over a steering defect"
+OVERRIDE_REASON = (
+    "Pilot tour: ships a staff correction accepted in review; the frozen evaluation set does not ask this question."
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    text: str
+
+
+STEPS: tuple[Step, ...] = (
+    Step("support", "Support answers", "Ask the help-center assistant a customer's question."),
+    Step("recommend", "Recommendations", f"See what the shop would suggest to shopper {DEMO_SHOPPER} next."),
+    Step("inspect", "Defect inspection", "Check a sample photo of a metal surface for scratches, pits and cracks."),
+    Step("transcribe", "Transcription", "Turn a short sample recording into text."),
+    Step("risk", "Market risk alerts", "Read the tone of a news headline about a watched company."),
+    Step("learn", "The learning moment", "Correct a wrong answer, review it, retrain, and ask again."),
+)
+
+
+# Each step passes on the signed-in person (`identity`): the services check their role and name them in the log.
+def _as(identity: Identity | None) -> dict[str, Any]:
+    return {} if identity is None else {"identity": identity}
+
+
+def _name(identity: Identity | None) -> str:
+    return identity.user if identity is not None else "pilot-tour"
+
+
+def support_step(store: Store, question: str = SUPPORT_QUESTION, *, identity: Identity | None = None) -> Answer:
+    return ask(store, question, **_as(identity))
+
+
+def recommend_step(store: Store, *, identity: Identity | None = None) -> RecommendationList:
+    return recommend_for_user(store, DEMO_SHOPPER, **_as(identity))
+
+
+def inspect_step(store: Store, *, identity: Identity | None = None) -> Inspection:
+    return inspect_image(store, SAMPLE_PHOTO, **_as(identity))
+
+
+def transcribe_step(store: Store, *, identity: Identity | None = None) -> Transcript:
+    return transcribe_file(store, SAMPLE_CLIP, **_as(identity))
+
+
+def risk_step(store: Store, headline: str = SAMPLE_HEADLINE, *, identity: Identity | None = None) -> HeadlineTone:
+    return classify(store, [headline], **_as(identity))[0]
+
+
+# -- the learning moment ------------------------------------------------------------------------------------
+def correct_answer(
+    store: Store, answer: Answer, correction: str = SUPPORT_CORRECTION, *, identity: Identity | None = None
+) -> list[str]:
+    """A thumbs-down and the right answer, as staff leave them on the Support page; returns the feedback ids."""
+    return record_feedback(store, answer, thumbs_up=False, correction=correction, **_as(identity))
+
+
+def accept_feedback(store: Store, feedback_ids: list[str], *, identity: Identity | None = None) -> int:
+    """What a reviewer does on the Review page: accept the items (only accepted feedback reaches training)."""
+    return decide(
+        store, feedback_ids, "accept", reviewer=_name(identity), note="accepted during the Pilot tour", **_as(identity)
+    )
+
+
+def start_retraining(store: Store, *, identity: Identity | None = None) -> str:
+    """Queue a support retraining for the worker (an existing queued or running one is reused); returns its id."""
+    job_id, _ = queue.enqueue(store, "support", requested_by=_name(identity), reason="Pilot tour", **_as(identity))
+    return job_id
+
+
+@dataclass(frozen=True)
+class Retraining:
+    """Where the tour's retraining job is, and what the gate said when it is over."""
+
+    job_id: str
+    state: str  # queued / running / succeeded / failed / cancelled
+    progress: float = 0.0
+    stage: str = ""
+    waited_s: float = 0.0  # how long it has been queued (no worker picked it up yet)
+    version: str = ""
+    promoted: bool = False
+    gate_passed: bool | None = None
+    gate_reasons: list[str] = field(default_factory=list)
+    before: float | None = None  # the champion's primary metric
+    after: float | None = None  # the new version's
+    metric: str = ""
+    error: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("succeeded", "failed", "cancelled")
+
+
+def retraining(store: Store, job_id: str) -> Retraining:
+    job = queue.get_job(store, job_id)
+    outcome: dict[str, Any] = job.get("outcome") or {}
+    metric = outcome.get("primary_metric") or ""
+    gate = outcome.get("gate") or {}
+    created = job.get("created_at")
+    waited = 0.0
+    if job["state"] == "queued" and created is not None:
+        from suite.store import now
+
+        waited = max((now() - created).total_seconds(), 0.0)
+    return Retraining(
+        job_id=job_id,
+        state=job["state"],
+        progress=float(job.get("progress") or 0.0),
+        stage=str(job.get("stage") or ""),
+        waited_s=waited,
+        version=outcome.get("version") or "",
+        promoted=bool(outcome.get("promoted")),
+        gate_passed=gate.get("passed"),
+        gate_reasons=list(gate.get("reasons") or []),
+        before=(outcome.get("champion") or {}).get(metric),
+        after=(outcome.get("challenger") or {}).get(metric),
+        metric=metric,
+        error=str(outcome.get("refused") or outcome.get("error") or ""),
+    )
+
+
+def put_in_use(store: Store, version: str, *, identity: Identity | None = None, reason: str = OVERRIDE_REASON) -> str:
+    """Serve the tour's new version: promoted by hand, with a reason when the gate kept the old model.
+
+    Returns what happened in a sentence.
+    """
+    v = get_version(store, "support", version)
+    if v.status == "champion":
+        return f"support {version} is already in use."
+    if gate_rejected(v):
+        promote(store, "support", version, by=_name(identity), override_reason=reason, **_as(identity))
+        return f"support {version} is now in use: promoted by hand with a reason, although the gate kept the old one."
+    promote(store, "support", version, by=_name(identity), reason="promoted during the Pilot tour", **_as(identity))
+    return f"support {version} is now in use: promoted by hand."
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The same question before and after retraining."""
+
+    before: str
+    after: str
+    changed: bool
+    cites_correction: bool
+    version: str
+
+    def sentence(self) -> str:
+        if self.changed and self.cites_correction:
+            return "The assistant now answers from the staff correction, and cites it."
+        if self.changed:
+            return "The answer changed, but it does not cite the correction yet."
+        return "The answer is the same: the new version is not in use yet."
+
+
+def compare(before: Answer, after: Answer) -> Learned:
+    if not isinstance(before, Answer) or not isinstance(after, Answer):
+        raise InvalidInput("Ask the question before and after retraining first.")
+    return Learned(
+        before=before.answer,
+        after=after.answer,
+        changed=before.answer.strip() != after.answer.strip(),
+        cites_correction=any(c.source == CORRECTED_SOURCE for c in after.citations),
+        version=after.model_version or "",
+    )
+
+
+def worker_hint(settings: Settings) -> str:
+    """What to do when the job waits: the worker runs beside the dashboard with `make run` / `suite serve`."""
+    return (
+        "No retraining worker has picked the job up yet. `make run` (or `suite serve`) runs one beside the "
+        f"dashboard; on a separate machine, start `suite worker` with SUITE_HOME={settings.home}."
+    )

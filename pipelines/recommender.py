@@ -123,6 +123,8 @@ class ALSRecommender:
 
     def score_histories(self, histories: sparse.csr_matrix) -> np.ndarray:
         """Scores for users given only by their history rows (each recalculated, then one batch product)."""
+        if histories.shape[0] == 1:  # one shopper per request: a matrix-vector product over contiguous factors
+            return (self._require() @ self.recalculate_user(histories[0]))[None, :]
         vectors = np.stack([self.recalculate_user(histories[i]) for i in range(histories.shape[0])])
         return vectors @ self._require().T
 

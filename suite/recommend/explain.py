@@ -34,22 +34,22 @@ def strongest_events(positions: np.ndarray, events: pd.Series) -> dict[int, str]
 def reason(scorer: Scorer, item: int, source: str, events: dict[int, str], query_text: str) -> str:
     """Why `item` was picked, given the component that chose it and the shopper's history (`events`)."""
     model = scorer.model
-    catalog = model.catalog
+    arrays = model.arrays
     history_idx = np.array(sorted(events), dtype=np.int64)
     if source == "popularity" or (source != "content" and history_idx.size == 0):
-        return f"Popular in {catalog['category'].iat[item]} right now"
+        return f"Popular in {arrays.categories[item]} right now"
     if source == "content" and history_idx.size == 0:
         return f"Matches what you are looking for: “{query_text}”" if query_text else "Matches your interests"
     if source == "content":
         sims = scorer.vectors[history_idx] @ scorer.vectors[item]
     else:
-        sims = model.cooc[item].toarray().ravel()[history_idx]  # co-occurrence is symmetric: one row
+        sims = model.cooc_row(item)[history_idx]  # co-occurrence is symmetric: one row
         if sims.max(initial=0) <= 0:
             factors = model.als.item_factors
             sims = factors[history_idx] @ factors[item]
     anchor = int(history_idx[int(np.argmax(sims))])
     verb = VERBS.get(events.get(anchor, "view"), "looked at")
-    title = catalog["title"].iat[anchor]
+    title = arrays.titles[anchor]
     if source == "content":
         return f"Similar to the {title} you {verb}"
     return f"Because you {verb} the {title}"

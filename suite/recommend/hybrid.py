@@ -17,6 +17,7 @@ Every component is min-max scaled per shopper first, so the weights mean what th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -75,6 +76,29 @@ class Scorer:
     model: RecModel
     vectors: np.ndarray
 
+    # Per-model work done once, not on every request (a Scorer lives as long as its serving model).
+    @cached_property
+    def _log_popularity(self) -> np.ndarray:
+        return np.log1p(self.model.popularity).astype(np.float32)
+
+    def _cooc_row(self, histories: sparse.csr_matrix) -> np.ndarray:
+        """`damped history @ cooc` for one shopper: only the co-occurrence rows of the items they touched."""
+        cooc = self.model.cooc
+        items, weights = histories.indices, histories.data
+        starts, ends = cooc.indptr[items], cooc.indptr[items + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        out = np.zeros((1, cooc.shape[1]), dtype=np.float32)
+        if total:
+            offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+            positions = offsets + np.arange(total)
+            out[0] = np.bincount(
+                cooc.indices[positions],
+                weights=cooc.data[positions] * np.repeat(weights, lengths),
+                minlength=cooc.shape[1],
+            )
+        return out
+
     def components(
         self,
         histories: sparse.csr_matrix,
@@ -98,16 +122,20 @@ class Scorer:
             else:
                 out["als"] = user_vectors @ self.model.als.item_factors.T
         if "cooc" in only:
-            out["cooc"] = np.asarray((damped @ self.model.cooc).todense(), dtype=np.float32)
+            if n == 1:
+                out["cooc"] = self._cooc_row(damped)
+            else:
+                out["cooc"] = np.asarray((damped @ self.model.cooc).todense(), dtype=np.float32)
         if "content" in only:
             profile = np.asarray(damped @ self.vectors, dtype=np.float32)
             norms = np.linalg.norm(profile, axis=1, keepdims=True)
             profile = np.divide(profile, norms, out=np.zeros_like(profile), where=norms > 0)
             if queries is not None:
                 profile = profile + queries
-            out["content"] = profile @ self.vectors.T
+            # one shopper: a matrix-vector product over the contiguous vectors (no transposed view)
+            out["content"] = (self.vectors @ profile[0])[None, :] if n == 1 else profile @ self.vectors.T
         if "popularity" in only:
-            out["popularity"] = np.broadcast_to(np.log1p(self.model.popularity), (n, self.vectors.shape[0])).copy()
+            out["popularity"] = np.broadcast_to(self._log_popularity, (n, self.vectors.shape[0])).copy()
         return out
 
     def blend(
@@ -120,7 +148,7 @@ class Scorer:
 
     def similar(self, item: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Scores of every item as "more like `item`", plus each component's weighted part (for reasons)."""
-        together = np.asarray(self.model.cooc[item].todense()).ravel()
+        together = self.model.cooc_row(item)
         raw = {
             "content": self.vectors @ self.vectors[item],
             "cooc": together / max(together.max(), 1e-9),

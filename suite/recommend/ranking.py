@@ -9,17 +9,17 @@ from scipy import sparse
 from suite.recommend import explain, rules
 from suite.recommend.hybrid import top_k
 from suite.recommend.models import Recommendation, RecommendationList, UnknownProduct
+from suite.recommend.recmodel import CatalogArrays
 from suite.recommend.serving import Serving
 
 
-def _card(catalog: pd.DataFrame, index: int, score: float, reason: str, source: str) -> Recommendation:
-    row = catalog.iloc[index]
-    price = row["price"]
+def _card(arrays: CatalogArrays, index: int, score: float, reason: str, source: str) -> Recommendation:
+    price = arrays.prices[index]
     return Recommendation(
-        item_id=str(row["item_id"]),
-        title=str(row["title"]),
-        category=str(row["category"]),
-        price=None if pd.isna(price) else float(price),
+        item_id=str(arrays.item_ids[index]),
+        title=arrays.titles[index],
+        category=str(arrays.categories[index]),
+        price=None if np.isnan(price) else float(price),
         score=score,
         reason=reason,
         source=source,
@@ -39,7 +39,7 @@ def rank(
 ) -> RecommendationList:
     """The top `k` for one shopper (or a visitor: `user_id` None, empty `history`) from their history and interests."""
     model, scorer = serving.model, serving.scorer
-    catalog = model.catalog
+    catalog, arrays = model.catalog, model.arrays
     hist = model.history_matrix(history, [user_id or "_visitor"]) if not history.empty else None
     if hist is None:
         hist = sparse.csr_matrix((1, len(catalog)), dtype=np.float32)
@@ -51,17 +51,15 @@ def rank(
         parts["popularity"] = np.where(in_interest[None, :], parts["popularity"], 0.0)
     length = np.array([hist.indptr[1] - hist.indptr[0]])
     scores, contributions = scorer.blend(parts, length, np.array([bool(query_text)]))
-    blocked = rules.blocked_items(catalog, history, model.item_index, dismissed)
-    chosen = top_k(
-        scores, blocked[None, :], k, categories=catalog["category"].to_numpy(), max_per_category=max_per_category
-    )[0]
+    blocked = rules.blocked_for(arrays.hidden, arrays.consumable, history, model.item_index, dismissed)
+    chosen = top_k(scores, blocked[None, :], k, categories=arrays.categories, max_per_category=max_per_category)[0]
     events = explain.strongest_events(model.positions(history["item_id"]), history["event"])
     stated = text or ", ".join(interests)
     items = []
     for index in chosen:
         source = max(contributions, key=lambda name: contributions[name][0, index])
         reason = explain.reason(scorer, int(index), source, events, stated)
-        items.append(_card(catalog, int(index), float(scores[0, index]), reason, source))
+        items.append(_card(arrays, int(index), float(scores[0, index]), reason, source))
     return RecommendationList(
         user_id=user_id,
         items=items,
@@ -82,11 +80,11 @@ def similar(serving: Serving, item_id: str, *, k: int) -> RecommendationList:
     if index is None:
         raise UnknownProduct(f"No product with id {item_id!r} in the catalog. Check the id or import the catalog.")
     scores, parts = serving.scorer.similar(index)
-    blocked = ~model.catalog["in_stock"].to_numpy(dtype=bool) | ~model.catalog["in_catalog"].to_numpy(dtype=bool)
+    blocked = model.arrays.hidden.copy()
     blocked[index] = True
     chosen = top_k(scores[None, :], blocked[None, :], k)[0]
     items = []
     for i in chosen:
         source = max(parts, key=lambda name: parts[name][i])
-        items.append(_card(model.catalog, int(i), float(scores[i]), explain.SIMILAR_REASONS[source], source))
+        items.append(_card(model.arrays, int(i), float(scores[i]), explain.SIMILAR_REASONS[source], source))
     return RecommendationList(user_id=None, items=items, model_version=model.version, device=serving.device)

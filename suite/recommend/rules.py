@@ -24,10 +24,22 @@ def blocked_items(
     - anything they already interacted with, except consumables they bought (they run out and re-buy);
     - products out of stock, or known only from the log and missing from the catalog.
     """
-    blocked = ~catalog["in_stock"].to_numpy(dtype=bool) | ~catalog["in_catalog"].to_numpy(dtype=bool)
-    consumable = catalog["consumable"].to_numpy(dtype=bool)
-    bought = set(history.loc[history["event"] == "purchase", "item_id"])
-    for item in set(history["item_id"]):
+    hidden = ~catalog["in_stock"].to_numpy(dtype=bool) | ~catalog["in_catalog"].to_numpy(dtype=bool)
+    return blocked_for(hidden, catalog["consumable"].to_numpy(dtype=bool), history, item_index, dismissed)
+
+
+def blocked_for(
+    hidden: np.ndarray,
+    consumable: np.ndarray,
+    history: pd.DataFrame,
+    item_index: dict[str, int],
+    dismissed: set[str],
+) -> np.ndarray:
+    """`blocked_items` from the catalog's precomputed `hidden` and `consumable` flags (the per-request path)."""
+    blocked = hidden.copy()
+    items, events = history["item_id"].tolist(), history["event"].tolist()
+    bought = {item for item, event in zip(items, events, strict=True) if event == "purchase"}
+    for item in set(items):
         index = item_index.get(item)
         if index is not None and not (consumable[index] and item in bought):
             blocked[index] = True

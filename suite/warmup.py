@@ -62,6 +62,7 @@ class WarmupState:
     started_at: float
     modules: dict[str, ModuleWarmth] = field(default_factory=dict)
     finished_at: float | None = None
+    shared: dict[str, ModuleWarmth] = field(default_factory=dict)  # models of no one module (e.g. redaction)
 
     @property
     def finished(self) -> bool:
@@ -73,12 +74,13 @@ class WarmupState:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WarmupState:
         modules = {key: ModuleWarmth(**value) for key, value in data.get("modules", {}).items()}
-        return cls(int(data["pid"]), float(data["started_at"]), modules, data.get("finished_at"))
+        shared = {key: ModuleWarmth(**value) for key, value in data.get("shared", {}).items()}
+        return cls(int(data["pid"]), float(data["started_at"]), modules, data.get("finished_at"), shared)
 
     def summary(self) -> str:
         """One line for people: "support 2.1 s, recommend 4.0 s, ... (inspect failed: ...)"."""
         parts = []
-        for warmth in self.modules.values():
+        for warmth in (*self.shared.values(), *self.modules.values()):
             took = f"{warmth.seconds:.1f} s" if warmth.seconds is not None else warmth.state
             parts.append(f"{warmth.module} {took}" + (f" (failed: {warmth.detail})" if warmth.state == FAILED else ""))
         return ", ".join(parts)
@@ -114,6 +116,23 @@ def service_step(module: str) -> Step:
     return step
 
 
+def _redaction(settings: Settings, store: Store) -> str | None:
+    """The personal-data masker's name finder (Presidio + spaCy), which the first stored question or transcript
+    would otherwise load; skipped when names are not masked or the masker is not part of this build."""
+    if not getattr(settings, "redact_names", False) or not (
+        getattr(settings, "redact_questions", False) or getattr(settings, "redact_transcripts", False)
+    ):
+        return "names are not masked"
+    try:
+        names_available = importlib.import_module("suite.redaction").names_available
+    except (ImportError, AttributeError):
+        return "no name masking in this build"
+    return None if names_available() else "names cannot be masked here (see the log)"
+
+
+SHARED_STEPS: dict[str, Step] = {"redaction": _redaction}
+
+
 def begin(modules: tuple[str, ...] | list[str] = MODULE_KEYS) -> WarmupState:
     """Make a fresh state for this process with every module waiting (what `start` does before it runs)."""
     global _current
@@ -128,18 +147,25 @@ def run(
     *,
     state: WarmupState | None = None,
     steps: dict[str, Step] | None = None,
+    shared: dict[str, Step] | None = None,
     state_file: Path | None = None,
     on_change: Callable[[WarmupState], None] | None = None,
 ) -> WarmupState:
-    """Warm each module in turn (catalogue order: support first); a failure in one never stops the others.
+    """Warm the shared models, then each module in turn (catalogue order: support first); a failure in one never
+    stops the others.
 
     Args:
         steps: module -> step (default: each module's `service.warm_up`).
+        shared: name -> step for models of no one module, run first (default `SHARED_STEPS`; with `steps`
+            given, none unless given too).
         state_file: where to write the state as JSON after every change (for another process to poll).
         on_change: called with the state after every change (the API copies it into its readiness).
     """
+    if shared is None:
+        shared = SHARED_STEPS if steps is None else {}
     steps = steps if steps is not None else {m: service_step(m) for m in MODULE_KEYS}
     state = state or begin(tuple(steps))
+    state.shared = {name: ModuleWarmth(name) for name in shared}
 
     def changed() -> None:
         if state_file is not None:
@@ -148,8 +174,8 @@ def run(
             on_change(state)
 
     changed()
-    for module, step in steps.items():
-        warmth = state.modules.setdefault(module, ModuleWarmth(module))
+    for module, step in (*shared.items(), *steps.items()):
+        warmth = state.shared[module] if module in shared else state.modules.setdefault(module, ModuleWarmth(module))
         warmth.state, warmth.started = LOADING, time.time()
         changed()
         began = time.perf_counter()

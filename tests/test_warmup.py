@@ -56,6 +56,7 @@ def test_warm_up_goes_from_waiting_to_ready_with_real_models(store):
     assert states == {"support": "ready", "recommend": "failed", "inspect": "ready", "transcribe": "ready",
                       "risk": "ready"}  # fmt: skip
     assert "not been built" in state.modules["recommend"].detail
+    assert state.shared["redaction"].state == "ready"  # the personal-data masker a stored question needs
     assert all(w.seconds is not None and w.seconds >= 0 for w in state.modules.values())
     assert not any(warmup.warming(m) for m in MODULE_KEYS)
 

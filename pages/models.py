@@ -65,6 +65,7 @@ if module:
         job = run(lambda: live_job(store, module, watched), what="Loading the job")
         if job is None:
             return
+        st.session_state[f"watched_job_{module}"] = job.job_id  # a scheduled job too: keep its decision in view
         with st.container(border=True):
             st.markdown(f"**Job {job.job_id[:8]}** ({job.kind}, {job.state})")
             if job.state == "queued":

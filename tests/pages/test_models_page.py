@@ -44,17 +44,17 @@ def _risk_feedback(store, n: int = 30) -> list[str]:
 
 @pytest.mark.slow
 def test_accept_in_queue_then_retrain_now_shows_job_and_new_version(app_page, store):
+    from suite.review.queue import decide
+    from tests.auth.helpers import sign_in_app_test, signed_in
+
     ids = _risk_feedback(store)
-    review = app_page("pages/review.py").run()
-    review.selectbox[0].set_value("risk").run()
-    review.text_input[0].set_value("alice").run()
-    next(b for b in review.button if b.label.startswith(f"Accept all {len(ids)} shown")).click().run()
-    assert not review.exception
+    signed = signed_in(store, "admin")  # retraining needs a sign-in
+    assert decide(store, ids, "accept", reviewer="alice") == len(ids)  # the review page has its own tests
     assert store.scalar("SELECT count(*) FROM feedback WHERE review_state = 'accepted' AND reviewer = 'alice'") == len(
         ids
     )
 
-    at = app_page("pages/models.py").run()
+    at = sign_in_app_test(app_page("pages/models.py"), signed).run()
     at.selectbox[0].set_value("risk").run()
     next(b for b in at.button if b.label == "Retrain now").click().run()
     assert not at.exception and "queued" in at.success[0].value
@@ -71,7 +71,7 @@ def test_accept_in_queue_then_retrain_now_shows_job_and_new_version(app_page, st
     if not result["promoted"]:  # a person can still put it to use from the page
         at.selectbox[1].set_value(result["version"]).run()
         if result["status"] == "rejected":  # the gate said no: the page asks why it should serve anyway
-            assert "gate rejected this version" in at.warning[0].value
+            assert "gate rejected this version" in _shown(at.warning)  # after the job panel's own warning
             next(b for b in at.button if b.label == "Use this version").click().run()
             assert "override reason is empty" in at.error[0].value
             assert champion_version(store.settings, "risk") is None
@@ -104,10 +104,11 @@ def _recorded(store, tmp_path, name: str, new: float, old: float) -> str:
 
 def test_a_rejected_version_is_used_only_with_a_reason(app_page, store, tmp_path):
     from suite.registry.versions import get_version
+    from tests.auth.helpers import sign_in_app_test, signed_in
 
     champion = _recorded(store, tmp_path, "good", 0.8, 0.7)
     rejected = _recorded(store, tmp_path, "worse", 0.6, 0.8)
-    at = app_page("pages/models.py").run()
+    at = sign_in_app_test(app_page("pages/models.py"), signed_in(store, "admin")).run()  # promoting needs a sign-in
     at.selectbox[0].set_value("risk").run()
     assert "macro-F1 at least 0.5" in " ".join(c.value for c in at.caption)  # the floor, said on the page
     at.selectbox[1].set_value(rejected).run()

@@ -21,7 +21,9 @@ def test_operations_shows_trends_versions_jobs_and_exports(app_page, store, fake
     store.log_feedback(module="risk", kind="false_alarm", value={"headline": "h"})
     queue.enqueue(store, "risk", requested_by="test")
     run_pending(store)
-    at = app_page("pages/operations.py").run()
+    from tests.auth.helpers import sign_in_app_test, signed_in
+
+    at = sign_in_app_test(app_page("pages/operations.py"), signed_in(store, "admin")).run()  # exports need a sign-in
     assert not at.exception
     headers = [s.value for s in at.subheader]
     for title in ("Are people happier?", "Model versions over time", "Is incoming work changing?", "Retraining jobs"):

@@ -42,7 +42,7 @@ if inbox is not None:
         st.success("Nothing needs attention right now.", icon=":material/done_all:")
     for entry in entries[:SHOWN]:
         badge = f":{BADGE.get(entry.urgency, 'gray')}-badge[{entry.urgency_words}]"
-        with st.expander(f"{plain(entry.title[:110])} · {entry.when}", icon=ICONS[entry.kind]):
+        with st.expander(f"{entry.urgency_words}: {plain(entry.title[:110])} · {entry.when}", icon=ICONS[entry.kind]):
             st.markdown(f"{badge} **{plain(KIND_TITLES[entry.kind])}**")
             st.markdown(plain(entry.detail))
             link = {entry.param: entry.item_id}

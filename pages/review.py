@@ -98,7 +98,8 @@ def _show(card: Card) -> None:
     left, right = st.columns(2) if media else (st.container(), None)
     with left:
         for fact in card.facts:
-            st.markdown(f"**{plain(fact.label)}:** {plain(fact.text)}")
+            if fact.text != card.headline:  # the question is the card's headline already
+                st.markdown(f"**{plain(fact.label)}:** {plain(fact.text)}")
     if right is not None:
         with right:
             if card.image is not None:

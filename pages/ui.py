@@ -138,4 +138,4 @@ def attention_sidebar() -> None:
     total = sum(found.values())
     with st.sidebar:
         st.page_link("pages/attention.py", label=f"Needs attention: {total:,}", icon=":material/notifications:")
-        st.caption(" · ".join(f"{KIND_TITLES[k]} {found.get(k, 0):,}" for k in KINDS))
+        st.caption(" · ".join(f"{KIND_TITLES[k]}: {found[k]:,}" for k in KINDS if found.get(k)))

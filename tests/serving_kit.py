@@ -31,12 +31,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_dashboard(home: Path, *, start_s: float = 60) -> Iterator[str]:
-    """The dashboard on a free 127.0.0.1 port over `home`, started as `suite serve` starts it; yields its URL."""
+def running_dashboard(home: Path, *, start_s: float = 60, warm_up: bool = True) -> Iterator[str]:
+    """The dashboard on a free 127.0.0.1 port over `home`, started as `suite serve` starts it; yields its URL.
+
+    `warm_up=False`: no model is loaded at start (for tests of pages that need none)."""
     port = free_port()
     env = {**os.environ, "SUITE_HOME": str(home), "SUITE_DEVICE": "cpu"}
     proc = subprocess.Popen(
-        serve_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        serve_command(port, warm_up=warm_up), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + start_s

@@ -169,7 +169,7 @@ def _support(item: FeedbackItem, v: dict[str, Any]) -> _Built:
     question = v.get("question") or item.context.get("input")
     if item.kind == "thumbs":
         up = v.get("thumbs") == "up" or v.get("up") is True
-        rating = "👍 Helpful (thumbs up)" if up else "👎 Not helpful (thumbs down)"
+        rating = "Thumbs up: helpful" if up else "Thumbs down: not helpful"
         title, icon = ("Thumbs up", ":material/thumb_up:") if up else ("Thumbs down", ":material/thumb_down:")
         facts = _facts(("Question", question), ("Answer given", answer), ("Rating", rating), ("Sources", sources))
         return title, icon, _text(question), facts, None, ""

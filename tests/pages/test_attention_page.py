@@ -17,11 +17,9 @@ from tests.auth.helpers import keep_app_routing, sign_in_app_test, signed_in
 def seed_one_of_each(store) -> dict[str, str]:
     """In this order of time: a high alert, a REVIEW photo, a ticket, a feedback item (the newest)."""
     earlier = now() - timedelta(hours=3)
-    risk_queries.insert_alerts(
-        store,
-        [["ACME-1", "ACME", date.today() - timedelta(days=1), earlier, "high", "tone", "Tone fell well below normal",
-          -0.6, 0.1, -4.2, 9, [], "risk-v1"]],  # fmt: skip
-    )
+    day = date.today() - timedelta(days=1)
+    alert = ["ACME-1", "ACME", day, earlier, "high", "tone", "Tone fell well below normal", -0.6, 0.1, -4.2, 9]
+    risk_queries.insert_alerts(store, [[*alert, [], "risk-v1"]])
     result_id = new_id()
     inspect_queries.save_result(
         store,
@@ -35,8 +33,9 @@ def seed_one_of_each(store) -> dict[str, str]:
             "width": 640,
             "height": 480,
             "verdict": "REVIEW",
-            "defects": to_json([{"index": 0, "class_name": "crack", "confidence": 0.31, "box": [1, 2, 30, 40],
-                                 "status": "REVIEW"}]),  # fmt: skip
+            "defects": to_json(
+                [{"index": 0, "class_name": "crack", "confidence": 0.31, "box": [1, 2, 30, 40], "status": "REVIEW"}]
+            ),
             "thresholds": to_json({}),
             "model_version": "inspect-v1",
             "tiled": False,
@@ -71,10 +70,10 @@ def test_one_of_each_kind_most_urgent_then_newest_each_opening_its_card(app_page
     assert len(titles) == 4
     # urgent first (a person waiting on a ticket, newer than the high alert), then the photo, then feedback,
     # although the feedback is the newest of all
-    assert titles[0].startswith("Question for staff: Can I pay by invoice")
-    assert titles[1].startswith("Risk alert: ACME")
-    assert titles[2].startswith("Photo to check: weld") and "UTC" in titles[2] and "+00:00" not in titles[2]
-    assert titles[3].startswith("Market risk alerts · Tone corrected: Acme slumps")
+    assert titles[0].startswith("Urgent: Question for staff: Can I pay by invoice")
+    assert titles[1].startswith("Urgent: Risk alert: ACME")
+    assert titles[2].startswith("Soon: Photo to check: weld") and "UTC" in titles[2] and "+00:00" not in titles[2]
+    assert titles[3].startswith("When you can: Market risk alerts · Tone corrected: Acme slumps")
     links = [(link.proto.page, link.proto.query_string) for link in at.main.get("page_link")]
     assert len(links) == 4
     assert links[3][1] == f"item={ids['feedback']}"  # opens that card on the review page

@@ -113,7 +113,7 @@ def test_every_card_speaks_its_modules_language_without_machinery(app_page, stor
             assert at.get("image"), "the photo with its box"
         if name == "transcript":
             assert at.get("audio"), "the recording"
-    assert "Rating: 👎 Not helpful (thumbs down)" in seen["thumbs"].replace("\\", "").replace("**", "")
+    assert "Rating: Thumbs down: not helpful" in seen["thumbs"].replace("\\", "").replace("**", "")
     assert "Correct answer Refunds take 5 working days." in seen["correction"]  # a text box, not JSON
     assert "Corrected text The parcel will arrive on Thursday." in seen["transcript"]
     assert "Waiting for review" in seen["alert"] and "From carol" in seen["alert"].replace("\\", "")

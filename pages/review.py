@@ -128,6 +128,8 @@ def _focus() -> str | None:
         state["review_link_seen"] = wanted
         if wanted in by_id:
             state["review_cursor"] = wanted
+        else:
+            st.info("The item you opened is not in this list (it may be decided already); change the filters.")
     if state.get("review_cursor") not in by_id:
         state["review_cursor"] = ids[0] if ids else None
     return state["review_cursor"]
@@ -188,11 +190,10 @@ def _confirmation() -> bool:
             st.caption(f"and {n - 5} more.")
         yes, no = st.columns(2)
         if yes.button(f"Yes, {decision} {n} {noun}", key="review_confirm", type="primary", width="stretch"):
-            changed = run(
-                lambda: decide(store, chosen, decision, reviewer=reviewer), what=verb
-            )
+            changed = run(lambda: decide(store, chosen, decision, reviewer=reviewer), what=verb)
             state.pop("review_pending", None)
             if changed is not None:
+                state["review_picked"] = set()
                 done_word = "Accepted" if decision == "accept" else "Rejected"
                 state["review_flash"] = f"{done_word} {changed} {'item' if changed == 1 else 'items'}. Undo is above."
             st.rerun()
@@ -203,8 +204,15 @@ def _confirmation() -> bool:
     return True
 
 
+def _toggle(fid: str) -> None:
+    """Picks live in their own set: a page of cards not shown (or the confirmation) does not drop them."""
+    picked = state.setdefault("review_picked", set())
+    (picked.add if state.get(f"review_pick_{fid}") else picked.discard)(fid)
+
+
 def _up_next(focus: str) -> list[str]:
     """Every listed item as a short card with a box to pick it; returns the picked ids."""
+    picked = state.setdefault("review_picked", set())
     st.subheader("All items with these filters")
     pages = max(1, -(-len(ids) // PER_PAGE))
     page = st.number_input("Page", 1, pages, 1, key="review_page") if pages > 1 else 1
@@ -212,14 +220,15 @@ def _up_next(focus: str) -> list[str]:
         card = by_id[fid]
         with st.container(border=True):
             pick, body, open_ = st.columns([1, 8, 2], vertical_alignment="center")
-            pick.checkbox("Pick", key=f"review_pick_{fid}", label_visibility="collapsed", help="Pick for bulk")
+            pick.checkbox("Pick", fid in picked, key=f"review_pick_{fid}", on_change=_toggle, args=(fid,),
+                          label_visibility="collapsed", help="Pick for a decision on many at once")  # fmt: skip
             with body:
                 _card_header(card)
                 st.markdown(plain(card.headline[:160]))
             if open_.button("Open", key=f"review_open_{fid}", disabled=fid == focus, width="stretch"):
                 state["review_cursor"] = fid
                 st.rerun()
-    return [fid for fid in ids if state.get(f"review_pick_{fid}")]
+    return [fid for fid in ids if fid in picked]
 
 
 def _bulk(picked: list[str]) -> None:

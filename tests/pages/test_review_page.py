@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from suite.review import decide
 from tests.auth.helpers import sign_in_app_test, signed_in
 from tests.review.seed import MODEL_HASH, ORDER, seed_all_kinds
 
@@ -82,6 +83,8 @@ def test_bulk_accept_names_the_count_cancel_changes_nothing_and_undo_restores(ap
 
     at.checkbox(key=f"review_pick_{ids['thumbs']}").check().run()
     at.checkbox(key=f"review_pick_{ids['alert']}").check().run()
+    at.button(key="review_accept_picked").click().run()
+    at.button(key="review_cancel").click().run()  # the picks outlive a cancelled confirmation
     picked = at.button(key="review_accept_picked")
     assert picked.label == "Accept picked (2)"
     picked.click().run()
@@ -91,6 +94,7 @@ def test_bulk_accept_names_the_count_cancel_changes_nothing_and_undo_restores(ap
     now = states(store)
     assert {name for name in ORDER if now[ids[name]][0] == "accepted"} == {"thumbs", "alert"}
     assert any(s.value.startswith("Accepted 2 items") for s in at.success)
+    assert at.button(key="review_accept_picked").label == "Accept picked (0)"
 
     at.button(key="review_undo").click().run()
     assert set(states(store).values()) == {("new", None)}
@@ -145,3 +149,14 @@ def test_nothing_to_review(app_page, store):
     at = review(app_page, store)
     assert not at.exception
     assert any("Nothing to review" in i.value for i in at.info)
+
+
+def test_a_link_to_an_item_already_decided_says_so(app_page, store):
+    ids = seed_all_kinds(store)
+    decide(store, [ids["tone"]], "accept", reviewer="bob")
+    at = sign_in_app_test(app_page("pages/review.py"), signed_in(store, "reviewer", name="alice"))
+    at.query_params["item"] = ids["tone"]
+    at.run()
+    assert not at.exception
+    assert any("not in this list" in i.value for i in at.info)
+    assert at.subheader[0].value == "Item 1 of 6"

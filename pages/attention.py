@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages.ui import get_store, page_header, plain, run
 from suite.attention import KIND_TITLES, KINDS, needs_attention
+from suite.review.media import image_with_boxes, media_for
 
 ICONS = {
     "ticket": ":material/support_agent:",
@@ -45,6 +46,9 @@ if inbox is not None:
         with st.expander(f"{entry.urgency_words}: {plain(entry.title[:110])} · {entry.when}", icon=ICONS[entry.kind]):
             st.markdown(f"{badge} **{plain(KIND_TITLES[entry.kind])}**")
             st.markdown(plain(entry.detail))
+            photo = media_for({"image_path": entry.image}, home=store.settings.home) if entry.image else []
+            if photo:  # only a kept copy inside SUITE_HOME is shown
+                st.image(image_with_boxes(photo[0].path, list(entry.boxes)), caption="Uncertain boxes", width=480)
             link = {entry.param: entry.item_id}
             st.page_link(entry.page, label=LINK_WORDS[entry.kind], icon=":material/open_in_new:", query_params=link)
     if len(entries) > SHOWN:

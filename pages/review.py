@@ -10,7 +10,7 @@ import streamlit.components.v1 as components
 from streamlit_shortcuts import add_shortcuts
 
 from pages import session
-from pages.ui import current_user, done, get_store, page_header, plain, run
+from pages.ui import current_user, done, forget_attention_counts, get_store, page_header, plain, run
 from suite.modules import MODULES
 from suite.review import Filters, counts, decide, list_feedback
 from suite.review.cards import KIND_WORDS, STATE_WORDS, Card, card_for, correct
@@ -67,6 +67,12 @@ ids = [card.feedback_id for card in cards]
 by_id = {card.feedback_id: card for card in cards}
 
 
+def _flash(message: str) -> None:
+    """Say what happened at the top of the next run; the sidebar's Needs attention count is read anew."""
+    state["review_flash"] = message
+    forget_attention_counts()
+
+
 def _undo_bar() -> None:
     batch = run(lambda: last_batch(store, reviewer), what="Reading your last decision")
     if batch is None:
@@ -76,7 +82,7 @@ def _undo_bar() -> None:
     if right.button("Undo `u`", key="review_undo", icon=":material/undo:", width="stretch"):
         undone = run(lambda: undo_last(store, reviewer), what="Undoing")
         if undone is not None:
-            state["review_flash"] = f"Undone: you had {undone.sentence()}; they are back as they were."
+            _flash(f"Undone: you had {undone.sentence()}; they are back as they were.")
             st.rerun()
 
 
@@ -117,7 +123,7 @@ def _show(card: Card) -> None:
             typed = st.text_area(fix.label, fix.current, key=key, height=120)
         if st.button("Save correction and accept", key=f"review_save_{card.feedback_id}"):
             if done(lambda: correct(store, card.feedback_id, typed, reviewer=reviewer), what="Saving"):
-                state["review_flash"] = "Correction saved and accepted."
+                _flash("Correction saved and accepted.")
                 st.rerun()
 
 
@@ -144,7 +150,7 @@ def _decide_focused(fid: str, decision: str) -> None:
     )
     if changed is not None:
         state["review_cursor"] = after
-        state["review_flash"] = f"{'Accepted' if decision == 'accept' else 'Rejected'}: {by_id[fid].headline[:80]}"
+        _flash(f"{'Accepted' if decision == 'accept' else 'Rejected'}: {by_id[fid].headline[:80]}")
         st.rerun()
 
 
@@ -195,11 +201,11 @@ def _confirmation() -> bool:
             if changed is not None:
                 state["review_picked"] = set()
                 done_word = "Accepted" if decision == "accept" else "Rejected"
-                state["review_flash"] = f"{done_word} {changed} {'item' if changed == 1 else 'items'}. Undo is above."
+                _flash(f"{done_word} {changed} {'item' if changed == 1 else 'items'}. Undo is above.")
             st.rerun()
         if no.button("Cancel", key="review_cancel", width="stretch"):
             state.pop("review_pending", None)
-            state["review_flash"] = "Nothing was changed."
+            _flash("Nothing was changed.")
             st.rerun()
     return True
 

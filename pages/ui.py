@@ -123,6 +123,11 @@ def _attention_counts(home: str) -> dict[str, int]:
     return counts(get_store())
 
 
+def forget_attention_counts() -> None:
+    """After a decision: the sidebar counts what waits anew at the next run instead of up to 15 s later."""
+    _attention_counts.clear()
+
+
 def attention_sidebar() -> None:
     """Reviewers see in the sidebar how much waits on the Needs attention page, by kind (refreshed every 15 s)."""
     from pages.session import current

@@ -58,6 +58,8 @@ class Entry:
     detail: str
     page: str
     param: str  # the page's query parameter naming the item
+    image: str = ""  # a photo to show with the entry (inspection), as stored
+    boxes: tuple[tuple[list[float], str], ...] = ()  # (box, label) to draw on it
 
     @property
     def urgency_words(self) -> str:
@@ -107,8 +109,9 @@ def _inspections(store: Store) -> list[Entry]:
     for w in inspect_service.waiting_reviews(store, limit=PER_KIND):
         boxes = f"{w.uncertain} uncertain box{'es' if w.uncertain != 1 else ''}" if w.uncertain else "uncertain boxes"
         detail = f"The detector was not sure ({boxes}); checked by {w.user or 'someone unnamed'}"
+        marks = tuple((d.box, f"{d.class_name} {d.confidence:.0%}") for d in w.boxes)
         entries.append(Entry("inspection", w.result_id, w.ts, 2, f"Photo to check: {w.image_name}", detail,
-                             *PAGES["inspection"]))  # fmt: skip
+                             *PAGES["inspection"], image=w.image_path, boxes=marks))  # fmt: skip
     return entries
 
 

@@ -370,6 +370,8 @@ class WaitingInspection:
     image_name: str
     user: str | None
     uncertain: int  # boxes between sure and ignored, for a person to decide
+    image_path: str = ""  # the kept copy the boxes refer to
+    boxes: list[Defect] = field(default_factory=list)  # the uncertain ones
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -63,7 +63,7 @@ def waiting_reviews(store: Store, limit: int) -> list[dict[str, Any]]:
     """REVIEW verdicts with no box review yet (no inspect feedback names the result), newest first."""
     store.flush(wait_s=1.0)
     rows = store.query(
-        """SELECT r.result_id, r.ts, r.image_name, r."user", r.defects FROM inspect_results r
+        """SELECT r.result_id, r.ts, r.image_name, r."user", r.image_path, r.defects FROM inspect_results r
            WHERE r.verdict = 'REVIEW' AND NOT EXISTS (
                SELECT 1 FROM feedback f WHERE f.module = 'inspect' AND f.value->>'result_id' = r.result_id)
            ORDER BY r.ts DESC LIMIT ?""",

@@ -519,9 +519,10 @@ def waiting_reviews(store: Store, limit: int = 100) -> list:
     """Photos with a REVIEW verdict that nobody has reviewed a box of yet, newest first."""
     from suite.inspect.models import REVIEW, WaitingInspection
 
-    return [
-        WaitingInspection(
-            r["result_id"], r["ts"], r["image_name"], r["user"], sum(d.get("status") == REVIEW for d in r["defects"])
+    waiting = []
+    for r in queries.waiting_reviews(store, limit):
+        boxes = [Defect(**d) for d in r["defects"] if d.get("status") == REVIEW]
+        waiting.append(
+            WaitingInspection(r["result_id"], r["ts"], r["image_name"], r["user"], len(boxes), r["image_path"], boxes)
         )
-        for r in queries.waiting_reviews(store, limit)
-    ]
+    return waiting

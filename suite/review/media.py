@@ -85,15 +85,22 @@ def _start(value: Any) -> float:
 
 def image_with_box(path: Path, box: list[float] | None, label: str = ""):
     """The image with the reviewed box drawn on it (a PIL image)."""
+    return image_with_boxes(path, [(box, label)] if box is not None else [])
+
+
+def image_with_boxes(path: Path, marks: list[tuple[list[float] | None, str]]):
+    """The image with each (box, label) drawn: a red frame and its label on a tag kept whole on the image."""
     from PIL import Image, ImageDraw
 
     image = Image.open(path).convert("RGB")
-    box = _box(box)
-    if box:
+    draw = ImageDraw.Draw(image)
+    width = max(2, round(max(image.size) / 200))
+    for box, label in marks:
+        box = _box(box)
+        if not box:
+            continue
         x1, x2 = sorted(box[0::2])  # an edited value may have them the wrong way round
         y1, y2 = sorted(box[1::2])
-        draw = ImageDraw.Draw(image)
-        width = max(2, round(max(image.size) / 200))
         draw.rectangle([x1, y1, x2, y2], outline=(255, 40, 40), width=width)
         if label:
             _label(draw, image.size, (x1, y1), label)

@@ -12,6 +12,7 @@ from suite.store import new_id, now, to_json
 from suite.support.models import Answer, Passage
 from suite.support.service import create_ticket
 from tests.auth.helpers import keep_app_routing, sign_in_app_test, signed_in
+from tests.review.seed import IMAGE
 
 
 def seed_one_of_each(store) -> dict[str, str]:
@@ -21,6 +22,9 @@ def seed_one_of_each(store) -> dict[str, str]:
     alert = ["ACME-1", "ACME", day, earlier, "high", "tone", "Tone fell well below normal", -0.6, 0.1, -4.2, 9]
     risk_queries.insert_alerts(store, [[*alert, [], "risk-v1"]])
     result_id = new_id()
+    kept = store.settings.module_dir("inspect") / "kept" / "weld_17.jpg"  # where inspect keeps what it checked
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(IMAGE.read_bytes())
     inspect_queries.save_result(
         store,
         {
@@ -29,7 +33,7 @@ def seed_one_of_each(store) -> dict[str, str]:
             "ts": (now() - timedelta(hours=2)).isoformat(),
             "user": "omar",
             "image_name": "weld_17.jpg",
-            "image_path": "",
+            "image_path": str(kept),
             "width": 640,
             "height": 480,
             "verdict": "REVIEW",
@@ -83,6 +87,7 @@ def test_one_of_each_kind_most_urgent_then_newest_each_opening_its_card(app_page
     }  # fmt: skip
     shown = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "1 uncertain box" in shown and "High severity" in shown
+    assert len(at.get("image")) == 1  # the photo to check, with its uncertain box drawn
 
 
 def test_the_sidebar_counts_what_waits_and_follows_the_store(app_page, store, monkeypatch):

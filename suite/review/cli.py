@@ -4,6 +4,7 @@
     suite review accept 3f2a... 9b1c... --reviewer alice
     suite review reject --all-matching --module support --kind thumbs --yes --reviewer alice
     suite review undo 3f2a... --reviewer alice
+    suite review undo --last --reviewer alice      # the reviewer's latest batch, as the review page's Undo
 
 Decisions by id are all or nothing: an unknown id, or an item already decided the other way (undo it first),
 refuses the whole command with exit 2 and changes nothing. `--all-matching` decides on every item the filters
@@ -170,14 +171,23 @@ def reject(
 @review_app.command()
 @clikit.friendly
 def undo(
-    ids: list[str] = typer.Argument(..., help="Feedback ids whose last decision to revert."),
+    ids: list[str] | None = typer.Argument(None, help="Feedback ids whose last decision to revert."),
+    last: bool = typer.Option(False, "--last", help="Your latest batch instead (what the review page's Undo does)."),
     reviewer: str | None = _REVIEWER,
     note: str | None = _NOTE,
 ) -> None:
     """Revert the last decision on each item (state, reviewer and, for an edit, the value); again to go further back."""
     from suite.review.queue import undo as do_undo
 
-    wanted = list(dict.fromkeys(ids))
+    if bool(ids) == last:
+        raise InvalidInput("Name the feedback ids to undo, or use --last for your latest batch (not both).")
+    if last:
+        from suite.review.history import undo_last
+
+        batch = undo_last(clikit.store(), _reviewer(reviewer))
+        clikit.emit({"undone": len(batch.feedback_ids), "decision": batch.decision, "ids": list(batch.feedback_ids)})
+        return
+    wanted = list(dict.fromkeys(ids or []))
     undone = do_undo(clikit.store(), wanted, reviewer=_reviewer(reviewer), note=note)
     clikit.emit({"undone": undone})
 

@@ -106,3 +106,19 @@ def test_all_matching_needs_yes_and_names_the_count(store, items):
     # nothing new matches any more: nothing to confirm
     [nothing] = suite("review", "reject", "--all-matching", "--module", "support", "--reviewer", "alice")
     assert nothing["changed"] == 0
+
+
+def test_undo_last_takes_back_the_reviewers_latest_batch(store, items):
+    suite("review", "accept", items["risk-label"], "--reviewer", "alice")
+    suite("review", "reject", items["support-down"], items["support-up"], "--reviewer", "alice")
+    [done] = suite("review", "undo", "--last", "--reviewer", "alice")
+    assert done["undone"] == 2 and done["decision"] == "reject"
+    assert sorted(done["ids"]) == sorted([items["support-down"], items["support-up"]])
+    states = _states(store)
+    assert states[items["support-down"]] == states[items["support-up"]] == "new"
+    assert states[items["risk-label"]] == "accepted"
+    [refused] = suite("review", "undo", "--last", items["risk-label"], "--reviewer", "alice", code=2)
+    assert "not both" in refused["error"]
+    suite("review", "undo", "--last", "--reviewer", "alice")
+    [nothing] = suite("review", "undo", "--last", "--reviewer", "alice", code=2)
+    assert "no decision left to undo" in nothing["error"]

@@ -9,7 +9,10 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -115,6 +118,67 @@ def load_embedder(name_or_path: str | None = None, device: str | None = None) ->
         return embedder
 
     return load_once(("embedder", path or name, device), build)
+
+
+def text_key(text: str) -> str:
+    """A short digest of a text: what vector caches are keyed by (with the model that embedded it)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class CachedEmbedder:
+    """An embedder that remembers the vectors of the last `max_entries` texts it embedded (keyed by digest).
+
+    Answers embed the question twice (retrieval, then choosing sentences) and the same help-center sentences
+    again and again; a warm cache turns those calls into lookups. The cache belongs to one model: get it with
+    `cached_embedder(embedder)`, which keys it by the model's name, version, path and device.
+    """
+
+    def __init__(self, inner, max_entries: int = 20_000) -> None:
+        self.inner = inner
+        self.max_entries = max_entries
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str):  # model_name, model_version, model_path, device, dimension, warm_up
+        return getattr(self.inner, name)
+
+    def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        texts = list(texts)
+        keys = [text_key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for key in keys:
+                vector = self._cache.get(key)
+                if vector is not None:
+                    self._cache.move_to_end(key)
+                    found[key] = vector
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        if missing:
+            text_of = dict(zip(keys, texts, strict=True))
+            fresh = self.inner.embed([text_of[k] for k in missing], batch_size=batch_size)
+            with self._lock:
+                for key, vector in zip(missing, fresh, strict=True):
+                    found[key] = vector
+                    self._cache[key] = vector
+                    self._cache.move_to_end(key)
+                while len(self._cache) > self.max_entries:
+                    self._cache.popitem(last=False)
+        if not texts:
+            return self.inner.embed([])
+        return np.vstack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+
+def cached_embedder(embedder) -> CachedEmbedder:
+    """The process's cache in front of `embedder` (one per model name, version, path and device)."""
+    if isinstance(embedder, CachedEmbedder):
+        return embedder
+    key = (
+        "embedder-cache",
+        f"{embedder.model_name}|{getattr(embedder, 'model_path', None)}|{embedder.device}",
+        embedder.model_version,
+        getattr(embedder, "runtime", "torch"),
+    )
+    return load_once(key, lambda: CachedEmbedder(embedder))
 
 
 def _folder_version(path: str) -> str:

@@ -79,6 +79,40 @@ def chunks(store: Store) -> list[Chunk]:
     return [Chunk(**row) for row in rows]
 
 
+def knowledge_stamp(store: Store) -> tuple[int, int, int]:
+    """(documents, two order-free hashes of every source and content hash): changes with any document change.
+
+    Read without copying the write journal in first (the journal holds no documents), so it costs one small
+    aggregate query per question."""
+    with store.connect() as cursor:
+        row = cursor.execute(
+            """SELECT count(*), coalesce(sum(hash(source || '|' || content_hash)), 0),
+                      coalesce(bit_xor(hash(content_hash || '|' || source)), 0)
+               FROM support_documents"""
+        ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def document_hashes(store: Store) -> dict[str, str]:
+    """The content hash of every document, by source (read without copying the journal in)."""
+    with store.connect() as cursor:
+        rows = cursor.execute("SELECT source, content_hash FROM support_documents").fetchall()
+    return {source: content_hash for source, content_hash in rows}
+
+
+def chunks_with_hashes(store: Store, sources: Sequence[str] | None = None) -> list[tuple[Chunk, str]]:
+    """Chunks (of `sources`, or all) with their document's content hash, by source and position."""
+    with store.connect() as cursor:
+        rows = cursor.execute(
+            """SELECT c.chunk_id, c.source, c.position, c.title, c.heading, c.anchor, c.text, d.content_hash
+               FROM support_chunks c JOIN support_documents d ON d.source = c.source
+               WHERE ? IS NULL OR list_contains(?, c.source)
+               ORDER BY c.source, c.position""",
+            [None if sources is None else list(sources)] * 2,
+        ).fetchall()
+    return [(Chunk(*r[:7]), r[7]) for r in rows]
+
+
 # -- handoff tickets --------------------------------------------------------------------------------------
 def insert_ticket(store: Store, ticket: Ticket) -> None:
     """Queue the ticket through the write journal: it lands even while the database is busy."""

@@ -2,26 +2,24 @@
 
 English questions use the suite's text embedder (MiniLM, or the promoted fine-tuned champion); Chinese
 questions use the multilingual USE model, because MiniLM cannot read Chinese. Both indexes are built
-once per knowledge-base content and cached under SUITE_HOME/support/index/<content hash>/.
+once and then kept in step with the knowledge base article by article (see `suite.support.index_store`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
-import os
 import re
-import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from pipelines.device import resolve_device
-from pipelines.embedder import load_embedder
+from pipelines.embedder import cached_embedder, load_embedder, text_key
 from pipelines.keyword_index import KeywordIndex
-from pipelines.loading import load_once
 from pipelines.multilingual_embedder import load_multilingual_embedder
 from pipelines.vector_index import VectorIndex
 from suite.errors import InvalidInput
@@ -29,7 +27,6 @@ from suite.progress import Progress, no_progress
 from suite.registry.champion import champion_dir
 from suite.settings import Settings
 from suite.store import Store
-from suite.support import queries
 from suite.support.models import Chunk, KnowledgeBaseEmpty
 
 logger = logging.getLogger(__name__)
@@ -37,7 +34,6 @@ logger = logging.getLogger(__name__)
 MODES = ("hybrid", "dense", "keyword")
 RRF_K = 60
 POOL = 50  # candidates taken from each retriever before fusion
-KEEP_INDEXES = 3
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -55,7 +51,12 @@ class Candidate:
 
 
 class KnowledgeIndex:
-    """Every chunk with its English and multilingual vectors, FAISS indexes and a BM25 index."""
+    """Every chunk with its English and multilingual vectors, their vector indexes and a BM25 index.
+
+    Changes go in place (`apply`: chunks added, replaced or removed), so adding one article costs that
+    article's embeddings, not a rebuild. Searches and changes take one lock, so a search never sees half a
+    change. Both embedders are wrapped in a per-model vector cache (`pipelines.embedder.cached_embedder`).
+    """
 
     def __init__(
         self,
@@ -66,18 +67,39 @@ class KnowledgeIndex:
         device: str,
         indexes: tuple[VectorIndex, VectorIndex] | None = None,
     ) -> None:
-        self.chunks = chunks
-        self.vectors = vectors
-        self.multi = multi
-        self.embedder = embedder
-        self.multilingual = load_multilingual_embedder()
+        self.embedder = cached_embedder(embedder)
+        self.multilingual = cached_embedder(load_multilingual_embedder())
+        self._device = device
+        self._lock = threading.RLock()
+        self._chunks: dict[str, Chunk] = {c.chunk_id: c for c in chunks}
         ids = [c.chunk_id for c in chunks]
         self.dense_index, self.multi_index = indexes or (
             VectorIndex.build(vectors, ids, device=device),
             VectorIndex.build(multi, ids, device=device),
         )
+        # What each chunk's vectors were computed from, so a changed text is re-embedded and an unchanged one not.
+        self.embedded: dict[str, tuple[str, str]] = {
+            c.chunk_id: (text_key(c.indexed_text), text_key(c.short_text)) for c in chunks
+        }
         self.keyword_index = KeywordIndex.build({c.chunk_id: c.indexed_text for c in chunks})
-        self._row = {c.chunk_id: i for i, c in enumerate(chunks)}
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        with self._lock:
+            return list(self._chunks.values())
+
+    @property
+    def size(self) -> int:
+        return len(self._chunks)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """English vectors, one row per id of `dense_index.ids`."""
+        return self.dense_index.matrix
+
+    @property
+    def multi(self) -> np.ndarray:
+        return self.multi_index.matrix
 
     @property
     def model_name(self) -> str:
@@ -90,6 +112,37 @@ class KnowledgeIndex:
     @property
     def device(self) -> str:
         return self.embedder.device
+
+    def apply(self, chunks: list[Chunk], removed: list[str] | tuple = (), progress: Progress = no_progress) -> int:
+        """Add or replace `chunks` and drop the chunks `removed` (ids); returns how many texts were embedded.
+
+        Only chunks whose text changed are embedded again; the rest keep their vectors."""
+        with self._lock:
+            known = dict(self.embedded)
+        changed_en = [c for c in chunks if known.get(c.chunk_id, ("", ""))[0] != text_key(c.indexed_text)]
+        changed_multi = [c for c in chunks if known.get(c.chunk_id, ("", ""))[1] != text_key(c.short_text)]
+        progress(0, 2, "embedding (English)")
+        vectors = embed_sorted(self.embedder, [c.indexed_text for c in changed_en])
+        progress(1, 2, "embedding (multilingual)")
+        multi = embed_sorted(self.multilingual, [c.short_text for c in changed_multi])
+        with self._lock:
+            gone = list(removed)
+            for space, changed, new in (
+                (self.dense_index, changed_en, vectors),
+                (self.multi_index, changed_multi, multi),
+            ):
+                space.remove(gone + [c.chunk_id for c in changed])
+                space.add(new, [c.chunk_id for c in changed])
+            self.keyword_index.remove(gone)
+            self.keyword_index.add({c.chunk_id: c.indexed_text for c in chunks})
+            for cid in gone:
+                self._chunks.pop(cid, None)
+                self.embedded.pop(cid, None)
+            for c in chunks:
+                self._chunks[c.chunk_id] = c
+                self.embedded[c.chunk_id] = (text_key(c.indexed_text), text_key(c.short_text))
+        progress(2, 2, "indexed")
+        return len(changed_en) + len(changed_multi)
 
     def query_vector(self, question: str) -> tuple[np.ndarray, bool]:
         """The question's vector in the space that fits its language (True: multilingual)."""
@@ -112,50 +165,98 @@ class KnowledgeIndex:
         """The k best passages for the question; `vector` skips embedding it (see `query_vectors`)."""
         if mode not in MODES:
             raise InvalidInput(f"Search mode must be one of {', '.join(MODES)}.")
-        if not self.chunks:
+        if not self._chunks:
             return []
         multilingual = is_chinese(question)
         query = vector if vector is not None else self.query_vector(question)[0]
-        matrix, index = (self.multi, self.multi_index) if multilingual else (self.vectors, self.dense_index)
-        keyword_hits = {h.id: h for h in self.keyword_index.search(question, POOL)} if mode != "dense" else {}
-        dense_hits = [h.id for h in index.search(query, POOL)[0]] if mode != "keyword" else []
-        if mode == "dense":
-            ranked = [(cid, 0.0) for cid in dense_hits]
-        elif mode == "keyword":
-            ranked = [(cid, hit.score) for cid, hit in keyword_hits.items()]
-        else:
-            fused: dict[str, float] = {}
-            for rank, cid in enumerate(dense_hits):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-            for hit in keyword_hits.values():
-                fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + hit.rank + 1)
-            ranked = sorted(fused.items(), key=lambda pair: -pair[1])
-        out = []
-        for rank, (cid, score) in enumerate(ranked[:k]):
-            cosine = float(matrix[self._row[cid]] @ query)
-            keyword = keyword_hits[cid].score if cid in keyword_hits else 0.0
-            out.append(
-                Candidate(self.chunks[self._row[cid]], score if mode != "dense" else cosine, cosine, keyword, rank)
-            )
+        index = self.multi_index if multilingual else self.dense_index
+        with self._lock:
+            keyword_hits = {h.id: h for h in self.keyword_index.search(question, POOL)} if mode != "dense" else {}
+            dense_hits = [h.id for h in index.search(query, POOL)[0]] if mode != "keyword" else []
+            if mode == "dense":
+                ranked = [(cid, 0.0) for cid in dense_hits]
+            elif mode == "keyword":
+                ranked = [(cid, hit.score) for cid, hit in keyword_hits.items()]
+            else:
+                fused: dict[str, float] = {}
+                for rank, cid in enumerate(dense_hits):
+                    fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+                for hit in keyword_hits.values():
+                    fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + hit.rank + 1)
+                ranked = sorted(fused.items(), key=lambda pair: -pair[1])
+            out = []
+            for rank, (cid, score) in enumerate(ranked[:k]):
+                cosine = float(index.vector(cid) @ query)
+                keyword = keyword_hits[cid].score if cid in keyword_hits else 0.0
+                out.append(Candidate(self._chunks[cid], score if mode != "dense" else cosine, cosine, keyword, rank))
         return out
 
 
+def embed_sorted(embedder, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    """Embed texts longest first in batches of similar length (less padding), returned in the given order."""
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    vectors = embedder.embed([texts[i] for i in order], batch_size=batch_size)
+    out = np.empty_like(vectors)
+    out[order] = vectors
+    return out
+
+
 def serving_embedder(settings: Settings):
-    """The champion's fine-tuned embedder when one is promoted, else the suite's default embedder."""
+    """The champion's fine-tuned embedder when one is promoted, else the suite's default embedder.
+
+    On the CPU the model runs exported to ONNX (`pipelines.onnx_text`: the same vectors, checked at export,
+    in a fraction of the time); on a GPU, or when the export is not possible, the torch model serves.
+    """
     champion = champion_dir(settings, "support")
     if champion is not None and (champion / "embedder").is_dir():
-        return load_embedder(str(champion / "embedder"), device=settings.device)
-    return load_embedder(settings.embedder_model or None, device=settings.device)
+        torch_model = load_embedder(str(champion / "embedder"), device=settings.device)
+    else:
+        torch_model = load_embedder(settings.embedder_model or None, device=settings.device)
+    if torch_model.device != "cpu" or not torch_model.model_path:
+        return torch_model
+    return _onnx_or(torch_model, settings)
+
+
+def _onnx_or(torch_model, settings: Settings):
+    """The ONNX export of `torch_model` (made once under SUITE_HOME/models/onnx/), else `torch_model` itself."""
+    try:
+        from pipelines.onnx_text import export_embedder, export_name, load_onnx_embedder
+
+        name = export_name(f"{torch_model.model_name}-{embedder_key(torch_model)}", torch_model.model_version)
+        folder = export_embedder(
+            torch_model.model_path, settings.models_dir / "onnx" / name, version=torch_model.model_version
+        )
+        if folder is None:
+            return torch_model
+        onnx = load_onnx_embedder(folder)
+        onnx.model_path = torch_model.model_path  # the weights it was exported from: part of the vectors' key
+        return onnx
+    except Exception:  # noqa: BLE001 - an export that fails leaves the torch model serving
+        logger.exception("could not export %s to ONNX; answering with the torch model", torch_model.model_name)
+        return torch_model
 
 
 def curated_chunks(settings: Settings) -> list[Chunk]:
-    """Q/A entries made from accepted corrections, shipped with the promoted champion."""
+    """Q/A entries made from accepted corrections, shipped with the promoted champion (parsed once per file
+    version: the cache is keyed by the file's path, size and modification time)."""
     champion = champion_dir(settings, "support")
     path = champion / "curated_qa.jsonl" if champion else None
-    if path is None or not path.exists():
+    if path is None:
         return []
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return []
+    return list(_parse_curated(str(path), stat.st_size, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_curated(path: str, size: int, mtime_ns: int) -> tuple[Chunk, ...]:
+    del size, mtime_ns  # part of the cache key only
     chunks = []
-    for position, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+    for position, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines()):
         entry = json.loads(line)
         chunks.append(
             Chunk(
@@ -168,69 +269,43 @@ def curated_chunks(settings: Settings) -> list[Chunk]:
                 text=entry["answer"],
             )
         )
-    return chunks
+    return tuple(chunks)
 
 
-def _content_key(chunks: list[Chunk], embedder) -> str:
-    digest = hashlib.sha256(f"{embedder.model_name}|{embedder.model_version}|{embedder.model_path}".encode())
-    for c in chunks:
-        digest.update(f"\x00{c.chunk_id}\x01{c.indexed_text}".encode())
-    return digest.hexdigest()[:20]
+def embedder_key(embedder) -> str:
+    """Names the vectors an embedder makes: its name, version, weights folder and runtime (int8 differs)."""
+    runtime = getattr(embedder, "runtime", "torch")
+    text = f"{embedder.model_name}|{embedder.model_version}|{embedder.model_path}|{runtime}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def build_vectors(chunks: list[Chunk], embedder, progress: Progress = no_progress) -> tuple[np.ndarray, np.ndarray]:
-    texts = [c.indexed_text for c in chunks]
+    """English and multilingual vectors of chunks (longest first in batches, through the vector caches)."""
     progress(0, 2, "embedding (English)")
-    vectors = embedder.embed(texts)
+    vectors = embed_sorted(cached_embedder(embedder), [c.indexed_text for c in chunks])
     progress(1, 2, "embedding (multilingual)")
-    multi = load_multilingual_embedder().embed([c.short_text for c in chunks])
+    multi = embed_sorted(cached_embedder(load_multilingual_embedder()), [c.short_text for c in chunks])
     progress(2, 2, "indexed")
     return vectors, multi
 
 
 def get_index(store: Store, *, progress: Progress = no_progress, chunks: list[Chunk] | None = None) -> KnowledgeIndex:
-    """The index for the knowledge base as it is now; cached in memory and on disk by content hash."""
+    """The index for the knowledge base as it is now.
+
+    One process-wide index per (embedder, device) follows the store: each call reads one small stamp of the
+    documents; when it changed, only the documents that changed are read and embedded (see
+    `suite.support.index_store`). Vectors are also kept on disk under SUITE_HOME/support/index/, so a restart
+    embeds nothing that did not change. `chunks` instead gives a fixed set of chunks (indexed once, cached by
+    their content).
+    """
+    from suite.support.index_store import fixed_index, live_index
+
     settings = store.settings
-    if chunks is None:
-        chunks = queries.chunks(store) + curated_chunks(settings)
-    if not chunks:  # said before any model loads
-        raise KnowledgeBaseEmpty(
-            "The knowledge base is empty. Add help articles first (Knowledge base tab or `suite support ingest`)."
-        )
-    embedder = serving_embedder(settings)
-    key = _content_key(chunks, embedder)
-    device = resolve_device(settings.device)
-    folder = settings.module_dir("support") / "index" / key
-
-    def build() -> KnowledgeIndex:
-        if (folder / "faiss-multi" / "index.faiss").exists():  # written last: the folder is complete
-            vectors, multi = np.load(folder / "vectors.npy"), np.load(folder / "multi.npy")
-            indexes = VectorIndex.load(folder / "faiss-en", device), VectorIndex.load(folder / "faiss-multi", device)
-            logger.info("support index %s reloaded from disk", key)
-            return KnowledgeIndex(chunks, vectors, multi, embedder, device, indexes)
-        vectors, multi = build_vectors(chunks, embedder, progress)
-        index = KnowledgeIndex(chunks, vectors, multi, embedder, device)
-        _save(folder, index)
-        return index
-
-    # The index is a pure function of the chunks and the embedder, so stores with the same content share it.
-    index = load_once(("support-index", key, device), build)
-    if not (folder / "faiss-multi" / "index.faiss").exists():  # built for another SUITE_HOME in this process
-        _save(folder, index)
-    return index
+    if chunks is not None:
+        if not chunks:
+            raise KnowledgeBaseEmpty(EMPTY)
+        return fixed_index(settings, chunks, progress)
+    return live_index(store, progress)
 
 
-def _save(folder: Path, index: KnowledgeIndex) -> None:
-    """Write into a temporary folder and rename it, so a crash never leaves a half-written index."""
-    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    np.save(tmp / "vectors.npy", index.vectors)
-    np.save(tmp / "multi.npy", index.multi)
-    index.dense_index.save(tmp / "faiss-en")
-    index.multi_index.save(tmp / "faiss-multi")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-    older = sorted((p for p in folder.parent.iterdir() if p.is_dir() and p != folder), key=lambda p: p.stat().st_mtime)
-    for old in older[:-KEEP_INDEXES] if len(older) > KEEP_INDEXES else []:
-        shutil.rmtree(old, ignore_errors=True)
+EMPTY = "The knowledge base is empty. Add help articles first (Knowledge base tab or `suite support ingest`)."

@@ -121,8 +121,9 @@ def test_index_is_persisted_and_reloaded(kb_store):
     from pipelines.loading import forget
 
     get_index(kb_store)
-    folders = list((kb_store.settings.home / "support" / "index").iterdir())
-    assert len(folders) == 1 and (folders[0] / "faiss-en" / "index.faiss").exists()
+    folders = sorted((kb_store.settings.home / "support" / "index").iterdir())
+    assert [f.name.split("-")[0] for f in folders] == ["en", "multi"]
+    assert all((f / "vectors.npy").exists() and (f / "texts.json").exists() for f in folders)
     forget(("support-index",))
     reloaded = get_index(kb_store)
     assert reloaded.search("E-4012", k=1)[0].chunk.source == "wifi-requirements.md"

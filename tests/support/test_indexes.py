@@ -37,3 +37,21 @@ def test_cuda_request_without_faiss_gpu_falls_back_to_cpu():
     index = VectorIndex.build(vectors, list("abcd"), device="cuda")
     expected = "cuda" if hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0 else "cpu"
     assert index.device == expected and index.search(vectors[2], k=1)[0][0].id == "c"
+
+
+def test_bm25_changes_in_place_score_as_a_fresh_build():
+    texts = {f"d{i}": f"Error E-{4000 + i % 7} on the hub {'H2' if i % 2 else 'H3'}, reset step {i}" for i in range(40)}
+    index = KeywordIndex.build({k: v for k, v in texts.items() if k != "d3"})
+    index.add({"d3": texts["d3"], "d5": "replaced: the doorbell chime is silent"})
+    assert index.remove(["d8", "d9", "missing"]) == 2
+    expected = {
+        **{k: v for k, v in texts.items() if k not in ("d8", "d9")},
+        "d5": "replaced: the doorbell chime is silent",
+    }
+    fresh = KeywordIndex.build(expected)
+    for query in ("E-4003 hub H2", "doorbell chime", "reset step 9"):
+        got = {h.id: round(h.score, 9) for h in index.search(query, k=50)}
+        assert got == {h.id: round(h.score, 9) for h in fresh.search(query, k=50)}
+    assert "d8" not in {h.id for h in index.search("reset step 8", k=50)}
+    index.remove([k for k in expected if k != "d1"])  # compacts once most rows are gone
+    assert index.size == 1 and [h.id for h in index.search("E-4001", k=5)] == ["d1"]

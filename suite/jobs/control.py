@@ -52,8 +52,17 @@ class JobControl:
     through), so a trainer may report as often as it likes.
     """
 
-    def __init__(self, store: Store, job_id: str, outer: Progress = no_progress, every_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        job_id: str,
+        outer: Progress = no_progress,
+        every_s: float = 1.0,
+        *,
+        stage_from_messages: bool = False,
+    ) -> None:
         self.store, self.job_id, self.outer, self.every_s = store, job_id, outer, every_s
+        self.stage_from_messages = stage_from_messages  # a retraining reports no stage: its progress message is one
         self._last_write = 0.0
         self._last_check = 0.0
         self._message = ""
@@ -75,6 +84,8 @@ class JobControl:
             line = f"{time.strftime('%H:%M:%S')} {fraction:.0%} {message}"
         try:
             queue.heartbeat(self.store, self.job_id, fraction, line)
+            if line and self.stage_from_messages:
+                queue.report(self.store, self.job_id, stage=message[:120])
         except SuiteError:  # a busy database must not stop the training
             logger.debug("progress of %s not saved (store busy)", self.job_id)
 

@@ -113,7 +113,9 @@ def run_job(store: Store, job: dict, *, progress: Progress = no_progress) -> dic
         lg.addHandler(handler)
         lg.setLevel(min(lg.getEffectiveLevel(), logging.INFO))
     started = time.monotonic()
-    control = JobControl(store, job_id, progress)
+    control = JobControl(
+        store, job_id, progress, stage_from_messages=(job.get("kind") or queue.RETRAIN) == queue.RETRAIN
+    )
     try:
         staging.mkdir(parents=True, exist_ok=True)
         training = _train(store, job, staging, control)

@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from suite.jobs import queue, workers
 from suite.jobs.supervisor import Supervisor
 from suite.store import Store
@@ -116,8 +118,10 @@ def test_stopping_mid_job_cancels_the_job_cleanly(settings, tmp_path):
     store.close()
 
 
-def test_sigterm_stops_the_dashboard_and_the_worker(settings, tmp_path):
-    """The serve process's own signal handling: SIGTERM in its main thread stops both children and exits 0."""
+@pytest.mark.parametrize("how", ["SIGTERM to serve", "Ctrl-C in its terminal"])
+def test_sigterm_or_ctrl_c_stops_the_dashboard_and_the_worker(settings, tmp_path, how):
+    """The serve process's own signal handling: SIGTERM to it (a service manager), or SIGINT to its whole process
+    group (Ctrl-C in a terminal reaches the children too), stops both children cleanly and exits 0."""
     script = textwrap.dedent(
         f"""
         import logging, sys
@@ -128,20 +132,23 @@ def test_sigterm_stops_the_dashboard_and_the_worker(settings, tmp_path):
     )
     serve = subprocess.Popen(
         [sys.executable, "-c", script], cwd=ROOT, env=_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
+        text=True, start_new_session=True,  # its own process group, as in a terminal
     )  # fmt: skip
     store = Store(settings, flush_interval_s=0.2)
     try:
         worker_pid = _until(lambda: _alive_pid(store), 60, "the worker's heartbeat")
         children = [int(p) for p in Path(f"/proc/{serve.pid}/task/{serve.pid}/children").read_text().split()]
         assert worker_pid in children and len(children) == 2
-        serve.send_signal(signal.SIGTERM)
+        if how == "SIGTERM to serve":
+            serve.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(serve.pid, signal.SIGINT)
         started = time.monotonic()
         out, err = serve.communicate(timeout=60)
         assert serve.returncode == 0, err
         assert time.monotonic() - started < 30
         assert all(_gone(pid) for pid in children), err
-        assert "stopping the dashboard and the worker" in err
+        assert f"{'SIGTERM' if how == 'SIGTERM to serve' else 'SIGINT'}: stopping the dashboard and the worker" in err
         assert workers.worker_status(store).alive is False
         assert store.scalar("SELECT count(*) FROM job_workers WHERE stopped_at IS NOT NULL") == 1
     finally:

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 BEAT_S = 5.0  # seconds between heartbeats
 ALIVE_WITHIN_S = 30.0  # a worker on another host whose last beat is older than this is taken for stopped
-KEEP_STOPPED = timedelta(days=7)  # rows of workers stopped longer ago are removed
+KEEP_STOPPED = timedelta(days=7)  # rows of workers stopped (or silent) longer ago are removed
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,8 @@ class Heartbeat:
                      stamp if stopped else None, None if stopped else self._current, self._last,
                      None if stopped else moment, None if stopped else text],
                 )  # fmt: skip
-                con.execute("DELETE FROM job_workers WHERE stopped_at < ?", [stamp - KEEP_STOPPED])
+                # a killed worker never writes stopped_at: its last beat counts
+                con.execute("DELETE FROM job_workers WHERE coalesce(stopped_at, beat_at) < ?", [stamp - KEEP_STOPPED])
         except SuiteError as err:
             logger.info("worker heartbeat not written (%s); next try in %.0f s", err, self.every_s)
         except Exception:

@@ -102,7 +102,12 @@ def test_the_heartbeat_shows_the_running_job_and_the_next_run(store):
 
     moment, text = workers.next_run(Schedule(nightly_hour=2, min_feedback=20), at=datetime(2030, 1, 1, 3, tzinfo=UTC))
     assert moment == datetime(2030, 1, 2, 2, tzinfo=UTC) and "20 newly accepted" in text
+    store.execute(
+        "INSERT INTO job_workers (worker, host, pid, started_at, beat_at) VALUES "
+        "('gone-1', 'gone', 1, now() - INTERVAL 9 DAY, now() - INTERVAL 8 DAY)"
+    )  # killed long ago: it never wrote its stop
     beat = workers.Heartbeat(store, Schedule(nightly_hour=2, min_feedback=20), every_s=0.05).start()
+    assert store.scalar("SELECT count(*) FROM job_workers WHERE worker = 'gone-1'") == 0  # pruned by the beat
     try:
         store.execute("INSERT INTO jobs (job_id, module, state, created_at, started_at) VALUES "
                       "('job-1', 'risk', 'running', now(), now())")  # fmt: skip

@@ -110,7 +110,7 @@ def _show(card: Card) -> None:
         with right:
             if card.image is not None:
                 picture = image_with_box(card.image.path, card.image.box, card.box_label)
-                st.image(picture, caption=card.image.path.name, width="stretch")
+                st.image(picture, caption=card.image.path.name, width=min(480, max(320, picture.width)))
             if card.audio is not None:
                 st.audio(str(card.audio.path), start_time=int(card.audio.start))
     fix = card.correction
@@ -122,7 +122,11 @@ def _show(card: Card) -> None:
         else:
             typed = st.text_area(fix.label, fix.current, key=key, height=120)
         if st.button("Save correction and accept", key=f"review_save_{card.feedback_id}"):
-            if done(lambda: correct(store, card.feedback_id, typed, reviewer=reviewer), what="Saving"):
+
+            def saving() -> None:
+                correct(store, card.feedback_id, typed, reviewer=reviewer)
+
+            if done(saving, what="Saving"):
                 _flash("Correction saved and accepted.")
                 st.rerun()
 
@@ -157,9 +161,7 @@ def _decide_focused(fid: str, decision: str) -> None:
 def _focused(fid: str) -> None:
     position = ids.index(fid)
     st.subheader(f"Item {position + 1} of {len(ids)}")
-    with st.container(border=True):
-        _show(by_id[fid])
-    accept, reject, previous, following = st.columns(4)
+    accept, reject, previous, following = st.columns(4)  # above the card: in the same place for every card
     if accept.button("Accept `a`", key="review_accept", type="primary", icon=":material/check:", width="stretch"):
         _decide_focused(fid, "accept")
     if reject.button("Reject `r`", key="review_reject", icon=":material/close:", width="stretch"):
@@ -172,6 +174,8 @@ def _focused(fid: str) -> None:
         state["review_cursor"] = ids[position + 1]
         st.rerun()
     st.caption("Keys: a accept · r reject · n next · p previous · u undo (not while typing in a box).")
+    with st.container(border=True):
+        _show(by_id[fid])
 
 
 def _ask_to_confirm(decision: str, chosen: list[str]) -> None:

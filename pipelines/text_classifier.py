@@ -92,9 +92,10 @@ def language_problem(text: str) -> str:
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return "There are no words to read in this text."
-    non_latin = sum(1 for c in letters if not ("a" <= c.lower() <= "z" or "LATIN" in unicodedata.name(c, "")))
-    if non_latin / len(letters) > 0.3:
-        return "This text is not in English; the model only reads English headlines."
+    if not text.isascii():  # ASCII letters are Latin: most headlines skip the per-letter Unicode name lookups
+        non_latin = sum(1 for c in letters if not ("a" <= c.lower() <= "z" or "LATIN" in unicodedata.name(c, "")))
+        if non_latin / len(letters) > 0.3:
+            return "This text is not in English; the model only reads English headlines."
     words = re.findall(r"[a-zà-ÿ]+", text.lower())
     english, foreign = sum(w in _EN for w in words), sum(w in _FOREIGN for w in words)
     if foreign >= 2 and foreign > english:
@@ -331,7 +332,7 @@ def load_classifier(source: str | Path, *, device: str | None = None, embedder: 
             from pipelines.embedder import load_embedder
 
             embedder = load_embedder(device=device)
-        key = ("classifier", str(path.resolve()), version, embedder.device)
+        key = ("classifier", str(path.resolve()), version, embedder.device, getattr(embedder, "model_version", ""))
         return load_once(key, lambda: HeadClassifier.load(path, embedder))
     return load_once(("classifier", str(source), "hub", device), lambda: HubClassifier(str(source), device=device))
 

@@ -17,14 +17,18 @@ _trained: dict[str, Path] = {}
 
 
 def install_default_model(settings: Settings, scratch: Path) -> Path:
-    """Train the default classifier once per test run (real training), then copy it into this SUITE_HOME."""
+    """Train the default classifier once per test run (real training), then copy it into this SUITE_HOME,
+    with the embedder's ONNX export that `prepare` made (so no test exports it again)."""
     if "dir" not in _trained:
         trained = Settings.from_env(home=scratch / "risk-model-home", device="cpu")
         prepare(trained)
         _trained["dir"] = default_dir(trained)
+        _trained["onnx"] = trained.models_dir / "onnx"
     target = default_dir(settings)
     if not target.exists():
         shutil.copytree(_trained["dir"], target)
+    if _trained["onnx"].exists() and not (settings.models_dir / "onnx").exists():
+        shutil.copytree(_trained["onnx"], settings.models_dir / "onnx")
     return target
 
 

@@ -59,8 +59,8 @@ def test_untrained_languages_and_messy_text(classifier):
         classifier.classify(["Fine headline", "   "])
 
 
-def test_saved_head_reloads_identically(risk_settings, classifier, embedder):
-    reloaded = HeadClassifier.load(default_dir(risk_settings), embedder)
+def test_saved_head_reloads_identically(risk_settings, classifier):
+    reloaded = HeadClassifier.load(default_dir(risk_settings), classifier.embedder)
     texts = ["Lender's bad loans rise again", "Board declares regular dividend"]
     assert np.allclose(reloaded.probabilities(texts), classifier.probabilities(texts), atol=1e-5)
     assert reloaded.model_version == classifier.model_version

@@ -5,9 +5,10 @@ trainer writes into `models/<module>/.staging-<job_id>/`; only a finished, recor
 to `models/<module>/<version>/`, so a worker killed or cancelled mid-job leaves nothing half-made in the
 registry and the serving model as it was.
 
-Who runs a job: `suite worker` (forever, on the schedule), `suite retrain --module M` (one now, in that
-process), or `start_in_background` (what a page calls: a `python -m suite.jobs JOB_ID` process that waits
-for the module's lock). All of them go through `queue.claim`, so one job per module runs at a time.
+Who runs a job: `suite worker` (forever, on the schedule; `suite serve` keeps one running beside the dashboard),
+`suite retrain --module M` (one now, in that process), or `start_in_background` (what a page calls: a
+`python -m suite.jobs JOB_ID` process that waits for the module's lock). All of them go through `queue.claim`,
+so one job per module runs at a time.
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 confirmation naming the count; undo of your latest decision.
 
 Keyboard: `a` accept, `r` reject, `n` next, `p` previous, `u` undo (streamlit-shortcuts clicks the button of
-the same name; the keys are ignored while typing in a text box, see `_TYPING_GUARD`).
+the same name; the keys are ignored while typing in a text box, see `_KEY_LISTENER`).
 """
+
+import json
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -32,19 +34,31 @@ titles = {info.key: info.title for info in MODULES}
 signed = session.current()
 reviewer = signed.identity.user if signed else current_user()  # the signed-in name goes with every decision
 KEYS = {"review_accept": "a", "review_reject": "r", "review_next": "n", "review_previous": "p", "review_undo": "u"}
-# streamlit-shortcuts listens on the whole page, so a plain letter typed into a correction would click a button.
-# This stops key presses that start in a text box before they reach its listener (typing works as usual).
-_TYPING_GUARD = """<script>
-const doc = window.parent.document;
-if (!window.parent.__suiteTypingGuard) {
-  window.parent.__suiteTypingGuard = true;
-  doc.body.addEventListener("keydown", (e) => {
-    const t = e.target;
-    const typing = t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
-    if (typing) e.stopPropagation();
-  });
-}
-</script>"""
+# streamlit-shortcuts keeps the keys in `window.__streamlitShortcutsMap` and listens from inside its own frame; that
+# listener dies when Streamlit re-creates the frame (a page visited again, a layout shift) and it also fires
+# while someone types into a text box. So the page's own listener, created once in the page's window (it lives
+# as long as the browser tab), reads the same map, leaves keys typed into boxes alone and takes the place of the
+# frame's listener (the library then only updates the map). Plain keys only: no Ctrl, Alt, Cmd or Shift.
+_KEY_LISTENER = """(() => {
+  if (window.__suiteKeys) return;
+  window.__suiteKeys = true;
+  const typing = (t) => t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+  const listener = (e) => {
+    if (typing(e.target) || e.ctrlKey || e.altKey || e.metaKey || e.shiftKey || e.repeat) return;
+    for (const [key, wanted] of Object.entries(window.__streamlitShortcutsMap || {})) {
+      if (![].concat(wanted).some((k) => k.toLowerCase() === e.key.toLowerCase())) continue;
+      const button = document.querySelector(`.st-key-${key} button`);
+      if (button && !button.disabled) { e.preventDefault(); button.click(); }
+      return;
+    }
+  };
+  if (window.__streamlitShortcutsListener) document.removeEventListener("keydown", window.__streamlitShortcutsListener);
+  window.__streamlitShortcutsListener = listener;
+  window.__streamlitShortcutsMap = window.__streamlitShortcutsMap || {};
+  window.__streamlitShortcutsInitialized = true;
+  document.addEventListener("keydown", listener);
+})();"""
+_KEYS_SCRIPT = f"<script>window.parent.eval({json.dumps(_KEY_LISTENER)});</script>"
 
 flash = state.pop("review_flash", None)
 if flash:
@@ -265,5 +279,5 @@ if not _confirmation():
         picked = _up_next(focus)
         _bulk(picked)
 st.caption(f"Deciding as {plain(reviewer)}.")
-components.html(_TYPING_GUARD, height=0, width=0)  # the same way streamlit-shortcuts adds its listener
+components.html(_KEYS_SCRIPT, height=0, width=0)  # before the library's map: see _KEY_LISTENER
 add_shortcuts(**KEYS)

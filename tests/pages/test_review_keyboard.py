@@ -41,8 +41,8 @@ def test_keys_decide_and_undo_but_not_while_typing(tmp_path):
         page = context.new_page()
         page.goto(f"{url}/review", wait_until="domcontentloaded")
         page.get_by_text("Item 1 of 7").wait_for(timeout=120_000)
-        ready = "() => (window.__streamlitShortcutsMap || {}).review_next && window.__suiteTypingGuard"
-        page.wait_for_function(ready, timeout=60_000)  # the shortcut and guard scripts come last on the page
+        ready = "() => (window.__streamlitShortcutsMap || {}).review_next && window.__suiteKeys"
+        page.wait_for_function(ready, timeout=60_000)  # the key scripts come last on the page
 
         def after(key: str, text: str) -> None:
             page.evaluate("document.activeElement && document.activeElement.blur()")  # on the page, not in a box
@@ -63,5 +63,12 @@ def test_keys_decide_and_undo_but_not_while_typing(tmp_path):
         assert _states(home)[ids["transcript"]] == "new"
         after("u", "Item 4 of 7")  # undo: the accepted correction is back in the list, before this card
         assert _states(home)[ids["correction"]] == "new"
+        # away and back within the app: the frames are new, the keys still work
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Needs attention").click()
+        page.get_by_role("heading", name="Needs attention").wait_for(timeout=60_000)
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Review feedback").click()
+        page.get_by_text("Item 4 of 7", exact=True).wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        after("p", "Item 3 of 7")
         assert page.locator('[data-testid="stException"]').count() == 0
         context.close()

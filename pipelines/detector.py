@@ -7,11 +7,17 @@ Example:
 
 Large images are cut into overlapping tiles at native resolution (small flaws stay visible), plus one pass
 over the whole image (large defects), and the boxes are merged with class-wise NMS; `DetectOptions.tile`
-decides by image size unless forced. Training is `pipelines.detector_training`, scoring `pipelines.detector_eval`.
+decides by image size unless forced. All tiles of a photo go through the network in one call (up to
+`DetectOptions.batch`). Training is `pipelines.detector_training`, scoring `pipelines.detector_eval`.
+
+On the CPU, a model exported to ONNX (`pipelines.detector_export`, passed as `exported`) runs on OpenVINO or
+ONNX Runtime (`pipelines.onnx_runtime`) with the same letterbox, NMS and box scaling as Ultralytics' predictor;
+on a GPU, or without an export, the PyTorch model serves (`Detector.runtime` says which).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +28,8 @@ import numpy as np
 from pipelines.boxes import merge_boxes
 from pipelines.device import half_precision, resolve_device
 from pipelines.loading import load_once
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class DetectOptions:
     tile_size: int = 256
     tile_overlap: int = 48
     max_side: int = 6000
-    batch: int = 16
+    batch: int = 256  # tiles per network call: every tile of a 3000x2000 photo (150) in one
     whole_pass: bool = True
 
 
@@ -78,30 +86,59 @@ class DetectionResult:
     scale: float = 1.0  # <1 when the image was downscaled before detection (boxes are in original pixels)
     elapsed_ms: float = 0.0
     options: DetectOptions = field(default_factory=DetectOptions)
+    runtime: str = "torch"  # or the exported model's runtime, e.g. "openvino-bf16"
 
 
 class Detector:
     """A loaded YOLO model; construct it through `load_detector` so each weights file loads once."""
 
-    def __init__(self, weights: str | Path, *, version: str, device: str | None = None) -> None:
+    def __init__(
+        self,
+        weights: str | Path,
+        *,
+        version: str,
+        device: str | None = None,
+        exported: str | Path | None = None,
+        runtime: str = "auto",
+    ) -> None:
         self.weights = Path(weights)
         self.model_version = version
         self.model_name = f"yolo:{self.weights.name}"
         self.device = resolve_device(device)
         self.half = half_precision(self.device)
+        self.exported = Path(exported) if exported else None
+        self._wanted_runtime = runtime  # "auto", "openvino" or "onnxruntime" for the exported model
+        self.runtime = "torch"
         self._model: Any = None
+        self._onnx: Any = None
+        self._names: dict[int, str] = {}
 
     def warm_up(self) -> Detector:
-        if self._model is None:
-            from ultralytics import YOLO
+        if self._model is not None or self._onnx is not None:
+            return self
+        if self.exported is not None and self.device == "cpu":
+            try:
+                from pipelines.detector_export import load_names
+                from pipelines.onnx_runtime import OnnxModel
 
-            self._model = YOLO(str(self.weights), task="detect")
-            self._model.to(self.device)
+                self._onnx = OnnxModel(self.exported, runtime=self._wanted_runtime, bgr_images=True)
+                self._names = load_names(self.exported.parent)
+                self.runtime = self._onnx.name
+                return self
+            except Exception as err:  # noqa: BLE001 - a missing runtime or a bad file: PyTorch still works
+                logger.warning("cannot run %s (%s); using the PyTorch model", self.exported, err)
+                self._onnx = None
+        from ultralytics import YOLO
+
+        self._model = YOLO(str(self.weights), task="detect")
+        self._model.to(self.device)
+        self._names = {int(k): str(v) for k, v in self._model.names.items()}
+        self.runtime = "torch"
         return self
 
     @property
     def names(self) -> dict[int, str]:
-        return dict(self.warm_up()._model.names)
+        return dict(self.warm_up()._names)
 
     def detect(self, image: np.ndarray | Any, options: DetectOptions | None = None) -> DetectionResult:
         """Find defects in one RGB image (PIL image or HxWx3 uint8 RGB array)."""
@@ -124,7 +161,7 @@ class Detector:
             tiles = len(_tile_origins(bgr.shape[1], bgr.shape[0], options.tile_size, options.tile_overlap))
         else:
             boxes, tiles = self._predict([bgr], options, options.imgsz)[0], 1
-        names = self._model.names
+        names = self._names
         detections = [
             Detection(int(c), str(names[int(c)]), float(s), tuple(float(v) / scale for v in xyxy))
             for *xyxy, s, c in boxes.tolist()
@@ -142,10 +179,13 @@ class Detector:
             scale=scale,
             elapsed_ms=(time.perf_counter() - started) * 1000,
             options=options,
+            runtime=self.runtime,
         )
 
     def _predict(self, images: list[np.ndarray], options: DetectOptions, imgsz: int) -> list[np.ndarray]:
         """Rows of (x1, y1, x2, y2, confidence, class) per image."""
+        if self._onnx is not None:
+            return self._predict_exported(images, options, imgsz)
         results = self._model.predict(
             images,
             imgsz=imgsz,
@@ -156,6 +196,26 @@ class Detector:
             **({"half": True} if self.half else {}),
         )
         return [r.boxes.data.cpu().numpy().reshape(-1, 6) for r in results]
+
+    def _predict_exported(self, images: list[np.ndarray], options: DetectOptions, imgsz: int) -> list[np.ndarray]:
+        """`_predict` on the exported model, in one call: Ultralytics' letterbox, NMS and box scaling."""
+        import torch
+        from ultralytics.data.augment import LetterBox
+        from ultralytics.utils import nms, ops
+
+        same = len({im.shape for im in images}) == 1
+        if same and images[0].shape[:2] == (imgsz, imgsz):  # tiles: already the network's size
+            batch = np.stack(images)
+        else:  # as the predictor does: a rectangle padded to the stride when the shapes agree, else a square
+            letterbox = LetterBox((imgsz, imgsz), auto=same, stride=32)
+            batch = np.stack([letterbox(image=im) for im in images])
+        raw = self._onnx.run({"images": batch})[0]  # uint8 BGR; the runtime makes it float RGB NCHW
+        kept = nms.non_max_suppression(torch.from_numpy(raw), options.min_confidence, options.iou, max_det=300)
+        rows = []
+        for found, image in zip(kept, images, strict=True):
+            found[:, :4] = ops.scale_boxes(batch.shape[1:3], found[:, :4], image.shape)
+            rows.append(found.numpy().reshape(-1, 6))
+        return rows
 
     def _detect_tiled(self, bgr: np.ndarray, options: DetectOptions) -> np.ndarray:
         height, width = bgr.shape[:2]
@@ -186,9 +246,12 @@ def _tile_origins(width: int, height: int, size: int, overlap: int) -> list[tupl
     return [(x, y) for y in starts(height) for x in starts(width)]
 
 
-def load_detector(weights: str | Path, *, version: str, device: str | None = None) -> Detector:
-    """The detector for these weights, loaded once per process and device."""
+def load_detector(
+    weights: str | Path, *, version: str, device: str | None = None, exported: str | Path | None = None
+) -> Detector:
+    """The detector for these weights, loaded once per process and device (`exported`: its ONNX file, for CPUs)."""
     device = resolve_device(device)
     return load_once(
-        ("detector", str(weights), version, device), lambda: Detector(weights, version=version, device=device).warm_up()
+        ("detector", str(weights), version, device, str(exported or "")),
+        lambda: Detector(weights, version=version, device=device, exported=exported).warm_up(),
     )

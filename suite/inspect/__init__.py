@@ -25,10 +25,11 @@ if TYPE_CHECKING:
 
 def prepare(settings: Settings, progress: Progress = no_progress) -> None:
     """Rebuild the default model from the sample set if neither the committed nor a rebuilt copy exists."""
-    from suite.inspect.model_files import build_default_model, default_weights
+    from suite.inspect.model_files import build_default_model, default_weights, prepare_exported
 
     if not default_weights(settings).exists():
         build_default_model(settings, progress=progress)
+    prepare_exported(settings)
 
 
 def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:

@@ -82,12 +82,51 @@ def _cached_version(path: Path) -> str:
 
 
 def get_detector(settings: Settings):
-    """The serving detector, checked against the champion pointer on every call (cheap)."""
+    """The serving detector, checked against the champion pointer on every call (cheap).
+
+    On the CPU it runs the model's ONNX export (made once, see `exported_weights`) when a runtime is installed.
+    """
     from pipelines.detector import load_detector
 
     offline(settings)
     weights, version = current_model(settings)
-    return load_detector(weights, version=version, device=settings.device)
+    exported = exported_weights(settings, weights, version)
+    return load_detector(weights, version=version, device=settings.device, exported=exported)
+
+
+def exported_weights(settings: Settings, weights: Path, version: str) -> Path | None:
+    """The ONNX export of `weights` under SUITE_HOME/inspect/exported/<version>/, made on first use.
+
+    None on a GPU (PyTorch serves there), without an ONNX runtime, or when the export failed (logged).
+    """
+    from pipelines.device import resolve_device
+    from pipelines.onnx_runtime import available_runtime
+
+    if resolve_device(settings.device) != "cpu" or available_runtime() is None:
+        return None
+    from pipelines.detector_export import export_detector, exported_model
+
+    name = "".join(c if c.isalnum() or c in ".-_" else "-" for c in version)[:120] or "model"
+    folder = settings.module_dir(MODULE) / "exported" / name
+    found = exported_model(folder)
+    if found is not None:
+        return found
+    offline(settings)
+    try:
+        export_detector(weights, folder, imgsz=IMGSZ)
+    except Exception as err:  # noqa: BLE001 - no onnx package, an exporter error: PyTorch still serves
+        logger.warning("could not export %s to ONNX (%s); serving it with PyTorch", weights, err)
+        return None
+    return exported_model(folder)
+
+
+def prepare_exported(settings: Settings) -> None:
+    """Export the serving model for the CPU now (what `suite prepare` calls), so no request waits for it."""
+    try:
+        weights, version = current_model(settings)
+    except ModelUnavailable:
+        return
+    exported_weights(settings, weights, version)
 
 
 def build_default_model(

@@ -13,12 +13,31 @@ from suite.settings import Settings
 
 
 @pytest.fixture(scope="session")
-def detector(tmp_path_factory):
-    """The serving default detector (committed weights), loaded once for the session."""
+def inspect_home(tmp_path_factory) -> Settings:
+    """A SUITE_HOME where the default model's ONNX export was made once (as `suite prepare` makes it)."""
+    from suite.inspect.model_files import prepare_exported
+
+    settings = Settings.from_env(home=tmp_path_factory.mktemp("inspect-home"), device="cpu")
+    prepare_exported(settings)
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def _exported_model(request, inspect_home):
+    """Each test's SUITE_HOME starts with that export, as after `suite prepare` (no test pays for exporting)."""
+    if "settings" in request.fixturenames:
+        exported = inspect_home.module_dir("inspect") / "exported"
+        target = request.getfixturevalue("settings").module_dir("inspect") / "exported"
+        if exported.exists():
+            shutil.copytree(exported, target, dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def detector(inspect_home):
+    """The serving default detector (committed weights, its ONNX export on the CPU), loaded once."""
     from suite.inspect.service import serving_detector
 
-    home = tmp_path_factory.mktemp("inspect-home")
-    return serving_detector(Settings.from_env(home=home, device="cpu"))
+    return serving_detector(inspect_home)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,8 +130,8 @@ class CachedEmbedder:
     """An embedder that remembers the vectors of the last `max_entries` texts it embedded (keyed by digest).
 
     Answers embed the question twice (retrieval, then choosing sentences) and the same help-center sentences
-    again and again; a warm cache turns those calls into lookups. The cache belongs to one model: get it with
-    `cached_embedder(embedder)`, which keys it by the model's name, version, path and device.
+    again and again; a warm cache turns those calls into lookups. The cache belongs to one loaded model object:
+    get it with `cached_embedder(embedder)`.
     """
 
     def __init__(self, inner, max_entries: int = 20_000) -> None:
@@ -141,6 +142,10 @@ class CachedEmbedder:
 
     def __getattr__(self, name: str):  # model_name, model_version, model_path, device, dimension, warm_up
         return getattr(self.inner, name)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
     def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
         texts = list(texts)
@@ -168,17 +173,24 @@ class CachedEmbedder:
         return np.vstack([found[k] for k in keys]).astype(np.float32, copy=False)
 
 
+_caches: dict[int, tuple[weakref.ref, CachedEmbedder]] = {}
+_caches_guard = threading.Lock()
+
+
 def cached_embedder(embedder) -> CachedEmbedder:
-    """The process's cache in front of `embedder` (one per model name, version, path and device)."""
+    """The cache in front of this embedder object (one per loaded model: a newly loaded or newly trained model,
+    even one with the same name, path and version as another, starts with an empty cache)."""
     if isinstance(embedder, CachedEmbedder):
         return embedder
-    key = (
-        "embedder-cache",
-        f"{embedder.model_name}|{getattr(embedder, 'model_path', None)}|{embedder.device}",
-        embedder.model_version,
-        getattr(embedder, "runtime", "torch"),
-    )
-    return load_once(key, lambda: CachedEmbedder(embedder))
+    with _caches_guard:
+        for key in [k for k, (ref, _) in _caches.items() if ref() is None]:
+            del _caches[key]
+        entry = _caches.get(id(embedder))
+        if entry is not None and entry[0]() is embedder:
+            return entry[1]
+        cache = CachedEmbedder(embedder)
+        _caches[id(embedder)] = (weakref.ref(embedder), cache)
+        return cache
 
 
 def _folder_version(path: str) -> str:

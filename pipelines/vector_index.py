@@ -2,9 +2,9 @@
 
 - CPU, small: one numpy matrix-vector product (faster than FAISS flat search on a busy 2-core machine, where
   its OpenMP threads wait on each other: issue 17 measured 140 ms vs 53 ms at 100k).
-- CPU, at least `APPROX_MIN` rows: FAISS `IndexIVFFlat` (inner product; `nlist` = 2·sqrt(n) lists, a quarter of
+- CPU, at least `APPROX_MIN` rows: FAISS `IndexIVFFlat` (inner product; `nlist` = sqrt(n) lists, a quarter of
   them probed). Measured on near-uniform synthetic vectors (the hard case; help-center text clusters more):
-  100k × 384, 632 lists: 126 probes gave recall@10 0.992 of exact, 79 probes 0.972; tests and
+  100k × 384, 316 lists: 63 probes gave recall@10 0.990 of exact, 105 probes 0.998 (79 are probed); tests and
   benchmarks/speed_support.py check >= 0.98.
 - CUDA with faiss-gpu: an exact GPU flat index.
 
@@ -22,9 +22,11 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +58,17 @@ def _gpu_resources():
     return faiss.StandardGpuResources()
 
 
+@functools.cache
+def _faiss_threads() -> None:
+    """One OpenMP thread for FAISS: a server searches one question at a time per request thread, and on a
+    2-core machine FAISS's threads only spin against the embedder's and each other (issue 17)."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
 def _nlist(n: int) -> int:
-    return max(16, int(2 * math.sqrt(n)))
+    return max(16, int(math.sqrt(n)))
 
 
 class VectorIndex:
@@ -217,6 +228,7 @@ class VectorIndex:
     def _train_ivf(self) -> None:
         import faiss
 
+        _faiss_threads()
         n = self._n
         nlist = _nlist(n)
         quantizer = faiss.IndexFlatIP(self._dim)
@@ -225,7 +237,11 @@ class VectorIndex:
         sample = self._matrix[: self._n]
         if n > 64 * nlist:
             sample = sample[np.sort(rng.choice(n, 64 * nlist, replace=False))]
-        ivf.train(np.ascontiguousarray(sample))
+        faiss.omp_set_num_threads(max(1, os.cpu_count() or 1))  # k-means is one batch job: all cores
+        try:
+            ivf.train(np.ascontiguousarray(sample))
+        finally:
+            faiss.omp_set_num_threads(1)
         ivf.add_with_ids(self._matrix[: self._n], np.arange(self._n, dtype=np.int64))
         ivf.nprobe = min(nlist, max(MIN_NPROBE, int(nlist * NPROBE_SHARE)))
         self._ivf, self._trained_at = ivf, n
@@ -271,6 +287,7 @@ class VectorIndex:
         # Built without training; the saved IVF (its centroids and lists) is put back as it was.
         cls.__init__(index, vectors, ids, device, approximate=False if has_ivf else meta.get("approximate"))
         if has_ivf:
+            _faiss_threads()
             index._approximate = meta.get("approximate")
             index._ivf = faiss.read_index(str(folder / "ivf.faiss"))
             index._trained_at = int(meta.get("trained_at") or len(ids))

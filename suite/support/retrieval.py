@@ -20,6 +20,7 @@ import numpy as np
 
 from pipelines.embedder import cached_embedder, load_embedder, text_key
 from pipelines.keyword_index import KeywordIndex
+from pipelines.loading import load_once
 from pipelines.multilingual_embedder import load_multilingual_embedder
 from pipelines.vector_index import VectorIndex
 from suite.errors import InvalidInput
@@ -220,22 +221,46 @@ def serving_embedder(settings: Settings):
 
 
 def _onnx_or(torch_model, settings: Settings):
-    """The ONNX export of `torch_model` (made once under SUITE_HOME/models/onnx/), else `torch_model` itself."""
-    try:
-        from pipelines.onnx_text import export_embedder, export_name, load_onnx_embedder
+    """The ONNX export of `torch_model` (made once under SUITE_HOME/models/onnx/), else `torch_model` itself.
 
-        name = export_name(f"{torch_model.model_name}-{embedder_key(torch_model)}", torch_model.model_version)
-        folder = export_embedder(
-            torch_model.model_path, settings.models_dir / "onnx" / name, version=torch_model.model_version
-        )
-        if folder is None:
-            return torch_model
-        onnx = load_onnx_embedder(folder)
-        onnx.model_path = torch_model.model_path  # the weights it was exported from: part of the vectors' key
-        return onnx
-    except Exception:  # noqa: BLE001 - an export that fails leaves the torch model serving
-        logger.exception("could not export %s to ONNX; answering with the torch model", torch_model.model_name)
+    Decided once per process and model version: a failed export is not tried again on every question."""
+    key = embedder_key(torch_model)
+
+    def build():
+        try:
+            from pipelines.onnx_text import export_embedder, export_name, load_onnx_embedder
+
+            name = export_name(f"{torch_model.model_name}-{key}", torch_model.model_version)
+            folder = export_embedder(
+                torch_model.model_path, settings.models_dir / "onnx" / name, version=torch_model.model_version
+            )
+            if folder is None:
+                return torch_model
+            return Exported(load_onnx_embedder(folder), torch_model)
+        except ImportError as err:  # ONNX Runtime not installed
+            logger.warning("no ONNX runtime (%s); answering with the torch model", err)
+        except Exception:  # noqa: BLE001 - an export that fails leaves the torch model serving
+            logger.exception("could not export %s to ONNX; answering with the torch model", torch_model.model_name)
         return torch_model
+
+    return load_once(("support-exported-embedder", key), build)
+
+
+class Exported:
+    """The ONNX export of a torch embedder under the torch model's name, version and path (what usage logs and
+    the registry know it by); `runtime` says what computes the vectors (part of their cache key)."""
+
+    def __init__(self, onnx, torch_model) -> None:
+        self.onnx = onnx
+        self.model_name = torch_model.model_name
+        self.model_version = torch_model.model_version
+        self.model_path = torch_model.model_path
+        self.device = "cpu"
+        self.runtime = f"onnx-{getattr(onnx, 'backend', 'cpu')}"
+        self.dimension = int(onnx.dimension)
+
+    def embed(self, texts: list[str], *, batch_size: int = 32) -> np.ndarray:
+        return self.onnx.embed(list(texts), batch_size=batch_size)
 
 
 def curated_chunks(settings: Settings) -> list[Chunk]:

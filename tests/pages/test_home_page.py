@@ -6,9 +6,9 @@ from suite.modules import MODULES
 from tests.auth.helpers import sign_in_app_test, signed_in
 
 
-def home(app_page, store, timeout: float = 120):
+def home(app_page, store, timeout: float = 120, role: str = "viewer"):
     """The Home page as people reach it: through app.py's navigation, signed in (its links need the routes)."""
-    return sign_in_app_test(app_page("app.py", timeout=timeout), signed_in(store, "viewer"))
+    return sign_in_app_test(app_page("app.py", timeout=timeout), signed_in(store, role))
 
 
 def test_home_shows_every_module_and_live_counts(app_page, store):
@@ -50,7 +50,7 @@ def test_load_demo_ends_in_one_plain_sentence_beside_the_button(app_page, store,
     from tests.auth.helpers import keep_app_routing
 
     keep_app_routing(monkeypatch)
-    at = home(app_page, store, timeout=1500).run()
+    at = home(app_page, store, timeout=1500, role="admin").run()  # loading the sample data is an admin's
     next(b for b in at.button if b.label == "Load demo data").click().run()
     assert not at.exception
     [done] = at.success

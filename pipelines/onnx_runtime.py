@@ -2,7 +2,7 @@
 
 OpenVINO reads the `.onnx` file directly and, on CPUs with AMX (Sapphire Rapids and later), runs it in
 bfloat16 with float32 accumulation by default: 3-4x the throughput of PyTorch's float32 kernels on the same
-cores, with sentence vectors within cosine 0.9999 of PyTorch's (checked at export, see `pipelines.onnx_embedder`).
+cores, with sentence vectors within cosine 0.9999 of PyTorch's (checked at export, see `pipelines.onnx_text`).
 ONNX Runtime is the fallback (float32). Both use `cpu_threads()` threads, so one model call fills the machine's
 cores without oversubscribing them. GPUs keep the PyTorch path: callers only use this on the CPU.
 

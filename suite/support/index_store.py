@@ -97,17 +97,21 @@ class LiveIndex:
     def sync(self, store: Store, stamp: tuple, curated: list[Chunk], progress: Progress) -> KnowledgeIndex:
         folder = store.settings.module_dir("support") / "index"
         key = (stamp, _curated_hash(curated))
-        if self.index is not None and key == self.key:
-            if self.saved.get(folder) != self.version:
-                self._save(folder)
-            return self.index
+        if self.index is not None and key == self.key and self.saved.get(folder) == self.version:
+            return self.index  # the common case: nothing changed, nothing to write
         with self._lock:
             if self.index is None:
                 self.index = self._open(folder)
             if key != self.key:
                 self._update(store, curated, key, progress)
             if self.saved.get(folder) != self.version:
-                self._save(folder)
+                try:
+                    self._save(folder)
+                except OSError as err:  # a full disk, or another process renaming the same folder
+                    logger.warning(
+                        "support vectors not saved under %s (%s); tried again after the next change", folder, err
+                    )
+                    self.saved[folder] = self.version
             return self.index
 
     # -- changes -------------------------------------------------------------------------------------------
@@ -126,7 +130,8 @@ class LiveIndex:
         by_source: dict[str, list[Chunk]] = {s: [] for s in changed}
         for chunk, _ in rows:
             by_source.setdefault(chunk.source, []).append(chunk)
-        by_source[CURATED] = list(curated) if CURATED in changed else self._chunks_of(CURATED)
+        if CURATED in changed:
+            by_source[CURATED] = list(curated)
         removed = [cid for s in gone_sources for cid in self.doc_chunks.get(s, [])]
         added: list[Chunk] = []
         for source in changed:
@@ -154,11 +159,6 @@ class LiveIndex:
             len(removed),
             embedded,
         )
-
-    def _chunks_of(self, source: str) -> list[Chunk]:
-        assert self.index is not None
-        chunks = {c.chunk_id: c for c in self.index.chunks}
-        return [chunks[cid] for cid in self.doc_chunks.get(source, []) if cid in chunks]
 
     # -- files ---------------------------------------------------------------------------------------------
     def _folders(self, base: Path) -> tuple[Path, Path]:

@@ -1,4 +1,4 @@
-"""Users: the dashboard's accounts and their roles; add, change role, reset a password, disable (admins)."""
+"""Users: the dashboard's accounts and their roles; add, change role, reset a password, disable, erase (admins)."""
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +14,7 @@ from suite.auth import (
     reset_password,
     set_role,
 )
+from suite.privacy import erase_user
 
 page_header(
     "Users",
@@ -89,6 +90,21 @@ with change:
         elif right.button("Disable", help="Stops sign-in at once and ends the account's sessions."):
             if run(lambda: disable_user(store, identity, account.user_name), what="Disabling"):
                 st.rerun()
+        with st.expander("Erase everything stored for this person"):
+            st.caption(
+                "Deletes the account, its sessions and tokens, and every question, feedback item, transcript and "
+                "recording, inspection and photo, and ticket of theirs. It cannot be undone; the audit trail keeps "
+                "its records."
+            )
+            typed = st.text_input("Type the user name to confirm", key="suite_erase_" + account.user_name)
+            if st.button("Erase", type="primary", disabled=typed.strip() != account.user_name):
+                erased = run(lambda: erase_user(store, identity, account.user_name), what="Erasing")
+                if erased is not None:
+                    st.session_state["suite_erased"] = erased.user
+                    st.rerun()
+
+if "suite_erased" in st.session_state:
+    st.success(f"Everything stored for {plain(st.session_state.pop('suite_erased'))} was erased.")
 
 if "suite_new_password" in st.session_state:
     show_password(*st.session_state.pop("suite_new_password"))

@@ -9,7 +9,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, done, get_store, page_header, progress_bar, run
+from pages.session import identity as signed_identity
+from pages.ui import done, get_store, page_header, progress_bar, run
 from pages.ui import plain as escaped
 from suite.errors import SuiteError
 from suite.inspect import service
@@ -87,10 +88,10 @@ def show_result(inspection) -> None:
         row[0].markdown(f"**Box {d.index + 1}**: {plain(d.class_name)} ({d.confidence:.0%} sure)")
 
         def review(action: str, new_class: str | None = None, index: int = d.index) -> bool:
-            user = current_user()
+            who = signed_identity()
             return done(
                 plain_errors(
-                    lambda: service.review_box(store, inspection, index, action, new_class=new_class, user=user)
+                    lambda: service.review_box(store, inspection, index, action, new_class=new_class, identity=who)
                 ),
                 what="Saving",
             )
@@ -118,7 +119,9 @@ def show_result(inspection) -> None:
             ]
         if st.button("Report missed defect", key=f"miss-{rid}"):
             saved = done(
-                plain_errors(lambda: service.report_missed(store, inspection, cls, box=box, user=current_user())),
+                plain_errors(
+                    lambda: service.report_missed(store, inspection, cls, box=box, identity=signed_identity())
+                ),
                 what="Saving the report",
             )
             if saved:
@@ -165,7 +168,9 @@ def training_panel(job_id: str, polling: bool) -> None:
             help="Stops after the current batch; no new model is saved and the current one keeps serving.",
         )
         if stop:
-            job = run(lambda: service.cancel_training(store, job_id, user=current_user()), what="Stopping") or job
+            job = (
+                run(lambda: service.cancel_training(store, job_id, identity=signed_identity()), what="Stopping") or job
+            )
             if job.cancel_requested:
                 slot.empty()
     if job.active:
@@ -206,7 +211,7 @@ with check_tab:
                         store,
                         [(f.name, f.getvalue()) for f in uploads],
                         thresholds=thresholds,
-                        user=current_user(),
+                        identity=signed_identity(),
                         progress=progress,
                     )
                 ),
@@ -240,7 +245,11 @@ with train_tab:
     epochs = st.slider("Training rounds (epochs)", MIN_EPOCHS, 100, 20, key="train-epochs")
     if st.button("Check the data", disabled=data_zip is None):
         report = run(
-            plain_errors(lambda: service.check_dataset_upload(store.settings, data_zip.name, data_zip.getvalue())),
+            plain_errors(
+                lambda: service.check_dataset_upload(
+                    store.settings, data_zip.name, data_zip.getvalue(), identity=signed_identity()
+                )
+            ),
             what="Checking the data",
         )
         if report is not None:
@@ -258,7 +267,9 @@ with train_tab:
             st.error(f"Fix the {len(report.errors)} problem(s) marked 'error' first.")
     if report is not None and report.ok and st.button("Start training", type="primary"):
         job = run(
-            plain_errors(lambda: service.start_training(store, report.data_yaml, epochs=epochs, user=current_user())),
+            plain_errors(
+                lambda: service.start_training(store, report.data_yaml, epochs=epochs, identity=signed_identity())
+            ),
             what="Starting the training",
         )
         if job is not None:

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, done, get_store, page_header, plain, run
+from pages.session import identity as signed_identity
+from pages.ui import done, get_store, page_header, plain, run
 from suite.jobs.live import live_job
 from suite.jobs.queue import enqueue, get_job
 from suite.ops import job_history
@@ -47,7 +48,10 @@ if module:
     if not row.trainable:
         right.info("Not trainable yet: this assistant has no retraining step.")
     elif right.button("Retrain now", type="primary", help="Queues a retraining for the background worker."):
-        queued = run(lambda: enqueue(store, module, requested_by=current_user(), reason="Models page"), what="Queueing")
+        queued = run(
+            lambda: enqueue(store, module, requested_by=None, identity=signed_identity(), reason="Models page"),
+            what="Queueing",
+        )
         if queued is not None:
             job_id, created = queued
             st.session_state[f"watched_job_{module}"] = job_id
@@ -119,14 +123,19 @@ if module:
                 override = st.text_input("Reason for using it anyway", max_chars=MAX_REASON_CHARS)
             if choice and st.button("Use this version"):
                 if done(
-                    lambda: promote(store, module, choice, by=current_user(), override_reason=override),
+                    lambda: promote(
+                        store, module, choice, by=None, identity=signed_identity(), override_reason=override
+                    ),
                     what="Promoting",
                 ):
                     st.success(f"{choice} is now in use.")
         with b:
             st.write("Go back to the version used before the current one.")
             if st.button("Roll back"):
-                back = run(lambda: rollback(store, module, by=current_user()) or "default model", what="Rolling back")
+                back = run(
+                    lambda: rollback(store, module, by=None, identity=signed_identity()) or "default model",
+                    what="Rolling back",
+                )
                 if back:
                     st.success(f"Now using {back}.")
     else:

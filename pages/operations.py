@@ -5,7 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import per_day
+from pages.session import identity as signed_identity
 from pages.ui import get_store, page_header, plain, run
+from suite.auth import allowed
 from suite.jobs.workers import worker_status
 from suite.ops import (
     EXPORTABLE,
@@ -168,18 +170,20 @@ elif kept is not None:
     st.info("Every recorded row reached the database.")
 
 st.subheader("Download the records")
-table_name = st.radio("What", list(EXPORTABLE), horizontal=True, format_func=str.capitalize)
-fmt = st.radio(
-    "Format",
-    ["csv", "parquet"],
-    horizontal=True,
-    format_func=lambda f: {"csv": "CSV (spreadsheets)", "parquet": "Parquet (analysis tools)"}[f],
-)
-data = run(lambda: export_table(store, table_name, fmt, days), what="Preparing the download")
-if data is not None:
+who = signed_identity()
+if allowed(who, "data.export"):  # exports are admin-only (export_table refuses others) and audited when clicked
+    table_name = st.radio("What", list(EXPORTABLE), horizontal=True, format_func=str.capitalize)
+    fmt = st.radio(
+        "Format",
+        ["csv", "parquet"],
+        horizontal=True,
+        format_func=lambda f: {"csv": "CSV (spreadsheets)", "parquet": "Parquet (analysis tools)"}[f],
+    )
     st.download_button(
         f"Download {table_name} of the last {days} days",
-        data,
+        data=lambda: export_table(store, table_name, fmt, days, identity=who),
         file_name=f"{table_name}-last-{days}-days.{fmt}",
         mime="text/csv" if fmt == "csv" else "application/octet-stream",
     )
+else:
+    st.caption("Downloading the events and feedback needs the admin role.")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, done, get_settings, get_store, page_header, progress_bar, run
+from pages.session import identity as signed_identity
+from pages.ui import done, get_settings, get_store, page_header, progress_bar, run
 from suite.modules import MODULES
 from suite.recommend import service as rec
 from suite.recommend.models import RecommendationList
@@ -31,7 +32,7 @@ if not shopper_rows:
     st.info("There is no shop data yet. Load the sample shop, or import your own with `suite recommend import`.")
     if st.button("Load the sample shop", type="primary"):
         with st.spinner("Importing 1,000 products and 50,000 interactions..."):
-            done(lambda: rec.load_sample_shop(store), what="Loading the sample shop")
+            done(lambda: rec.load_sample_shop(store, identity=signed_identity()), what="Loading the sample shop")
         st.rerun()
 
 
@@ -56,7 +57,7 @@ def give_feedback(item_id: str, interested: bool) -> None:
     shown = st.session_state.get("rec_list")
     if shown is None:
         return
-    if done(lambda: rec.record_feedback(store, shown, item_id, interested=interested, user=current_user())):
+    if done(lambda: rec.record_feedback(store, shown, item_id, interested=interested, identity=signed_identity())):
         st.session_state["rec_notice"] = (
             "Thanks, noted: more like this." if interested else "Removed. It will not be suggested again."
         )
@@ -83,7 +84,7 @@ with shopper_tab:
                 st.write("No history yet: this shopper gets popular picks until they interact.")
         shown = st.session_state.get("rec_list")
         if shown is None or shown.user_id != user_id:
-            shown = run(lambda: rec.recommend_for_user(store, user_id, user=current_user()), what="Recommending")
+            shown = run(lambda: rec.recommend_for_user(store, user_id, identity=signed_identity()), what="Recommending")
             st.session_state["rec_list"] = shown
         if notice := st.session_state.pop("rec_notice", None):
             st.success(notice)
@@ -98,7 +99,9 @@ with visitor_tab:
     interests = st.multiselect("Interests", all_categories, key="rec_interests")  # plain-text options
     text = st.text_input("What are you looking for?", key="rec_visitor_text")
     if interests or text.strip():
-        picks = run(lambda: rec.recommend_for_visitor(store, interests=list(interests), text=text, user=current_user()))
+        picks = run(
+            lambda: rec.recommend_for_visitor(store, interests=list(interests), text=text, identity=signed_identity())
+        )
         if picks is not None:
             show_cards(picks, feedback=False)
 
@@ -107,7 +110,9 @@ with similar_tab:
     names = {p.item_id: f"{p.title} ({p.item_id})" for p in products}
     product = st.selectbox("Product", list(names), format_func=names.get, index=None, placeholder="Pick a product")
     if product:
-        similar = run(lambda: rec.similar_items(store, product, user=current_user()), what="Finding similar products")
+        similar = run(
+            lambda: rec.similar_items(store, product, identity=signed_identity()), what="Finding similar products"
+        )
         if similar is not None:
             show_cards(similar, feedback=False)
 

@@ -12,6 +12,7 @@ import streamlit.components.v1 as components
 from streamlit_shortcuts import add_shortcuts
 
 from pages import session
+from pages.session import identity as signed_identity
 from pages.ui import current_user, done, forget_attention_counts, get_store, page_header, plain, run
 from suite.modules import MODULES
 from suite.review import Filters, counts, decide, list_feedback
@@ -163,7 +164,7 @@ def _decide_focused(fid: str, decision: str) -> None:
     position = ids.index(fid)
     after = ids[position + 1] if position + 1 < len(ids) else (ids[position - 1] if position else None)
     changed = run(
-        lambda: decide(store, [fid], decision, reviewer=reviewer),
+        lambda: decide(store, [fid], decision, reviewer=reviewer, identity=signed_identity()),
         what=decision.capitalize(),
     )
     if changed is not None:
@@ -214,7 +215,9 @@ def _confirmation() -> bool:
             st.caption(f"and {n - 5} more.")
         yes, no = st.columns(2)
         if yes.button(f"Yes, {decision} {n} {noun}", key="review_confirm", type="primary", width="stretch"):
-            changed = run(lambda: decide(store, chosen, decision, reviewer=reviewer), what=verb)
+            changed = run(
+                lambda: decide(store, chosen, decision, reviewer=reviewer, identity=signed_identity()), what=verb
+            )
             state.pop("review_pending", None)
             if changed is not None:
                 state["review_picked"] = set()

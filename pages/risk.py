@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, done, get_settings, get_store, page_header, plain, progress_bar, run
+from pages.session import identity as signed_identity
+from pages.ui import done, get_settings, get_store, page_header, plain, progress_bar, run
 from suite.modules import MODULES
 from suite.risk import service
 from suite.uploads import MAX_UPLOAD_MB
@@ -28,13 +29,17 @@ def as_text(value: object) -> str:
 
 
 def _act(alert_id: str, action: str) -> None:
-    if done(lambda: service.act_on_alert(store, alert_id, action, user=current_user()), what="Updating the alert"):
+    if done(
+        lambda: service.act_on_alert(store, alert_id, action, identity=signed_identity()), what="Updating the alert"
+    ):
         st.session_state["risk_notice"] = f"Alert {alert_id} {ACTION_WORDS[action]}."
 
 
 def _load_demo() -> None:
     with progress_bar("Loading the sample companies and a year of headlines…") as progress:
-        loaded = run(lambda: service.load_demo(store, progress), what="Loading the sample data")
+        loaded = run(
+            lambda: service.load_demo(store, progress, identity=signed_identity()), what="Loading the sample data"
+        )
     if loaded is not None:
         st.session_state["risk_notice"] = (
             f"Loaded {loaded.counts['companies']} companies and {loaded.counts['headlines_added']} headlines; "
@@ -210,7 +215,7 @@ with tab_company:
             changes = edited[edited["correct_to"].notna()]
             corrections = dict(zip(changes["headline_id"], changes["correct_to"], strict=True))
             if st.button(f"Save {len(changes)} correction(s)", disabled=changes.empty, key="risk_save_corrections"):
-                if done(lambda: service.correct_labels(store, corrections, user=current_user()), what="Saving"):
+                if done(lambda: service.correct_labels(store, corrections, identity=signed_identity()), what="Saving"):
                     st.success(f"Saved {len(changes)} correction(s). They count at once and go to the review queue.")
 
 with tab_upload:
@@ -227,7 +232,7 @@ with tab_upload:
     if upload is not None and st.button("Read headlines", type="primary"):
         with st.spinner("Scoring headlines…"):
             report = run(
-                lambda: service.ingest_upload(store, upload.name, upload.getvalue(), user=current_user()),
+                lambda: service.ingest_upload(store, upload.name, upload.getvalue(), identity=signed_identity()),
                 what="Upload",
             )
         if report is not None:

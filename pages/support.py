@@ -8,7 +8,8 @@ import re
 
 import streamlit as st
 
-from pages.ui import current_user, done, get_store, page_header, plain, progress_bar, run
+from pages.session import identity as signed_identity
+from pages.ui import done, get_store, page_header, plain, progress_bar, run
 from suite.modules import MODULES
 from suite.support.models import Answer
 from suite.support.service import (
@@ -31,7 +32,7 @@ from suite.support.service import (
 info = next(m for m in MODULES if m.key == "support")
 page_header(info.title, info.summary, module=info.key)
 store = get_store()
-user = current_user()
+who = signed_identity()  # the signed-in person: suite functions check their role
 state = st.session_state
 state.setdefault("support_chat", [])  # the Answers of this session, oldest first
 state.setdefault("support_rated", {})
@@ -67,13 +68,13 @@ def show_answer(turn: Answer) -> None:
         if rid in state.support_tickets:
             st.success("A colleague will look at this question (ticket opened).")
         elif st.button("Pass this question to a colleague", key=f"handoff-{rid}"):
-            ticket = run(lambda: create_ticket(store, turn, user=user), what="Opening a ticket")
+            ticket = run(lambda: create_ticket(store, turn, identity=who), what="Opening a ticket")
             if ticket:
                 state.support_tickets[rid] = ticket
                 st.success("A colleague will look at this question (ticket opened).")
     rating = st.feedback("thumbs", key=f"thumbs-{rid}")
     if rating is not None and state.support_rated.get(rid) != rating:
-        if done(lambda: record_feedback(store, turn, thumbs_up=rating == 1, user=user), what="Saving your rating"):
+        if done(lambda: record_feedback(store, turn, thumbs_up=rating == 1, identity=who), what="Saving your rating"):
             state.support_rated[rid] = rating
             st.toast("Thanks for the feedback.")
     if rating == 0:
@@ -81,7 +82,7 @@ def show_answer(turn: Answer) -> None:
             correction = st.text_area("What should the answer have been? (optional)")
             if st.form_submit_button("Send correction") and correction.strip():
                 if done(
-                    lambda: record_feedback(store, turn, correction=correction, user=user), what="Saving correction"
+                    lambda: record_feedback(store, turn, correction=correction, identity=who), what="Saving correction"
                 ):
                     st.success("Thanks — a reviewer will check your correction.")
 
@@ -103,7 +104,7 @@ with chat_tab:
         with st.chat_message("user"):
             st.text(question)
         with st.chat_message("assistant"), st.spinner("Looking through the help articles..."):
-            answer = run(lambda: ask(store, question, user=user), what="Answering")
+            answer = run(lambda: ask(store, question, identity=who), what="Answering")
         if answer is not None:
             state.support_chat.append(answer)
             st.rerun()
@@ -118,7 +119,7 @@ with kb_tab:
     if uploads and st.button("Add to the knowledge base", type="primary"):
         with progress_bar("Reading files") as progress:
             report = run(
-                lambda: add_articles(store, [(f.name, f.getvalue()) for f in uploads], user=user, progress=progress),
+                lambda: add_articles(store, [(f.name, f.getvalue()) for f in uploads], identity=who, progress=progress),
                 what="Adding articles",
             )
         if report is not None:
@@ -138,7 +139,7 @@ with kb_tab:
         with st.form("remove-doc"):
             doomed = st.selectbox("Remove an article", [d.source for d in documents])
             if st.form_submit_button("Remove"):
-                if done(lambda: remove_document(store, doomed), what="Removing"):
+                if done(lambda: remove_document(store, doomed, identity=who), what="Removing"):
                     st.success(f"Removed {md(doomed)}.")
                     st.rerun()
     else:
@@ -180,7 +181,7 @@ with tickets_tab:
             chosen = st.selectbox("Ticket", list(by_id), format_func=lambda i: by_id[i].question[:80])
             status = st.radio("Mark as", STATUSES, horizontal=True)
             if st.form_submit_button("Update"):
-                if done(lambda: set_ticket_status(store, chosen, status), what="Updating the ticket"):
+                if done(lambda: set_ticket_status(store, chosen, status, identity=who), what="Updating the ticket"):
                     st.rerun()
     else:
         st.info("Nothing has been handed to staff yet.")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.ui import current_user, done, get_settings, get_store, page_header, plain, progress_bar, run
+from pages.session import identity as signed_identity
+from pages.ui import done, get_settings, get_store, page_header, plain, progress_bar, run
 from suite.modules import MODULES
 from suite.transcribe.models import Transcript
 from suite.transcribe.service import (
@@ -64,7 +65,7 @@ def show_transcript(transcript: Transcript, key: str) -> None:
         "Correct the transcript if something was misheard", value=transcript.current_text, key=f"edit-{key}"
     )
     if st.button("Save correction", key=f"save-{key}") and done(
-        lambda: save_correction(store, transcript.transcript_id, edited, user=current_user()), what="Saving"
+        lambda: save_correction(store, transcript.transcript_id, edited, identity=signed_identity()), what="Saving"
     ):
         st.success("Thank you. Your correction was saved and will help the assistant learn names it mishears.")
     stem = Path(transcript.file_name).stem
@@ -79,14 +80,18 @@ with st.sidebar.expander("Transcription settings"):
     default = engines.index(settings.transcribe_engine) if settings.transcribe_engine in engines else 0
     engine = st.selectbox("Engine", engines, index=default, help="faster-whisper is the fastest on this computer.")
     language = LANGUAGES[st.selectbox("Language", list(LANGUAGES))]
-    redact = st.checkbox("Hide e-mail addresses, phone and card numbers", value=False)
+    redact = st.checkbox(
+        "Hide personal data (names, addresses, e-mails, phone and card numbers)", value=settings.redact_transcripts
+    )
     vocab_text = st.text_area(
         "Names and words to listen for (one per line)",
         value="\n".join(vocabulary(settings)),
         help="Product names, people and jargon the assistant should expect. Shared by everyone in this workspace.",
     )
     if st.button("Save word list"):
-        saved_terms = run(lambda: save_vocabulary(settings, vocab_text), what="Saving the word list")
+        saved_terms = run(
+            lambda: save_vocabulary(settings, vocab_text, identity=signed_identity()), what="Saving the word list"
+        )
         if saved_terms is not None:
             st.success(f"{len(saved_terms)} words saved.")
 
@@ -112,7 +117,7 @@ with new_tab:
                     engine=engine,
                     language=language,
                     redact=redact,
-                    user=current_user(),
+                    identity=signed_identity(),
                     progress=progress,
                 ),
                 what="Transcribing",

@@ -9,6 +9,7 @@ from typing import Any
 
 from pipelines.device import resolve_device
 from suite import __version__
+from suite.auth.trail import audited
 from suite.modules import MODULES, DemoReport, ModelStatus, hooks
 from suite.progress import Progress, no_progress, within
 from suite.settings import Settings
@@ -34,6 +35,7 @@ def prepare_models(settings: Settings, progress: Progress = no_progress) -> list
     return [info.key for info in MODULES]
 
 
+@audited("demo.load", target=lambda a: "every module")
 def load_demo(store: Store, progress: Progress = no_progress) -> list[DemoReport]:
     """Leave every module ready to use with the sample data, and a few weeks of history ending today.
 

@@ -86,6 +86,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "api_cors_origins": _origins,
     "api_rate_per_minute": _number(int, 1, 1_000_000),
     "api_model_concurrency": _number(int, 1, 64),
+    "redact_transcripts": _flag,
+    "redact_questions": _flag,
+    "redact_names": _flag,
+    "retention_days": _number(int, 1, 100 * 365),
 }
 
 
@@ -120,6 +124,10 @@ class Settings:
     api_cors_origins: tuple[str, ...] = ()  # browser origins the REST API allows (none: CORS off)
     api_rate_per_minute: int = 600  # requests one API token may make per minute (a token bucket, per process)
     api_model_concurrency: int = 2  # calls of one module's model the API runs at once (others wait their turn)
+    redact_transcripts: bool = True  # personal data (e-mail, phone, card numbers, names, addresses) masked when stored
+    redact_questions: bool = True  # the same for support questions as stored in events, feedback and tickets
+    redact_names: bool = True  # names and places too (Presidio + spaCy); off: only the pattern-based kinds
+    retention_days: int = 90  # original audio and images older than this are deleted by `suite.privacy.purge_expired`
 
     def __post_init__(self) -> None:
         if self.device not in _DEVICES:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from suite.auth import POLICY, Identity, PermissionDenied, audit, require
+from suite.auth.trail import delegated
 from suite.errors import SuiteError
 from suite.store import Store
 
@@ -46,7 +47,8 @@ def audited(
     """Audit the block's outcome: `ok` (with what the block adds to the yielded dict), or `failed` and re-raise."""
     extra: dict[str, Any] = dict(detail or {})
     try:
-        yield extra
+        with delegated(identity):  # the domain functions inside do not audit the same action again
+            yield extra
     except SuiteError as err:
         audit(store, identity, action, target, "failed", {**extra, "error": str(err)[:500]})
         raise

@@ -1,4 +1,4 @@
-"""`suite users add|list|set-role|set-email|reset-password|disable|enable` and `suite audit`.
+"""`suite users add|list|set-role|set-email|reset-password|disable|enable|erase` and `suite audit`.
 
 The command line acts as `cli:<os user>` with the admin role (whoever has a shell owns the machine); every
 change is in the audit trail under that name. A generated password is printed once, in the JSON line.
@@ -112,6 +112,21 @@ def enable(name: str) -> None:
     from suite.auth.trail import cli_identity
 
     clikit.emit(enable_user(clikit.store(), cli_identity(), name).as_dict())
+
+
+@users_app.command("erase")
+@clikit.friendly
+def erase(
+    name: str = typer.Argument(..., help="The user name (or a name typed before sign-in existed)."),
+    yes: bool = typer.Option(False, "--yes", help="Do it: without --yes nothing is erased."),
+) -> None:
+    """Erase everything stored for one user (account, sessions, events, feedback, transcripts and audio, ...)."""
+    from suite.auth.trail import cli_identity
+    from suite.privacy import erase_user
+
+    if not yes:
+        raise InvalidInput(f"This erases everything stored for {name!r} and cannot be undone; add --yes to do it.")
+    clikit.emit(erase_user(clikit.store(), cli_identity(), name).as_dict())
 
 
 def parse_since(text: str | None) -> datetime | None:

@@ -18,7 +18,9 @@ import inspect
 import io
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from suite.auth import queries
@@ -47,6 +49,7 @@ def audit(
     Raises:
         StoreFull (or OSError): the row could not be saved; the caller's error handling shows it.
     """
+    identity = acting(identity)
     audit_id = new_id()
     row = {
         "audit_id": audit_id,
@@ -68,9 +71,12 @@ def audit(
 def guard(store: Store, identity: Identity | None, action: str, target: str | None = None) -> Identity:
     """Refuse (and record the refusal) unless `identity`'s role may do `action`; returns the identity.
 
+    `OWNER` (the default identity of domain functions) stands for the process owner, `cli_identity()`.
+
     Raises:
         PermissionDenied: the role is below POLICY[action]; a `denied` row is in the audit trail.
     """
+    identity = acting(identity)
     try:
         return require(identity, minimum_role(action), action)
     except PermissionDenied as err:
@@ -78,49 +84,119 @@ def guard(store: Store, identity: Identity | None, action: str, target: str | No
         raise
 
 
+# The default of every domain function's `identity`: "not said", i.e. the operating-system user who runs this
+# process and owns the store (scripts, tests, the CLI), recorded as `cli:<os user>` (admin). A signed-out
+# dashboard or API caller passes `identity=None` explicitly and is refused; `tests/auth/test_identity_passed.py`
+# fails when a page or API route calls a guarded function without `identity=`.
+OWNER = Identity(user="(process owner)", role="admin", session_id="", via="cli")
+ACTOR_PARAMETERS = ("user", "by", "reviewer", "requested_by")  # the typed-name parameters identity fills in
+_inside: ContextVar[Identity | None] = ContextVar("suite_audited_call", default=None)
+
+
+def acting(identity: Identity | None) -> Identity | None:
+    """`identity`, with the `OWNER` default replaced by the process owner's `cli_identity()`."""
+    return cli_identity() if identity is OWNER else identity
+
+
 def audited(
-    action: str,
+    action: str | Callable[[Mapping[str, Any]], str],
     *,
     target: str | Callable[[Mapping[str, Any]], Any] | None = None,
     detail: Callable[[Any], Any] | None = None,
+    store: Callable[[Mapping[str, Any]], Store] | None = None,
+    actor: str | None = None,
 ) -> Callable[[F], F]:
-    """Decorate a domain function taking `store` and `identity`: check the role, then audit the outcome.
+    """Decorate a domain function: it gains a keyword `identity`, checks the role, then audits the outcome.
+
+    The wrapped function may declare `identity` itself (it then receives it) or not (it is taken off). When a
+    signed-in identity is given, an empty typed-name parameter (`user`, `by`, `reviewer`, `requested_by`) is
+    filled with `identity.user`, so events, feedback and the audit trail name the same person. A guarded call
+    made inside another (an import that calls another import) is neither checked nor audited again.
 
     Args:
-        action: the POLICY key, also the audit event name ("feedback.accept").
+        action: the POLICY key, also the audit event name ("feedback.accept"), or a function of the bound
+            arguments giving it (an alert's acknowledge vs dismiss).
         target: the name of the parameter that names the object, or a function of the bound arguments.
         detail: a function of the result giving what to record with a success (counts, versions; no secrets).
+        store: a function of the bound arguments giving the Store, for functions without a `store` parameter.
+        actor: the typed-name parameter to fill, where it hides in `**options`.
     """
-    minimum_role(action)  # a misspelt action fails at import, not at the first call
+    if isinstance(action, str):
+        minimum_role(action)  # a misspelt action fails at import, not at the first call
 
     def decorate(func: F) -> F:
         signature = inspect.signature(func)
-        missing = {"store", "identity"} - set(signature.parameters)
-        if missing:
-            raise TypeError(f"@audited needs parameters {sorted(missing)} on {func.__qualname__}")
+        parameters = signature.parameters
+        if "store" not in parameters and store is None:
+            raise TypeError(f"@audited needs a `store` parameter (or store=) on {func.__qualname__}")
+        takes_identity = "identity" in parameters
+        filled = actor or next((name for name in ACTOR_PARAMETERS if name in parameters), None)
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if takes_identity:  # the function's own parameter (positional or keyword)
+                identity = signature.bind_partial(*args, **kwargs).arguments.get("identity", OWNER)
+            else:
+                identity = kwargs.pop("identity", OWNER)
+            if _inside.get() is not None:
+                return func(*args, **kwargs)
+            who = acting(identity)
+            if filled and identity is not OWNER and who is not None and kwargs.get(filled) is None:
+                if not _given_positionally(signature, filled, args):
+                    kwargs[filled] = who.user
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             arguments = bound.arguments
-            store, identity = arguments["store"], arguments["identity"]
+            the_store = store(arguments) if store else arguments["store"]
+            name = action(arguments) if callable(action) else action
             what = _target(target, arguments)
-            guard(store, identity, action, what)
             try:
-                result = func(*args, **kwargs)
-            except SuiteError as err:
-                audit(store, identity, action, what, "failed", {"error": str(err)[:500]})
-                raise
-            except Exception as err:
-                audit(store, identity, action, what, "failed", {"error": f"internal error ({type(err).__name__})"})
-                raise
-            audit(store, identity, action, what, "ok", detail(result) if detail else None)
-            return result
+                guard(the_store, who, name, what)
+                token = _inside.set(who)
+                try:
+                    result = func(*args, **kwargs)
+                except SuiteError as err:
+                    audit(the_store, who, name, what, "failed", {"error": str(err)[:500]})
+                    raise
+                except Exception as err:
+                    audit(the_store, who, name, what, "failed", {"error": f"internal error ({type(err).__name__})"})
+                    raise
+                finally:
+                    _inside.reset(token)
+                audit(the_store, who, name, what, "ok", detail(result) if detail else None)
+                return result
+            finally:
+                if store is not None:  # a Store of `store_for`: its row goes in now, not at its flusher's next turn
+                    the_store.flush(wait_s=the_store.wait_s)
 
+        if not takes_identity:  # help() and the API's introspection show the added parameter
+            extra = inspect.Parameter(
+                "identity", inspect.Parameter.KEYWORD_ONLY, default=OWNER, annotation="Identity | None"
+            )
+            params = list(parameters.values())
+            at = next((i for i, p in enumerate(params) if p.kind is inspect.Parameter.VAR_KEYWORD), len(params))
+            wrapper.__signature__ = signature.replace(parameters=[*params[:at], extra, *params[at:]])  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+@contextmanager
+def delegated(identity: Identity | None) -> Iterator[None]:
+    """For a caller that has checked the role itself and audits the outcome itself (the REST API's routes):
+    guarded calls made inside the block are neither checked nor audited again."""
+    token = _inside.set(acting(identity))
+    try:
+        yield
+    finally:
+        _inside.reset(token)
+
+
+def _given_positionally(signature: inspect.Signature, name: str, args: tuple) -> bool:
+    positional = [
+        p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    return name in positional and positional.index(name) < len(args)
 
 
 def _target(target: str | Callable[[Mapping[str, Any]], Any] | None, arguments: Mapping[str, Any]) -> str | None:
@@ -128,6 +204,17 @@ def _target(target: str | Callable[[Mapping[str, Any]], Any] | None, arguments: 
         return None
     value = target(arguments) if callable(target) else arguments.get(target)
     return None if value is None else str(value)
+
+
+_stores: dict[str, Store] = {}
+
+
+def store_for(settings: Any) -> Store:
+    """The Store that audits a function given only Settings (one per store file and process)."""
+    key = str(settings.db_path)
+    if key not in _stores:
+        _stores[key] = Store(settings)
+    return _stores[key]
 
 
 # -- identities that do not sign in ---------------------------------------------------------------------

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from PIL import Image
 
+from suite.auth.trail import audited, store_for
 from suite.errors import InvalidInput, NotFound, SuiteError
 from suite.inspect import custom_training, queries
+from suite.inspect import feedback as _feedback
 from suite.inspect.archives import describe
 from suite.inspect.dataset import SPLITS, import_dataset, stage_dataset, validate
-from suite.inspect.feedback import report_missed as report_missed  # offered to the page and the API
-from suite.inspect.feedback import review_box as review_box
 from suite.inspect.images import IMAGE_SUFFIXES, expand_upload, load_image
 from suite.inspect.model_files import IMGSZ, current_model, get_detector, offline
 from suite.inspect.models import (
@@ -65,6 +65,7 @@ MIN_IMGSZ, MAX_IMGSZ = 64, 1280  # training image sizes (multiples of 32, as YOL
 # ---- checking images ---------------------------------------------------------------------------------------
 
 
+@audited("inspect.run", target="name")
 def inspect_image(
     store: Store,
     source: str | Path | bytes,
@@ -182,6 +183,7 @@ def inspect_files(
         progress(len(images), len(images), "done")
 
 
+@audited("inspect.run")
 def inspect_many(
     store: Store,
     uploads: Iterable[tuple[str, bytes]],
@@ -208,6 +210,12 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
 
+# offered to the page and the API
+review_box = audited("inspect.feedback", target=lambda a: a["inspection"].result_id)(_feedback.review_box)
+report_missed = audited("inspect.feedback", target=lambda a: a["inspection"].result_id)(_feedback.report_missed)
+
+
+@audited("inspect.feedback", target="result_id")
 def review_result(
     store: Store,
     result_id: str,
@@ -221,6 +229,7 @@ def review_result(
     return review_box(store, get_result(store, result_id), index, action, new_class=new_class, user=user)
 
 
+@audited("inspect.feedback", target="result_id")
 def report_missed_result(
     store: Store,
     result_id: str,
@@ -302,6 +311,7 @@ def check_dataset(settings: Settings, path: Path) -> DatasetReport:
     return import_dataset(path, _datasets_dir(settings))
 
 
+@audited("inspect.check_data", target="name", store=lambda a: store_for(a["settings"]))
 def check_dataset_upload(settings: Settings, name: str, data: bytes) -> DatasetReport:
     """Check an uploaded zip of training data (the upload's name is never used as a path).
 
@@ -337,6 +347,7 @@ def check_training_sizes(epochs: int, imgsz: int) -> None:
 # ---- training on uploaded data: a job ----------------------------------------------------------------------
 
 
+@audited("inspect.train", target="data_yaml")
 def queue_training(
     store: Store, data_yaml: Path, *, epochs: int = 30, imgsz: int = IMGSZ, user: str | None = None
 ) -> TrainingJob:
@@ -361,6 +372,7 @@ def queue_training(
     return training_job(store, job_id)
 
 
+@audited("inspect.train", target="data_yaml")
 def start_training(
     store: Store, data_yaml: Path, *, epochs: int = 30, imgsz: int = IMGSZ, user: str | None = None
 ) -> TrainingJob:
@@ -370,6 +382,7 @@ def start_training(
     return job
 
 
+@audited("inspect.train", target="data_yaml")
 def train_now(
     store: Store,
     data_yaml: Path,
@@ -436,6 +449,7 @@ def active_training(store: Store) -> TrainingJob | None:
     return training_job(store, latest[0]["job_id"]) if latest and latest[0]["state"] in queue.ACTIVE else None
 
 
+@audited("models.cancel", target="job_id")
 def cancel_training(store: Store, job_id: str, *, user: str | None = None) -> TrainingJob:
     """Stop a training: at once when it waits, after the current batch when it runs. The serving model stays."""
     training_job(store, job_id)  # NotFound for other jobs

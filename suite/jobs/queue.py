@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from suite.auth.trail import audited
 from suite.errors import InvalidInput, NotFound
 from suite.settings import Settings
 from suite.store import Store, from_json, new_id, now, to_json
@@ -56,6 +57,7 @@ def worker_alive(worker: str, heartbeat_at: datetime | None = None) -> bool:
     return now() - heartbeat_at < timedelta(seconds=STALE_AFTER_S)
 
 
+@audited(lambda a: "inspect.train" if a["kind"] == TRAIN else "models.retrain", target="module")
 def enqueue(
     store: Store,
     module: str,
@@ -153,6 +155,7 @@ def report(
         con.execute("UPDATE job_locks SET heartbeat_at = ? WHERE job_id = ?", [now(), job_id])
 
 
+@audited("models.cancel", target="job_id")
 def cancel(store: Store, job_id: str, *, by: str) -> str:
     """Stop a job: a queued one is cancelled at once, a running one is asked to stop at its next progress report.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from suite.auth.trail import audited
 from suite.errors import InvalidInput
 from suite.store import Store
 
@@ -11,6 +12,7 @@ EXPORTABLE = ("events", "feedback")
 FORMATS = ("csv", "parquet")
 
 
+@audited("data.export", target="table", detail=lambda data: {"bytes": len(data)})
 def export_table(store: Store, table: str, fmt: str, days: int | None = None) -> bytes:
     """Events or feedback (optionally of the last `days` days) as CSV or Parquet bytes."""
     if table not in EXPORTABLE:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from suite.auth.trail import audited
 from suite.errors import InvalidInput
 from suite.modules import DemoReport, ModelStatus
 from suite.progress import Progress, no_progress
@@ -68,6 +69,7 @@ def how_picks_are_made() -> str:
 
 
 # -- data in --------------------------------------------------------------------------------------------
+@audited("demo.load", target=lambda a: "recommend")
 def load_sample_shop(store: Store, progress: Progress = no_progress) -> DemoReport:
     """The sample catalog and interaction log into the store (a second call adds nothing)."""
     from suite.recommend.demo import load_demo
@@ -75,6 +77,7 @@ def load_sample_shop(store: Store, progress: Progress = no_progress) -> DemoRepo
     return load_demo(store, progress)
 
 
+@audited("recommend.import", target=lambda a: a["catalog"] or a["interactions"])
 def import_files(
     store: Store,
     *,
@@ -94,6 +97,7 @@ def import_files(
     )
 
 
+@audited("recommend.import", target="path")
 def import_catalog(
     store: Store, path: str | Path, *, encoding: str | None = None, progress: Progress = no_progress
 ) -> ImportReport:
@@ -101,6 +105,7 @@ def import_catalog(
     return import_files(store, catalog=path, encoding=encoding, progress=progress)[0]
 
 
+@audited("recommend.import", target="path")
 def import_interactions(
     store: Store,
     path: str | Path,
@@ -130,6 +135,7 @@ def _checked_id(value: str, empty: str, what: str) -> str:
     return text
 
 
+@audited("recommend.run", target="user_id")
 def recommend_for_user(
     store: Store,
     user_id: str,
@@ -169,6 +175,7 @@ def recommend_for_user(
     return result
 
 
+@audited("recommend.run")
 def recommend_for_visitor(
     store: Store, *, interests: list[str] | None = None, text: str = "", k: int = 10, user: str | None = None
 ) -> RecommendationList:
@@ -202,6 +209,7 @@ def recommend_for_visitor(
     return result
 
 
+@audited("recommend.run", target="item_id")
 def similar_items(store: Store, item_id: str, *, k: int = 10, user: str | None = None) -> RecommendationList:
     """Products like `item_id`: same description (content), bought by the same shoppers (co-occurrence, ALS)."""
     item_id = _checked_id(item_id, "Pick a product first.", "A product id")
@@ -214,6 +222,7 @@ def similar_items(store: Store, item_id: str, *, k: int = 10, user: str | None =
     return result
 
 
+@audited("recommend.feedback", target="item_id")
 def record_feedback(
     store: Store,
     shown: RecommendationList,

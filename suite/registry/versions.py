@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from suite.auth.trail import audited, system_identity
 from suite.errors import InvalidInput, ModelUnavailable, NotFound
 from suite.modules import MODULE_KEYS
 from suite.registry.champion import champion_version, set_champion
@@ -201,7 +202,14 @@ def register_outcome(
         raise
     promoted = False
     if decision.passed and auto_promote:
-        promote(store, outcome.module, version, by="auto-promotion", reason="; ".join(decision.reasons))
+        promote(
+            store,
+            outcome.module,
+            version,
+            by="auto-promotion",
+            reason="; ".join(decision.reasons),
+            identity=system_identity("auto-promotion"),
+        )
         promoted = True
     logger.info("%s %s: %s (%s)", outcome.module, version, status, "; ".join(decision.reasons))
     status = "champion" if promoted else status
@@ -224,6 +232,7 @@ def _override(text: str | None) -> str | None:
     return text
 
 
+@audited("models.promote", target=lambda a: f"{a['module']}:{a['version']}")
 def promote(
     store: Store,
     module: str,
@@ -260,6 +269,7 @@ def promote(
     _switch(store, module, current, version, action="promote", by=by, reason=reason, override=override)
 
 
+@audited("models.rollback", target="module", detail=lambda serving: {"serving": serving})
 def rollback(store: Store, module: str, *, by: str, to: str | None = None) -> str | None:
     """Serve the previous champion again (or `to`); returns the version now serving (None: default model).
 

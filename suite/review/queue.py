@@ -11,11 +11,22 @@ import json
 import logging
 from typing import Any
 
+from suite.auth.trail import audited
 from suite.errors import InvalidInput, NotFound
 from suite.review.models import DECISIONS, STATES, FeedbackItem, Filters, ReviewCounts, ReviewDecision
 from suite.store import Store, from_json, new_id, now, to_json
 
 logger = logging.getLogger(__name__)
+
+
+def _action(decision: str) -> str:
+    """The audit event of a decision (an unknown one is checked as an acceptance, then refused as unknown)."""
+    return f"feedback.{decision}" if decision in DECISIONS else "feedback.accept"
+
+
+def _ids(arguments: dict[str, Any]) -> str:
+    ids = list(arguments["feedback_ids"] or [])
+    return ", ".join(ids[:5]) + (f" (+{len(ids) - 5} more)" if len(ids) > 5 else "")
 
 
 def _where(filters: Filters) -> tuple[str, list[Any]]:
@@ -80,6 +91,7 @@ def counts(store: Store) -> ReviewCounts:
     return ReviewCounts(result)
 
 
+@audited(lambda a: _action(a["decision"]), target=_ids, detail=lambda n: {"changed": n})
 def decide(
     store: Store,
     feedback_ids: list[str],
@@ -153,6 +165,7 @@ def _refuse_unknown(wanted: list[str], found: dict[str, Any]) -> None:
         )
 
 
+@audited(lambda a: _action(a["decision"]), target=lambda a: str(a["filters"]), detail=lambda n: {"changed": n})
 def decide_matching(
     store: Store,
     filters: Filters,
@@ -168,6 +181,7 @@ def decide_matching(
     return decide(store, ids, decision, reviewer=reviewer, note=note, strict=strict)
 
 
+@audited("feedback.edit", target="feedback_id")
 def edit(store: Store, feedback_id: str, new_value: Any, *, reviewer: str, note: str | None = None) -> None:
     """Replace an item's value (e.g. fix a label) and accept it; the original value is kept in review_log."""
     if not reviewer:
@@ -198,6 +212,7 @@ def edit(store: Store, feedback_id: str, new_value: Any, *, reviewer: str, note:
         )
 
 
+@audited("feedback.undo", target=_ids, detail=lambda n: {"reverted": n})
 def undo(store: Store, feedback_ids: list[str], *, reviewer: str, note: str | None = None) -> int:
     """Revert the latest decision (accept, reject, reopen or edit) on each item; returns how many were reverted.
 

@@ -15,13 +15,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pipelines.text_classifier import LABELS, clean_text
+from suite.auth.trail import audited
 from suite.errors import InvalidInput
-from suite.risk.alerts import ACTIONS, SNOOZE_DAYS, act_on_alert, correct_label, list_alerts
+from suite.risk import alerts as _alerts
+from suite.risk import demo as _demo
+from suite.risk import ingest as _ingest
+from suite.risk.alerts import ACTIONS, SNOOZE_DAYS, list_alerts
 from suite.risk.backtest import CATCH_DAYS
 from suite.risk.backtest import backtest_store as backtest
 from suite.risk.classifier import current_classifier, current_thresholds, labelled_set
-from suite.risk.demo import load_demo, template_truth
-from suite.risk.ingest import accepted_file, ingest, ingest_file, ingest_folder, load_prices, upsert_watchlist
+from suite.risk.demo import template_truth
+from suite.risk.ingest import accepted_file, load_prices, upsert_watchlist
 from suite.risk.models import HeadlineTone, ImportRecord, IngestReport
 from suite.risk.outbox import MAX_ATTEMPTS, RETRY_DELAYS_S, deliver_pending, deliveries
 from suite.risk.parsing import read_lines
@@ -78,8 +82,20 @@ __all__ = [
 
 UPLOAD_TYPES = (".csv", ".json", ".jsonl", ".gz")  # the page's uploader; .gz = a gzipped .csv/.json/.jsonl
 MAX_CLASSIFY = 10_000  # headlines in one `classify` call; files of more go through `ingest`
+_ALERT_ACTIONS = {"acknowledge": "alerts.acknowledge", "false_alarm": "alerts.dismiss", "snooze": "alerts.snooze"}
+
+# the state-changing functions of other files, checked and audited here (suite.auth.trail.audited)
+act_on_alert = audited(lambda a: _ALERT_ACTIONS.get(a["action"], "alerts.reopen"), target="alert_id")(
+    _alerts.act_on_alert
+)
+correct_label = audited("risk.correct", target="headline_id")(_alerts.correct_label)
+ingest = audited("risk.ingest", target="file_name")(_ingest.ingest)
+ingest_file = audited("risk.ingest", target="path")(_ingest.ingest_file)
+ingest_folder = audited("risk.ingest", target="folder")(_ingest.ingest_folder)
+load_demo = audited("demo.load", target=lambda a: "risk")(_demo.load_demo)
 
 
+@audited("risk.classify")
 def classify(store: Store, texts: list[str], *, user: str | None = None) -> list[HeadlineTone]:
     """Tone of each headline with the served model (logged as one `classify` event)."""
     if not texts:
@@ -107,6 +123,7 @@ def read_headlines(path: str | Path) -> list[str]:
     return read_lines(path)
 
 
+@audited("risk.ingest", target="file_name")
 def ingest_upload(store: Store, file_name: str, data: bytes, *, user: str | None = None) -> IngestReport:
     """An uploaded headlines file: checked like every upload (type, size), then `ingest`ed row by row."""
     shown = check_upload(file_name, data, allowed=UPLOAD_TYPES)
@@ -130,6 +147,7 @@ def webhook_problem(settings: Settings) -> str:
     return ""
 
 
+@audited("risk.correct")
 def correct_labels(store: Store, corrections: Mapping[str, str], *, user: str | None = None) -> list[str]:
     """Several label corrections ({headline_id: label}) at once; returns the feedback ids."""
     return [correct_label(store, headline_id, label, user=user) for headline_id, label in corrections.items()]

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.multilingual_embedder import load_multilingual_embedder
+from suite.auth.trail import audited
 from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
+from suite.redaction import for_storage
 from suite.settings import Settings
 from suite.store import Store, new_id, now
 from suite.support import ingest, queries
@@ -62,6 +64,7 @@ __all__ = [
 
 
 # -- answers ----------------------------------------------------------------------------------------------
+@audited("support.ask")
 def ask(
     store: Store,
     question: str | None,
@@ -76,7 +79,8 @@ def ask(
         mode: one of `MODES` (hybrid, dense, keyword).
     """
     text = clean_question(question)
-    with track(store, module="support", action="ask", user=user, input_summary=text) as call:
+    stored = for_storage(store.settings, text, kind="questions")  # personal data masked in the usage log
+    with track(store, module="support", action="ask", user=user, input_summary=stored) as call:
         index = get_index(store, progress=progress)
         result = answer_question(index, text, store.settings, mode=mode)
         result.request_id = call.request_id
@@ -106,6 +110,7 @@ def read_batch(path: Path) -> list[str]:
     return questions
 
 
+@audited("support.feedback", target=lambda a: a["answer"].request_id)
 def record_feedback(
     store: Store,
     answer: Answer,
@@ -130,8 +135,9 @@ def record_feedback(
     if thumbs_up is None and not correction:
         return []
     _require_logged(store, answer)
+    correction = for_storage(store.settings, correction, kind="questions") or ""
     context = {
-        "question": answer.question,
+        "question": for_storage(store.settings, answer.question, kind="questions"),
         "answer": answer.answer,
         "answered": answer.answered,
         "confidence": answer.confidence,
@@ -152,6 +158,7 @@ def record_feedback(
 
 
 # -- handoff tickets --------------------------------------------------------------------------------------
+@audited("support.ticket_open", target=lambda a: a["answer"].request_id)
 def create_ticket(store: Store, answer: Answer, *, user: str | None = None) -> str:
     """Queue a ticket with the question and what the bot found, for staff; returns its id. Never lost.
 
@@ -163,7 +170,7 @@ def create_ticket(store: Store, answer: Answer, *, user: str | None = None) -> s
         ticket_id=new_id(),
         ts=now(),
         user=user or store.settings.user,
-        question=answer.question,
+        question=for_storage(store.settings, answer.question, kind="questions"),
         candidates=list(answer.candidates),
         confidence=answer.confidence,
         request_id=answer.request_id,
@@ -180,6 +187,7 @@ def list_tickets(store: Store, status: str | None = None) -> list[Ticket]:
     return queries.tickets(store, status)
 
 
+@audited("support.ticket_answer", target="ticket_id", detail=lambda _: None)
 def set_ticket_status(store: Store, ticket_id: str, status: str) -> None:
     """Move a ticket to `status` (one of `STATUSES`)."""
     _check_status(status)
@@ -206,6 +214,11 @@ def daily_outcomes(store: Store, days: int = OUTCOME_DAYS) -> list[DailyOutcome]
 
 
 # -- knowledge base ---------------------------------------------------------------------------------------
+def _ingest_detail(report: IngestReport) -> dict:
+    return {"added": len(report.added), "replaced": len(report.replaced), "skipped": len(report.skipped)}
+
+
+@audited("kb.add", target=lambda a: ", ".join(name for name, _ in a["files"]), detail=_ingest_detail)
 def add_articles(
     store: Store, files: list[tuple[str, bytes]], *, user: str | None = None, progress: Progress = no_progress
 ) -> IngestReport:
@@ -215,6 +228,7 @@ def add_articles(
     return ingest.ingest_items(store, files, user=user, progress=progress)
 
 
+@audited("kb.add", target=lambda a: ", ".join(str(p) for p in a["paths"]), detail=_ingest_detail)
 def ingest_paths(
     store: Store, paths: list[Path], *, user: str | None = None, progress: Progress = no_progress
 ) -> IngestReport:
@@ -228,6 +242,7 @@ def ingest_paths(
     return ingest.ingest_paths(store, paths, user=user, progress=progress)
 
 
+@audited("kb.remove", target="source", detail=lambda r: {"passages": r.chunks})
 def remove_document(store: Store, source: str) -> RemovedDocument:
     """Delete a document and its passages from the knowledge base (`source` as `list_documents` shows it)."""
     removed = queries.delete_document(store, source)

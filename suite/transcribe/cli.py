@@ -23,7 +23,9 @@ def transcribe(
     model: str = typer.Option(None, "--model", help="A model name or folder/file path (default: bundled tiny.en)."),
     language: str = typer.Option(None, "--language", help="Language code, e.g. en (default: detect)."),
     vocabulary: str = typer.Option(None, "--vocabulary", help='Names and jargon to listen for: "Northstar, KPI".'),
-    redact: bool = typer.Option(False, "--redact", help="Hide e-mails, phone and card numbers in the stored text."),
+    redact: bool | None = typer.Option(
+        None, "--redact/--no-redact", help="Hide personal data in the stored text (default: SUITE_REDACT_TRANSCRIPTS)."
+    ),
 ) -> None:
     """Transcribe files into the history; print each result (a failed file prints its error, the rest go on)."""
     from suite.transcribe.service import FORMATS, export, transcribe_files

@@ -18,8 +18,10 @@ from pipelines.audio import MAX_DURATION_S, check_duration, probe, shown
 from pipelines.transcriber import TranscribeOptions, check_engine, check_language, english_only, load_transcriber
 from pipelines.transcriber import Transcript as Decoded
 from pipelines.transcriber import available_engines as _installed_engines
+from suite.auth.trail import audited, store_for
 from suite.errors import InvalidInput, ModelUnavailable, SuiteError
 from suite.progress import Progress, no_progress
+from suite.redaction import redact as redact_text
 from suite.settings import Settings
 from suite.store import Store, new_id, now
 from suite.tracking import track
@@ -35,7 +37,6 @@ from suite.transcribe.models import (
     TranscriptNotFound,
     UploadNotStaged,
 )
-from suite.transcribe.redaction import redact as redact_text
 from suite.transcribe.text_input import read_text
 from suite.transcribe.vocabulary import (
     apply_replacements,
@@ -85,6 +86,7 @@ def available_engines() -> list[str]:
     return _installed_engines()
 
 
+@audited("transcribe.run", target="display_name")
 def transcribe_file(
     store: Store,
     path: str | Path,
@@ -93,7 +95,7 @@ def transcribe_file(
     model: str | None = None,
     language: str | None = None,
     vocabulary: str | Sequence[str] | None = None,
-    redact: bool = False,
+    redact: bool | None = None,
     keep_audio: bool = False,
     display_name: str | None = None,
     source: str = "page",
@@ -103,9 +105,11 @@ def transcribe_file(
     """Transcribe one file, store it in the history and return it.
 
     `display_name` is what people see (an upload's own name; the file on disk has another one); errors name
-    the file by it. `keep_audio` copies the file under SUITE_HOME so the history can play it later.
+    the file by it. `keep_audio` copies the file under SUITE_HOME so the history can play it later. `redact`
+    (default: `SUITE_REDACT_TRANSCRIPTS`, on) masks personal data in the stored text (`suite.redaction`).
     """
     settings = store.settings
+    redact = settings.redact_transcripts if redact is None else bool(redact)
     path = Path(path)
     name = display_name or shown(path.name)
     engine, model, language = _checked_options(settings, engine, model, language)
@@ -121,7 +125,7 @@ def transcribe_file(
             if name == path.name or path.name not in str(err):
                 raise
             raise type(err)(str(err).replace(path.name, name)) from err
-        decoded = _clean(decoded, hints.replacements, redact)
+        decoded = _clean(decoded, hints.replacements, redact, names=settings.redact_names, keep=hints.vocabulary)
         call.record(decoded)
         call.output = _summary(transcript_id, decoded)
         kept = _keep(settings, path, transcript_id) if keep_audio else None
@@ -176,10 +180,12 @@ def _checked_options(
     return engine, model, language
 
 
-def _clean(decoded: Decoded, replacements: dict[str, str], redact: bool) -> Decoded:
+def _clean(
+    decoded: Decoded, replacements: dict[str, str], redact: bool, *, names: bool = True, keep: Sequence[str] = ()
+) -> Decoded:
     def clean(text: str) -> str:
         text = apply_replacements(text, replacements) if replacements else text
-        return redact_text(text) if redact else text
+        return redact_text(text, names=names, keep=keep) if redact else text
 
     if not replacements and not redact:
         return decoded
@@ -223,6 +229,7 @@ def playable_audio(settings: Settings, transcript: Transcript) -> Path | None:
         return None
 
 
+@audited("transcribe.run", actor="user")
 def transcribe_files(
     store: Store,
     paths: Sequence[str | Path],
@@ -264,6 +271,7 @@ def transcribe_files(
     return TranscriptionBatch(tuple(transcripts), tuple(failures))
 
 
+@audited("transcribe.run")
 def transcribe_uploads(
     store: Store,
     uploads: Iterable[tuple[str, bytes]],
@@ -271,7 +279,7 @@ def transcribe_uploads(
     engine: str | None = None,
     language: str | None = None,
     vocabulary: str | Sequence[str] | None = None,
-    redact: bool = False,
+    redact: bool | None = None,
     user: str | None = None,
     progress: Progress = no_progress,
 ) -> TranscriptionBatch:
@@ -336,6 +344,7 @@ def search_history(store: Store, query: str = "", *, limit: int = 50) -> list[Tr
     return queries.search(store, [w[:200] for w in words], limit=limit)
 
 
+@audited("transcribe.correct", target="transcript_id")
 def save_correction(store: Store, transcript_id: str, corrected_text: str | bytes, *, user: str | None = None) -> str:
     """Keep the corrected text beside the original and send it to the review queue; returns the feedback id.
 
@@ -389,6 +398,7 @@ def vocabulary(settings: Settings) -> list[str]:
     return workspace_vocabulary(settings)
 
 
+@audited("transcribe.vocabulary", store=lambda a: store_for(a["settings"]))
 def save_vocabulary(settings: Settings, terms: str | bytes | Iterable[str]) -> list[str]:
     """Replace the workspace vocabulary ("Northstar, ACME Cloud" or one term per line); returns the saved list.
 

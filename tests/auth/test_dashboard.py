@@ -115,6 +115,27 @@ def test_admin_adds_an_account_on_the_users_page_and_sees_its_password_once(rout
     assert any(e.target == "wendy" and e.actor == "test-admin" for e in events)
 
 
+def test_admin_erases_a_person_on_the_users_page_after_typing_their_name(routed_app_test, store):
+    from suite.privacy import mentions
+
+    make_user(store, "xavier.gone", "staff")
+    store.log_event(module="support", action="ask", user="xavier.gone", input_summary="hello")
+    at = sign_in_app_test(routed_app_test(), signed_in(store, "admin"))
+    at.run()
+    at.switch_page("pages/admin_users.py").run()
+    [account_box] = [box for box in at.selectbox if box.label == "Account"]
+    at = account_box.select("xavier.gone").run()
+    erase = next(b for b in at.button if b.label == "Erase")
+    assert erase.disabled  # not before the name is typed
+    at = next(t for t in at.text_input if t.label == "Type the user name to confirm").input("xavier.gone").run()
+    at = next(b for b in at.button if b.label == "Erase").click().run()
+    assert not at.exception
+    assert "xavier.gone" in at.success[0].value.replace("\\", "")
+    assert mentions(store, "xavier.gone") == {}
+    events = list_audit(store, cli_identity(), AuditFilter(action="users.erase"))
+    assert [(e.target, e.actor, e.outcome) for e in events] == [("xavier.gone", "test-admin", "ok")]
+
+
 def test_admin_reads_and_exports_the_audit_trail(routed_app_test, store):
     at = sign_in_app_test(routed_app_test(), signed_in(store, "admin"))
     at.run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import subprocess
 import sys
 import textwrap
@@ -95,11 +96,27 @@ def test_audited_refuses_low_roles_and_records_ok_failed_and_denied(store):
     assert rows["fb-3"].outcome == "denied" and rows["fb-3"].actor == "test-staff"
 
 
-def test_audited_needs_store_and_identity_parameters_and_a_known_action():
-    with pytest.raises(TypeError, match="identity"):
+def test_audited_needs_a_store_and_a_known_action_and_adds_the_identity_keyword(store):
+    with pytest.raises(TypeError, match="store"):
 
         @audited("feedback.accept")
-        def no_identity(store: Store, feedback_id: str) -> None: ...
+        def no_store(feedback_id: str) -> None: ...
+
+    @audited("feedback.accept", target="feedback_id")
+    def no_identity(store: Store, feedback_id: str, *, reviewer: str | None = None) -> str | None:
+        return reviewer
+
+    assert "identity" in inspect.signature(no_identity).parameters
+    reviewer = signed_in(store, "reviewer").identity
+    assert no_identity(store, "f1", identity=reviewer) == reviewer.user  # the typed name is the signed-in one
+    assert no_identity(store, "f1", reviewer="typed", identity=reviewer) == "typed"
+    assert no_identity(store, "f2") is None  # no identity given: the process owner, recorded as cli:<os user>
+    with pytest.raises(PermissionDenied, match="Please sign in"):
+        no_identity(store, "f3", identity=None)  # a signed-out page passes None: refused, never the owner
+    store.flush(wait_s=5)
+    rows = store.query("SELECT actor, target, outcome FROM audit WHERE action = 'feedback.accept' ORDER BY ts")
+    assert [(r["target"], r["outcome"]) for r in rows] == [("f1", "ok"), ("f1", "ok"), ("f2", "ok"), ("f3", "denied")]
+    assert rows[2]["actor"] == cli_identity().user and rows[3]["actor"] == "anonymous"
 
     with pytest.raises(KeyError):
         audited("feedback.acept")

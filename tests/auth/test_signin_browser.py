@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -81,7 +82,13 @@ def session_cookie(page, timeout_s: float = 60) -> dict:
 
 
 def sidebar_nav(page) -> str:
-    return page.locator('[data-testid="stSidebarNav"]').inner_text()
+    """The sidebar's page names, all of them (a long list is folded behind "View N more")."""
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    more = nav.get_by_text(re.compile(r"View \d+ more"))
+    if more.count():
+        more.first.click()
+        nav.get_by_text(re.compile(r"View less")).wait_for(timeout=30_000)
+    return nav.inner_text()
 
 
 @pytest.mark.parametrize("path", ["", "models", "review", "support", "audit"])

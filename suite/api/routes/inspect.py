@@ -36,7 +36,7 @@ async def images(
     uploads = await read_uploads(files)
 
     def work() -> dict[str, Any]:
-        batch = inspect_many(api.store, uploads, user=caller.user)
+        batch = inspect_many(api.store, uploads, identity=caller.identity)
         for result in batch.results:
             api.metrics.served_by("inspect", result.model_version)
         return batch.as_dict()

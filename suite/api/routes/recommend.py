@@ -51,7 +51,7 @@ async def for_user(
 ) -> dict[str, Any]:
     api = api_state(request)
     return await api.gates.run(
-        "recommend", lambda: _list(api, caller, recommend_for_user(api.store, user_id, k=k, user=caller.user))
+        "recommend", lambda: _list(api, caller, recommend_for_user(api.store, user_id, k=k, identity=caller.identity))
     )
 
 
@@ -64,7 +64,7 @@ async def similar(
 ) -> dict[str, Any]:
     api = api_state(request)
     return await api.gates.run(
-        "recommend", lambda: _list(api, caller, similar_items(api.store, item_id, k=k, user=caller.user))
+        "recommend", lambda: _list(api, caller, similar_items(api.store, item_id, k=k, identity=caller.identity))
     )
 
 
@@ -84,7 +84,7 @@ def events(request: Request, body: ShopEvents, caller: Caller = allow("recommend
     }
     interactions = [e for e in body.events if e.event in _INTERACTION]
     with audited(api.store, caller.identity, "recommend.feedback", f"{len(body.events)} events") as detail:
-        report = _log_interactions(api.store, interactions) if interactions else None
+        report = _log_interactions(api.store, interactions, caller.identity) if interactions else None
         feedback_ids = [
             record_feedback(api.store, shown[e.request_id], e.item_id, interested=False, user=caller.user)
             for e in dismissals
@@ -93,7 +93,7 @@ def events(request: Request, body: ShopEvents, caller: Caller = allow("recommend
     return {"interactions": report.as_dict() if report else None, "feedback_ids": feedback_ids}
 
 
-def _log_interactions(store, interactions: list[ShopEvent]):
+def _log_interactions(store, interactions: list[ShopEvent], identity):
     """The events as one small interaction log, imported like any other (checked, one transaction)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -102,4 +102,4 @@ def _log_interactions(store, interactions: list[ShopEvent]):
     for e in interactions:
         writer.writerow([e.user_id, e.item_id, e.timestamp or stamp, _INTERACTION[e.event]])
     with staged([("api-events.csv", out.getvalue().encode("utf-8"))], prefix="suite-api-events-") as [path]:
-        return import_interactions(store, path, source="api")
+        return import_interactions(store, path, source="api", identity=identity)

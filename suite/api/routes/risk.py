@@ -41,7 +41,7 @@ async def headlines(request: Request, body: Headlines, caller: Caller = allow("r
         authorize(api.store, caller.identity, "risk.ingest", None, {"request_id": caller.request_id})
 
     def work() -> dict[str, Any]:
-        tones = classify(api.store, [h.headline for h in body.headlines], user=caller.user)
+        tones = classify(api.store, [h.headline for h in body.headlines], identity=caller.identity)
         for tone in tones[:1]:
             api.metrics.served_by("risk", tone.model_version)
         out: dict[str, Any] = {"results": [t.as_dict() for t in tones], "stored": None}

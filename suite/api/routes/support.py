@@ -35,11 +35,11 @@ async def answers(request: Request, body: Question, caller: Caller = allow("supp
     api = api_state(request)
 
     def work() -> dict[str, Any]:
-        answer = ask(api.store, body.question, user=caller.user, mode=body.mode)
+        answer = ask(api.store, body.question, identity=caller.identity, mode=body.mode)
         api.results.remember(ANSWER, "support", caller.user, answer)
         out = answer.as_dict(brief=True)
         if body.handoff and not answer.answered:
-            out["ticket_id"] = create_ticket(api.store, answer, user=caller.user)
+            out["ticket_id"] = create_ticket(api.store, answer, identity=caller.identity)
         api.metrics.served_by("support", answer.model_version)
         return out
 

@@ -35,18 +35,18 @@ async def transcribe(
     request: Request,
     file: UploadFile = File(description="Audio or video (.wav .mp3 .m4a .ogg .flac .webm .mp4 ...)"),
     language: str | None = Form(None, description="e.g. en; empty: detected"),
-    redact: bool = Form(False, description="Mask e-mail addresses, phone and card numbers"),
+    redact: bool | None = Form(None, description="Mask personal data (default: the server's SUITE_REDACT_TRANSCRIPTS)"),
     mode: Literal["auto", "sync", "async"] = Query("auto", description=f"auto: a job over {SYNC_MAX_MB:g} MB"),
     format: Format = Query("json", description="The answer for a clip transcribed at once"),
     caller: Caller = allow("transcribe.run"),
 ):
     api = api_state(request)
     [(name, data)] = await read_uploads([file])
-    options = {"language": language or None, "redact": redact, "user": caller.user}
+    options = {"language": language or None, "redact": redact}
 
     def work(progress=None) -> dict[str, Any]:
         kwargs = {**options, **({"progress": progress} if progress else {})}
-        batch = transcribe_uploads(api.store, [(name, data)], **kwargs)
+        batch = transcribe_uploads(api.store, [(name, data)], identity=caller.identity, **kwargs)
         for transcript in batch.transcripts:
             api.metrics.served_by("transcribe", transcript.model_version)
         if not batch.transcripts and batch.failures:

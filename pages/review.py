@@ -95,7 +95,7 @@ def _undo_bar() -> None:
     left, right = st.columns([3, 1], vertical_alignment="center")
     left.caption(f"Your last decision: you {batch.sentence()}.")
     if right.button("Undo `u`", key="review_undo", icon=":material/undo:", width="stretch"):
-        undone = run(lambda: undo_last(store, reviewer), what="Undoing")
+        undone = run(lambda: undo_last(store, reviewer, identity=signed_identity()), what="Undoing")
         if undone is not None:
             _flash(f"Undone: you had {undone.sentence()}; they are back as they were.")
             st.rerun()
@@ -139,7 +139,7 @@ def _show(card: Card) -> None:
         if st.button("Save correction and accept", key=f"review_save_{card.feedback_id}"):
 
             def saving() -> None:
-                correct(store, card.feedback_id, typed, reviewer=reviewer)
+                correct(store, card.feedback_id, typed, reviewer=reviewer, identity=signed_identity())
 
             if done(saving, what="Saving"):
                 _flash("Correction saved and accepted.")

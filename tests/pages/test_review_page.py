@@ -101,6 +101,9 @@ def test_bulk_accept_names_the_count_cancel_changes_nothing_and_undo_restores(ap
     log = store.query("SELECT decision, undone_at FROM review_log ORDER BY ts")
     assert [r["decision"] for r in log] == ["accept", "accept", "undo", "undo"]
     assert all(r["undone_at"] is not None for r in log[:2])
+    store.flush()
+    audit = store.query("SELECT action, actor FROM audit WHERE action LIKE 'feedback.%' ORDER BY ts")
+    assert [(a["action"], a["actor"]) for a in audit] == [("feedback.accept", "alice"), ("feedback.undo", "alice")]
 
 
 def test_every_card_speaks_its_modules_language_without_machinery(app_page, store):
@@ -133,6 +136,9 @@ def test_a_correction_typed_as_text_is_saved_and_accepted(app_page, store):
     row = store.query("SELECT value->>'correction' AS c, review_state, reviewer FROM feedback WHERE feedback_id = ?",
                       [ids["correction"]])[0]  # fmt: skip
     assert (row["c"], row["review_state"], row["reviewer"]) == ("Refunds take 3 working days.", "accepted", "alice")
+    store.flush()
+    audit = store.query("SELECT actor, outcome FROM audit WHERE action = 'feedback.edit'")
+    assert [(a["actor"], a["outcome"]) for a in audit] == [("alice", "ok")]  # the signed-in reviewer, not the server
 
 
 def test_a_link_from_needs_attention_opens_that_card(app_page, store):

@@ -71,6 +71,16 @@ def _device(value: str) -> str:
     return lowered
 
 
+def _database_url(value: str) -> str:
+    """A PostgreSQL URL for the shared store (unset: the DuckDB file under SUITE_HOME)."""
+    if not re.fullmatch(r"postgres(ql)?://[^\s]*", value):
+        raise ValueError(
+            "expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE, or leave it unset for the DuckDB file "
+            "under SUITE_HOME"
+        )
+    return value
+
+
 # field name -> parser of the SUITE_<NAME> text (fields not listed here are plain text)
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "home": lambda value: Path(value).expanduser(),
@@ -86,6 +96,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "api_cors_origins": _origins,
     "api_rate_per_minute": _number(int, 1, 1_000_000),
     "api_model_concurrency": _number(int, 1, 64),
+    "database_url": _database_url,
     "redact_transcripts": _flag,
     "redact_questions": _flag,
     "redact_names": _flag,
@@ -124,6 +135,7 @@ class Settings:
     api_cors_origins: tuple[str, ...] = ()  # browser origins the REST API allows (none: CORS off)
     api_rate_per_minute: int = 600  # requests one API token may make per minute (a token bucket, per process)
     api_model_concurrency: int = 2  # calls of one module's model the API runs at once (others wait their turn)
+    database_url: str = ""  # postgresql://... moves the store to PostgreSQL (unset: DuckDB file under SUITE_HOME)
     redact_transcripts: bool = True  # personal data (e-mail, phone, card numbers, names, addresses) masked when stored
     redact_questions: bool = True  # the same for support questions as stored in events, feedback and tickets
     redact_names: bool = True  # names and places too (Presidio + spaCy); off: only the pattern-based kinds
@@ -154,7 +166,8 @@ class Settings:
             try:
                 values[spec.name] = _PARSERS.get(spec.name, _text)(raw.strip())
             except ValueError as err:
-                raise InvalidInput(f"{variable}={raw.strip()!r} is not valid: {err}.") from None
+                shown = "" if spec.name == "database_url" else f"={raw.strip()!r}"  # a URL may hold a password
+                raise InvalidInput(f"{variable}{shown} is not valid: {err}.") from None
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

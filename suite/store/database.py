@@ -46,6 +46,20 @@ CORRUPT_MARKS = ("not a valid duckdb database", "corrupt database", "could not r
 _FULL_MARKS = ("no space left", "disk full", "disk quota")
 
 
+try:  # PostgreSQL's errors, when the driver is installed (SUITE_DATABASE_URL; see suite/store/postgres.py)
+    import psycopg
+
+    _PG_ERRORS: tuple[type[Exception], ...] = (psycopg.Error,)
+    _PG_TRANSIENT: tuple[type[Exception], ...] = (
+        psycopg.errors.SerializationFailure,
+        psycopg.errors.DeadlockDetected,
+        psycopg.errors.LockNotAvailable,
+    )
+except ImportError:  # pragma: no cover - the DuckDB store needs nothing more
+    _PG_ERRORS = _PG_TRANSIENT = ()
+DB_ERRORS: tuple[type[Exception], ...] = (duckdb.Error, *_PG_ERRORS)  # what either database raises
+
+
 def is_lock_error(err: BaseException) -> bool:
     text = str(err).lower()
     return isinstance(err, duckdb.IOException) and ("could not set lock" in text or "conflicting lock" in text)
@@ -53,6 +67,8 @@ def is_lock_error(err: BaseException) -> bool:
 
 def is_transient(err: BaseException) -> bool:
     """Errors worth trying again as they are: a write conflict, a file being attached or detached."""
+    if isinstance(err, _PG_TRANSIENT):
+        return True  # PostgreSQL: a serialization failure or a deadlock victim
     return isinstance(err, duckdb.TransactionException | duckdb.ResourceInUseException) and not _full(err)
 
 

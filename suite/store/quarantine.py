@@ -31,6 +31,12 @@ DATA_ERRORS = (
     TypeError,
     KeyError,
 )
+try:  # the same kinds of error from PostgreSQL (SUITE_DATABASE_URL)
+    from psycopg import errors as _pg
+
+    DATA_ERRORS = (*DATA_ERRORS, _pg.DataError, _pg.IntegrityError, _pg.ProgrammingError)
+except ImportError:  # pragma: no cover
+    pass
 TORN_REASON = "line cut short (the writing process crashed or the disk was full); it cannot be read back"
 
 

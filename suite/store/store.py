@@ -21,7 +21,7 @@ import pandas as pd
 from suite.errors import InvalidInput, StoreBusy, StoreCorrupt, StoreFull, SuiteError
 from suite.settings import Settings
 from suite.store import quarantine
-from suite.store.database import database_for, is_transient, translate
+from suite.store.database import DB_ERRORS, database_for, is_transient, translate
 from suite.store.journal import Journal, JournalBatch
 from suite.store.models import QuarantinedRow
 
@@ -103,7 +103,7 @@ class Store:
         self.wait_s = wait_s
         settings.home.mkdir(parents=True, exist_ok=True)
         self.journal = Journal(settings.spool_dir)
-        self._db = database_for(self.path)
+        self._db = database_for(self.path) if not settings.database_url else _postgres(settings.database_url)
         self._spool = _spool_state(settings.spool_dir)
         self._flush_interval_s = flush_interval_s
         self._stop = threading.Event()
@@ -129,7 +129,7 @@ class Store:
             try:
                 yield cursor
             except BaseException:
-                with contextlib.suppress(duckdb.Error):
+                with contextlib.suppress(*DB_ERRORS):
                     cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
@@ -155,7 +155,7 @@ class Store:
                         with self._db.writing():
                             return work(cursor)
                     return work(cursor)
-            except duckdb.Error as err:
+            except DB_ERRORS as err:
                 if not is_transient(err) or attempt == RETRIES - 1:
                     raise
                 logger.info("retrying after a passing database conflict: %s", str(err).splitlines()[0])
@@ -418,8 +418,18 @@ class Store:
         return {row["name"]: int(row["n"]) for row in self.query(sql)}
 
 
+def _postgres(url: str) -> Any:
+    """The process's PostgreSQL database for `url` (the driver is imported only when one is configured)."""
+    from suite.store.postgres import database_for_url
+
+    return database_for_url(url)
+
+
 def _insert_batch(cursor: duckdb.DuckDBPyConnection, batch: JournalBatch, *, in_transaction: bool) -> None:
     """`INSERT OR IGNORE` every table's rows (one transaction when asked); the frames live on this cursor only."""
+    if getattr(cursor, "dialect", None) == "postgres":
+        _insert_batch_postgres(cursor, batch, in_transaction=in_transaction)
+        return
     registered: list[str] = []
     if in_transaction:
         cursor.execute("BEGIN TRANSACTION")
@@ -446,3 +456,19 @@ def _insert_batch(cursor: duckdb.DuckDBPyConnection, batch: JournalBatch, *, in_
         for view in registered:  # after COMMIT/ROLLBACK: an aborted transaction refuses even this
             with contextlib.suppress(duckdb.Error):
                 cursor.unregister(view)
+
+
+def _insert_batch_postgres(cursor: Any, batch: JournalBatch, *, in_transaction: bool) -> None:
+    """The same on PostgreSQL: `INSERT ... ON CONFLICT DO NOTHING` of the rows as parameters."""
+    if in_transaction:
+        cursor.execute("BEGIN TRANSACTION")
+    try:
+        for table, rows in batch.rows.items():
+            cursor.insert_rows(table, rows)
+        if in_transaction:
+            cursor.execute("COMMIT")
+    except BaseException:
+        if in_transaction:
+            with contextlib.suppress(*DB_ERRORS):
+                cursor.execute("ROLLBACK")
+        raise

@@ -37,9 +37,10 @@ install-dev: $(VENV)/.installed-dev test-system-deps ## Install the suite with t
 system-deps: ## Install ffmpeg (audio decoding) with apt when it is missing
 	@command -v ffmpeg >/dev/null || scripts/apt-install ffmpeg
 
-test-system-deps: system-deps ## Also install Chromium, espeak-ng and sox for the tests
+test-system-deps: system-deps ## Also install Chromium, espeak-ng, sox and PostgreSQL (server for the store tests)
 	@command -v chromium >/dev/null && command -v espeak-ng >/dev/null && command -v sox >/dev/null \
 		|| scripts/apt-install chromium espeak-ng sox
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || scripts/apt-install postgresql
 
 prepare: install ## Put every default model on disk (trains the small ones from sample_data/)
 	$(BIN)/suite prepare

@@ -28,6 +28,7 @@ from pipelines.device import resolve_device
 from pipelines.loading import load_once
 from pipelines.multilingual_embedder import load_multilingual_embedder
 from pipelines.vector_index import VectorIndex
+from suite.errors import StoreBusy
 from suite.progress import Progress, no_progress
 from suite.settings import Settings
 from suite.store import Store
@@ -41,16 +42,30 @@ CURATED = "\x00curated"  # the champion's curated answers, tracked like one more
 KEEP_SPACES = 3  # English vector folders kept (one per embedder served lately)
 
 
+BUSY_WAIT_S = 2.0  # how long a question waits for a database another process holds, when an index is loaded
+_last: list[LiveIndex] = []  # the index served last (to answer from while the database is busy)
+
+
 def live_index(store: Store, progress: Progress = no_progress) -> KnowledgeIndex:
     settings = store.settings
-    stamp = queries.knowledge_stamp(store)  # read before the documents: a change after it shows next time
+    folder = settings.module_dir("support") / "index"
+    served = next((live for live in _last if live.index is not None and live.last_folder == folder), None)
+    try:  # read before the documents: a change after it shows next time
+        stamp = queries.knowledge_stamp(store, wait_s=BUSY_WAIT_S if served else None)
+    except StoreBusy:
+        if served is None:
+            raise
+        logger.warning("database busy: answering from the knowledge base as last read")
+        return served.index  # type: ignore[return-value]
     curated = curated_chunks(settings)
     if stamp[0] == 0 and not curated:  # said before any model loads
         raise KnowledgeBaseEmpty(EMPTY)
     embedder = serving_embedder(settings)
     device = resolve_device(settings.device)
     live = load_once(("support-index", embedder_key(embedder), device), lambda: LiveIndex(embedder, device))
-    return live.sync(store, stamp, curated, progress)
+    index = live.sync(store, stamp, curated, progress)
+    _last[:] = [live]
+    return index
 
 
 def fixed_index(settings: Settings, chunks: list[Chunk], progress: Progress = no_progress) -> KnowledgeIndex:
@@ -92,12 +107,14 @@ class LiveIndex:
         self.key: tuple | None = None  # (stamp, curated hash) the index reflects
         self.version = 0  # bumped by every change
         self.saved: dict[Path, int] = {}  # folder -> version written there
+        self.last_folder: Path | None = None  # the SUITE_HOME index folder of the store synced last
         self._lock = threading.Lock()
 
     def sync(self, store: Store, stamp: tuple, curated: list[Chunk], progress: Progress) -> KnowledgeIndex:
         folder = store.settings.module_dir("support") / "index"
         key = (stamp, _curated_hash(curated))
         if self.index is not None and key == self.key and self.saved.get(folder) == self.version:
+            self.last_folder = folder
             return self.index  # the common case: nothing changed, nothing to write
         with self._lock:
             if self.index is None:
@@ -112,6 +129,7 @@ class LiveIndex:
                         "support vectors not saved under %s (%s); tried again after the next change", folder, err
                     )
                     self.saved[folder] = self.version
+            self.last_folder = folder
             return self.index
 
     # -- changes -------------------------------------------------------------------------------------------

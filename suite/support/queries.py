@@ -79,12 +79,12 @@ def chunks(store: Store) -> list[Chunk]:
     return [Chunk(**row) for row in rows]
 
 
-def knowledge_stamp(store: Store) -> tuple[int, int, int]:
+def knowledge_stamp(store: Store, *, wait_s: float | None = None) -> tuple[int, int, int]:
     """(documents, two order-free hashes of every source and content hash): changes with any document change.
 
     Read without copying the write journal in first (the journal holds no documents), so it costs one small
     aggregate query per question."""
-    with store.connect() as cursor:
+    with store.connect(wait_s=wait_s) as cursor:
         row = cursor.execute(
             """SELECT count(*), coalesce(sum(hash(source || '|' || content_hash)), 0),
                       coalesce(bit_xor(hash(content_hash || '|' || source)), 0)

@@ -298,10 +298,19 @@ def _parse_curated(path: str, size: int, mtime_ns: int) -> tuple[Chunk, ...]:
 
 
 def embedder_key(embedder) -> str:
-    """Names the vectors an embedder makes: its name, version, weights folder and runtime (int8 differs)."""
+    """Names the vectors an embedder makes: its name, version, weights (folder, file sizes and times) and
+    runtime, so new weights under an old version name (a reinstalled package) are not mistaken for the old."""
     runtime = getattr(embedder, "runtime", "torch")
-    text = f"{embedder.model_name}|{embedder.model_version}|{embedder.model_path}|{runtime}"
+    path = embedder.model_path
+    text = f"{embedder.model_name}|{embedder.model_version}|{path}|{_weights_stamp(path) if path else ''}|{runtime}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=32)
+def _weights_stamp(path: str) -> str:
+    folder = Path(path)
+    files = sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")) if folder.is_dir() else []
+    return ",".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
 
 
 def build_vectors(chunks: list[Chunk], embedder, progress: Progress = no_progress) -> tuple[np.ndarray, np.ndarray]:

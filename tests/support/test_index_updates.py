@@ -107,3 +107,18 @@ def test_an_empty_knowledge_base_is_said_before_models_load(store, monkeypatch):
     monkeypatch.setattr(index_store, "serving_embedder", lambda settings: pytest.fail("a model was loaded"))
     with pytest.raises(Exception, match="knowledge base is empty"):
         get_index(store)
+
+
+def test_a_busy_database_is_answered_from_the_index_as_last_read(kb_store, monkeypatch):
+    from suite.errors import StoreBusy
+
+    index = get_index(kb_store)
+    waits = []
+
+    def busy(store, *, wait_s=None):
+        waits.append(wait_s)
+        raise StoreBusy("The database is busy")
+
+    monkeypatch.setattr(queries, "knowledge_stamp", busy)
+    assert get_index(kb_store) is index and waits == [index_store.BUSY_WAIT_S]
+    assert ask(kb_store, "How do I reset my password?").citations[0].source == "reset-password.md"

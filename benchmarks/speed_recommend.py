@@ -12,7 +12,9 @@ list of rows `{module, what, value, unit, accuracy?}`:
   path: history -> ALS recalculation, co-occurrence, content, blend, rules, top 10, reasons), with the serving
   path's NDCG@10 on those shoppers' held-out interactions beside it;
 - the same on the sample shop with its real product vectors, and the frozen evaluation's hybrid NDCG@10
-  (`suite.recommend.evaluate`, each shopper's last 20 % held out).
+  (`suite.recommend.evaluate`, each shopper's last 20 % held out);
+- `for-user` through `service.recommend_for_user` on the sample shop imported into the store (what a page
+  waits for: the store's reads and the usage event included).
 
 `--quick` shrinks the synthetic shop and the number of shoppers timed (a smoke test, not a measurement).
 `--profile` prints the top 10 functions of a cProfile of the `for-user` loop to stderr.
@@ -151,6 +153,26 @@ def main() -> None:
     started = time.perf_counter()
     train_model(frame, catalog)
     row("train on the sample shop (popularity + co-occurrence + ALS)", time.perf_counter() - started, "s")
+
+    # 1b. for-user through the service, as the page calls it: store reads (catalog stamp, history, dismissals),
+    # serving model, ranking and the usage event
+    from suite.recommend.default_model import SAMPLE
+    from suite.store import Store
+
+    store = Store(settings)
+    try:
+        service.import_files(store, catalog=SAMPLE / "catalog.csv", interactions=SAMPLE / "interactions.csv.gz")
+        picked = [r.user_id for r in service.shoppers(store, 300)][: 30 if args.quick else 200]
+        service.recommend_for_user(store, picked[0])  # aligns the model with the store's catalog once
+        timings = []
+        for user in picked:
+            started = time.perf_counter()
+            service.recommend_for_user(store, user)
+            timings.append((time.perf_counter() - started) * 1000)
+    finally:
+        store.close()
+    row("for-user through the service p50, sample shop (store reads + usage log)", np.percentile(timings, 50), "ms")
+    row("for-user through the service p95, sample shop (store reads + usage log)", np.percentile(timings, 95), "ms")
 
     # 2. frozen evaluation (accuracy) and sample-shop latency with real product vectors
     scores = {r.model: r for r in evaluate(frame, catalog, embedder, cache_dir=vectors_dir(settings))}

@@ -111,13 +111,19 @@ def exported_weights(settings: Settings, weights: Path, version: str) -> Path | 
     found = exported_model(folder)
     if found is not None:
         return found
-    offline(settings)
-    try:
-        export_detector(weights, folder, imgsz=IMGSZ)
-    except Exception as err:  # noqa: BLE001 - no onnx package, an exporter error: PyTorch still serves
-        logger.warning("could not export %s to ONNX (%s); serving it with PyTorch", weights, err)
-        return None
-    return exported_model(folder)
+
+    def build() -> Path | None:
+        offline(settings)
+        try:
+            export_detector(weights, folder, imgsz=IMGSZ)
+        except Exception as err:  # noqa: BLE001 - no onnx package, an exporter error: PyTorch still serves
+            logger.warning("could not export %s to ONNX (%s); serving it with PyTorch", weights, err)
+        return exported_model(folder)
+
+    from pipelines.loading import load_once
+
+    # tried once per process and version: a failed export does not cost every request a new attempt
+    return load_once(("inspect-export", str(folder)), build)
 
 
 def prepare_exported(settings: Settings) -> None:

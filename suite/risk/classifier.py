@@ -101,18 +101,26 @@ def fast_embedder(settings: Settings):
     source = _embedder_source(settings)
     if source is None:
         return None
-    try:
-        from pipelines.onnx_runtime import available_runtime
-        from pipelines.onnx_text import export_embedder, export_name, load_onnx_embedder
+    from pipelines.loading import load_once
+    from pipelines.onnx_text import export_name
 
-        if available_runtime() is None:
+    folder = settings.models_dir / "onnx" / export_name(source[0].name, source[1])
+
+    def build():
+        try:
+            from pipelines.onnx_runtime import available_runtime
+            from pipelines.onnx_text import export_embedder, load_onnx_embedder
+
+            if available_runtime() is None:
+                return None
+            exported = export_embedder(source[0], folder, version=source[1])
+            return None if exported is None else load_onnx_embedder(exported)
+        except Exception as err:  # noqa: BLE001 - a failed export or runtime must not stop classification
+            logger.warning("the ONNX embedder is not available (%s); classifying with PyTorch", err)
             return None
-        folder = settings.models_dir / "onnx" / export_name(source[0].name, source[1])
-        exported = export_embedder(source[0], folder, version=source[1])
-        return None if exported is None else load_onnx_embedder(exported)
-    except Exception as err:  # noqa: BLE001 - a failed export or runtime must not stop classification
-        logger.warning("the ONNX embedder is not available (%s); classifying with PyTorch", err)
-        return None
+
+    # decided once per process and export folder: a failed export is not tried again on every request
+    return load_once(("risk-fast-embedder", str(folder)), build)
 
 
 def current_classifier(settings: Settings) -> Classifier:

@@ -5,49 +5,46 @@ import time
 import streamlit as st
 
 from pages.session import identity as signed_identity
-from pages.ui import get_store, page_header, progress_bar, run
+from pages.ui import get_store, module_summary, module_title, number, page_header, progress_bar, run, t, tn
 from suite.lifecycle import load_demo
-from suite.modules import MODULES, title
+from suite.modules import MODULES
 from suite.ops import ModuleActivity, module_activity
 
-page_header(
-    "Northstar Suite",
-    "Five AI assistants for your team in one place. Pick one below or on the left; everything you do here is "
-    "recorded so the assistants can learn from your feedback.",
-)
+page_header(t("home.title"), t("home.summary"))
 store = get_store()
-activity = run(lambda: module_activity(store), what="Loading activity") or {}
-counts = run(store.counts, what="Loading counts") or {}
+activity = run(lambda: module_activity(store), what=t("home.what.activity")) or {}
+counts = run(store.counts, what=t("home.what.counts")) or {}
 
 # The demo box comes first, so its progress and its outcome show where the button is, without scrolling.
 left, right = st.columns([2, 1])
 with right.container(border=True):
-    st.subheader("Try it with sample data")
-    st.write("Loads the example help articles, shop, photos, recordings and headlines used in demos.")
-    if st.button("Load demo data", type="primary"):
+    st.subheader(t("home.demo.title"))
+    st.write(t("home.demo.text"))
+    if st.button(t("home.demo.button"), type="primary"):
         started = time.perf_counter()
-        with progress_bar("Loading demo data…") as progress:
-            loaded = run(lambda: load_demo(store, progress, identity=signed_identity()), what="Loading demo data")
+        with progress_bar(t("home.demo.loading")) as progress:
+            loaded = run(lambda: load_demo(store, progress, identity=signed_identity()), what=t("home.demo.what"))
         if loaded is not None:
             took = time.perf_counter() - started
-            st.success(f"Demo data loaded in {took:.0f} s: every assistant has sample data to try.")
-            with st.expander("What was loaded"):
-                st.markdown("\n".join(f"- **{title(report.module)}**: {report.sentence()}" for report in loaded))
+            st.success(t("home.demo.done", seconds=f"{took:.0f}"))
+            with st.expander(t("home.demo.loaded")):
+                st.markdown("\n".join(f"- **{module_title(report.module)}**: {report.sentence()}" for report in loaded))
 with left:
-    st.subheader("What is in the database")
-    st.write(
-        f"**{counts.get('events', 0):,}** recorded uses · **{counts.get('feedback', 0):,}** pieces of "
-        f"feedback · **{counts.get('model_versions', 0):,}** model versions · **{counts.get('jobs', 0):,}** "
-        "retraining jobs"
-    )
+    st.subheader(t("home.db.title"))
+    kinds = (("events", "events"), ("feedback", "feedback"), ("model_versions", "versions"), ("jobs", "jobs"))
+    st.write(" · ".join(tn(f"home.db.{key}", counts.get(count, 0)) for count, key in kinds))
 
 st.divider()
 columns = st.columns(len(MODULES))
 for column, info in zip(columns, MODULES, strict=True):
     used = activity.get(info.key) or ModuleActivity(info.key)
     with column.container(border=True):
-        st.markdown(f"#### {info.icon} {info.title}")
-        st.write(info.summary)
-        st.metric("Uses this week", used.week, help=f"{used.total} uses in all")
-        st.caption(f"{used.feedback} pieces of feedback so far")
-        st.page_link(f"pages/{info.key}.py", label=f"Open {info.title}", icon=":material/arrow_forward:")
+        st.markdown(f"#### {info.icon} {module_title(info.key)}")
+        st.write(module_summary(info.key))
+        st.metric(t("home.card.week"), number(used.week), help=tn("home.card.total", used.total))
+        st.caption(tn("home.card.feedback", used.feedback))
+        st.page_link(
+            f"pages/{info.key}.py",
+            label=t("home.card.open", title=module_title(info.key)),
+            icon=":material/arrow_forward:",
+        )

@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from pages.ui import get_settings, get_store, plain
+from pages.ui import get_settings, get_store, plain, role_name, t
 from suite.auth import (
     Identity,
     SessionEnded,
@@ -124,7 +124,7 @@ def end(signed: SignedIn) -> None:
     sign_out(get_store(), signed.identity)
     st.session_state.pop(TOKEN_KEY, None)
     st.session_state.pop(_USER_KEY, None)
-    st.session_state[NOTICE_KEY] = "You are signed out."
+    st.session_state[NOTICE_KEY] = t("ui.signed_out")
     if signed.identity.via == "sso" and _sso_user():
         st.logout()
 
@@ -146,9 +146,9 @@ def sidebar(signed: SignedIn) -> None:
     identity = signed.identity
     with st.sidebar:
         st.divider()
-        how = " with your company account" if identity.via == "sso" else ""
-        st.caption(f"Signed in as **{plain(identity.user)}** ({identity.role}){how}")
-        if st.button("Sign out", icon=":material/logout:", key="suite_sign_out"):
+        how = "ui.signed_in_as_sso" if identity.via == "sso" else "ui.signed_in_as"
+        st.caption(t(how, user=plain(identity.user), role=role_name(identity.role)))
+        if st.button(t("ui.sign_out"), icon=":material/logout:", key="suite_sign_out"):
             end(signed)
             st.rerun()
 
@@ -165,7 +165,9 @@ def navigation(pages: PageList, sign_in_page: Callable[[], None], account_page: 
     signed = current()
     if signed is None:
         stand_ins = [
-            st.Page(sign_in_page, title="Sign in", url_path=page.url_path or "sign-in", default=not page.url_path)
+            st.Page(
+                sign_in_page, title=t("nav.sign_in"), url_path=page.url_path or "sign-in", default=not page.url_path
+            )
             for items in pages.values()
             for page, _ in items
         ]

@@ -9,8 +9,20 @@ import re
 import streamlit as st
 
 from pages.session import identity as signed_identity
-from pages.ui import done, get_store, page_header, plain, progress_bar, run
-from suite.modules import MODULES
+from pages.ui import (
+    done,
+    get_store,
+    module_summary,
+    module_title,
+    number,
+    page_header,
+    percent,
+    plain,
+    progress_bar,
+    run,
+    t,
+    when,
+)
 from suite.support.models import Answer
 from suite.support.service import (
     MAX_FILE_MB,
@@ -29,8 +41,7 @@ from suite.support.service import (
     set_ticket_status,
 )
 
-info = next(m for m in MODULES if m.key == "support")
-page_header(info.title, info.summary, module=info.key)
+page_header(module_title("support"), module_summary("support"), module="support")
 store = get_store()
 who = signed_identity()  # the signed-in person: suite functions check their role
 state = st.session_state
@@ -38,7 +49,7 @@ state.setdefault("support_chat", [])  # the Answers of this session, oldest firs
 state.setdefault("support_rated", {})
 state.setdefault("support_tickets", {})
 
-chat_tab, kb_tab, tickets_tab = st.tabs(["Ask", "Knowledge base", "Handed to staff"])
+chat_tab, kb_tab, tickets_tab = st.tabs([t("support.tab.ask"), t("support.tab.kb"), t("support.tab.tickets")])
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\](?!\\:)")  # an escaped citation marker [n] (not a link label "[n]:")
 
 
@@ -57,131 +68,144 @@ def show_answer(turn: Answer) -> None:
     if turn.note:
         st.warning(turn.note)
     st.caption(
-        f"Confidence {turn.confidence:.0%}" + (" · written by the language model" if turn.written_by == "llm" else "")
+        t("support.confidence", share=percent(turn.confidence))
+        + (t("support.by_llm") if turn.written_by == "llm" else "")
     )
     if turn.citations:
-        with st.expander(f"Sources ({len(turn.citations)})"):
+        with st.expander(t("support.sources", count=len(turn.citations))):
             for c in turn.citations:
-                st.markdown(f"**[{c.number}] {md(c.title)}** — {md(c.link)} (match {c.score:.0%})")
+                st.markdown(
+                    f"**[{c.number}] {md(c.title)}** — {md(c.link)} ({t('support.match', share=percent(c.score))})"
+                )
                 st.text(c.passage)
     if not turn.answered:
         if rid in state.support_tickets:
-            st.success("A colleague will look at this question (ticket opened).")
-        elif st.button("Pass this question to a colleague", key=f"handoff-{rid}"):
-            ticket = run(lambda: create_ticket(store, turn, identity=who), what="Opening a ticket")
+            st.success(t("support.ticket_opened"))
+        elif st.button(t("support.handoff"), key=f"handoff-{rid}"):
+            ticket = run(lambda: create_ticket(store, turn, identity=who), what=t("support.what.ticket"))
             if ticket:
                 state.support_tickets[rid] = ticket
-                st.success("A colleague will look at this question (ticket opened).")
+                st.success(t("support.ticket_opened"))
     rating = st.feedback("thumbs", key=f"thumbs-{rid}")
     if rating is not None and state.support_rated.get(rid) != rating:
-        if done(lambda: record_feedback(store, turn, thumbs_up=rating == 1, identity=who), what="Saving your rating"):
+        if done(
+            lambda: record_feedback(store, turn, thumbs_up=rating == 1, identity=who), what=t("support.what.rating")
+        ):
             state.support_rated[rid] = rating
-            st.toast("Thanks for the feedback.")
+            st.toast(t("support.thanks"))
     if rating == 0:
         with st.form(f"correction-{rid}", clear_on_submit=True):
-            correction = st.text_area("What should the answer have been? (optional)")
-            if st.form_submit_button("Send correction") and correction.strip():
+            correction = st.text_area(t("support.correction"))
+            if st.form_submit_button(t("support.send_correction")) and correction.strip():
                 if done(
-                    lambda: record_feedback(store, turn, correction=correction, identity=who), what="Saving correction"
+                    lambda: record_feedback(store, turn, correction=correction, identity=who),
+                    what=t("support.what.correction"),
                 ):
-                    st.success("Thanks — a reviewer will check your correction.")
+                    st.success(t("support.correction_thanks"))
 
 
 with chat_tab:
-    st.write("Ask in English or Chinese. Answers quote the help articles; when unsure, the assistant says so.")
-    if not state.support_chat and not (run(lambda: list_documents(store), what="Listing articles") or []):
-        st.info(
-            "There are no help articles yet, so every question would be handed to staff. Add articles in the "
-            "Knowledge base tab, or load the demo data from the Home page."
-        )
+    st.write(t("support.intro"))
+    if not state.support_chat and not (run(lambda: list_documents(store), what=t("support.what.articles")) or []):
+        st.info(t("support.no_articles_chat"))
     for turn in state.support_chat:
         with st.chat_message("user"):
             st.text(turn.question)
         with st.chat_message("assistant"):
             show_answer(turn)
-    question = st.chat_input("Ask a question about our products", max_chars=MAX_QUESTION_CHARS)
+    question = st.chat_input(t("support.ask_placeholder"), max_chars=MAX_QUESTION_CHARS)
     if question:
         with st.chat_message("user"):
             st.text(question)
-        with st.chat_message("assistant"), st.spinner("Looking through the help articles..."):
-            answer = run(lambda: ask(store, question, identity=who), what="Answering")
+        with st.chat_message("assistant"), st.spinner(t("support.looking")):
+            answer = run(lambda: ask(store, question, identity=who), what=t("support.what.answer"))
         if answer is not None:
             state.support_chat.append(answer)
             st.rerun()
 
 with kb_tab:
     uploads = st.file_uploader(
-        "Add help articles",
+        t("support.upload"),
         type=[s.lstrip(".") for s in SUPPORTED],
         accept_multiple_files=True,
-        help=f"Up to {MAX_FILE_MB} MB a file. All usable files of one upload are added together, or none is.",
+        help=t("support.upload_help", mb=MAX_FILE_MB),
     )
-    if uploads and st.button("Add to the knowledge base", type="primary"):
-        with progress_bar("Reading files") as progress:
+    if uploads and st.button(t("support.add"), type="primary"):
+        with progress_bar(t("support.reading")) as progress:
             report = run(
                 lambda: add_articles(store, [(f.name, f.getvalue()) for f in uploads], identity=who, progress=progress),
-                what="Adding articles",
+                what=t("support.what.add"),
             )
         if report is not None:
             if report.added or report.replaced:
-                st.success(f"Added {len(report.added)}, updated {len(report.replaced)} article(s).")
+                st.success(t("support.added", added=len(report.added), replaced=len(report.replaced)))
             for skipped in report.skipped:
-                st.warning(f"Skipped {md(skipped.source)}: {md(skipped.reason)}")
+                st.warning(t("support.skipped", source=md(skipped.source), reason=md(skipped.reason)))
             for part in report.left_out:
-                st.warning(f"Left out of {md(part.source)}: {md(part.reason)}")
-    documents = run(lambda: list_documents(store), what="Listing articles") or []
-    st.metric("Articles", len(documents))
+                st.warning(t("support.left_out", source=md(part.source), reason=md(part.reason)))
+    documents = run(lambda: list_documents(store), what=t("support.what.articles")) or []
+    st.metric(t("support.articles"), number(len(documents)))
     if documents:
         st.dataframe(
-            [{"file": d.source, "title": d.title, "type": d.kind, "passages": d.n_chunks} for d in documents],
+            [
+                {
+                    t("support.col.file"): d.source,
+                    t("support.col.title"): d.title,
+                    t("support.col.type"): d.kind,
+                    t("support.col.passages"): d.n_chunks,
+                }
+                for d in documents
+            ],
             hide_index=True,
         )
         with st.form("remove-doc"):
-            doomed = st.selectbox("Remove an article", [d.source for d in documents])
-            if st.form_submit_button("Remove"):
-                if done(lambda: remove_document(store, doomed, identity=who), what="Removing"):
-                    st.success(f"Removed {md(doomed)}.")
+            doomed = st.selectbox(t("support.remove_pick"), [d.source for d in documents])
+            if st.form_submit_button(t("support.remove")):
+                if done(lambda: remove_document(store, doomed, identity=who), what=t("support.what.remove")):
+                    st.success(t("support.removed", source=md(doomed)))
                     st.rerun()
     else:
-        st.info("No articles yet. Upload some above, or load the demo data from the Home page.")
+        st.info(t("support.no_articles"))
 
 with tickets_tab:
-    tickets = run(lambda: list_tickets(store), what="Listing tickets") or []
-    st.metric("Open questions for staff", sum(t.status == "open" for t in tickets))
-    outcomes = run(lambda: daily_outcomes(store), what="Counting questions") or []
+    tickets = run(lambda: list_tickets(store), what=t("support.what.tickets")) or []
+    st.metric(t("support.open_tickets"), number(sum(k.status == "open" for k in tickets)))
+    outcomes = run(lambda: daily_outcomes(store), what=t("support.what.outcomes")) or []
     if outcomes:
-        st.caption(f"Questions per day: answered by the assistant vs. not sure (last {OUTCOME_DAYS} days)")
+        st.caption(t("support.per_day", days=OUTCOME_DAYS))
         st.bar_chart(
             {
-                "day": [str(r.day) for r in outcomes],
-                "answered": [r.answered for r in outcomes],
-                "not sure": [r.declined for r in outcomes],
+                t("support.chart.day"): [str(r.day) for r in outcomes],
+                t("support.chart.answered"): [r.answered for r in outcomes],
+                t("support.chart.not_sure"): [r.declined for r in outcomes],
             },
-            x="day",
-            y=["answered", "not sure"],
+            x=t("support.chart.day"),
+            y=[t("support.chart.answered"), t("support.chart.not_sure")],
             color=["#2e7d32", "#f9a825"],
         )
     if tickets:
         st.dataframe(
             [
                 {
-                    "when": t.ts,
-                    "who": t.user,
-                    "question": t.question,
-                    "confidence": t.confidence,
-                    "closest article": t.candidates[0].title if t.candidates else "",
-                    "status": t.status,
+                    t("support.col.when"): when(k.ts),
+                    t("support.col.who"): k.user,
+                    t("support.col.question"): k.question,
+                    t("support.col.confidence"): percent(k.confidence),
+                    t("support.col.closest"): k.candidates[0].title if k.candidates else "",
+                    t("support.col.status"): t(f"support.status.{k.status}"),
                 }
-                for t in tickets
+                for k in tickets
             ],
             hide_index=True,
         )
         with st.form("ticket-status"):
-            by_id = {t.ticket_id: t for t in tickets}
-            chosen = st.selectbox("Ticket", list(by_id), format_func=lambda i: by_id[i].question[:80])
-            status = st.radio("Mark as", STATUSES, horizontal=True)
-            if st.form_submit_button("Update"):
-                if done(lambda: set_ticket_status(store, chosen, status, identity=who), what="Updating the ticket"):
+            by_id = {k.ticket_id: k for k in tickets}
+            chosen = st.selectbox(t("support.ticket"), list(by_id), format_func=lambda i: by_id[i].question[:80])
+            status = st.radio(
+                t("support.mark_as"), STATUSES, format_func=lambda s: t(f"support.status.{s}"), horizontal=True
+            )
+            if st.form_submit_button(t("support.update")):
+                if done(lambda: set_ticket_status(store, chosen, status, identity=who), what=t("support.what.update")):
                     st.rerun()
     else:
-        st.info("Nothing has been handed to staff yet.")
+        st.info(t("support.no_tickets"))

@@ -10,15 +10,101 @@ from typing import TypeVar
 
 import streamlit as st
 
-from suite import warmup
+from suite import i18n, warmup
 from suite.errors import SuiteError
-from suite.modules import title as module_title
 from suite.progress import Progress
 from suite.settings import Settings
 from suite.store import Store
 
 T = TypeVar("T")
 logger = logging.getLogger("suite.pages")
+
+
+LANGUAGE_KEY = "suite_language"  # this browser session's language (the switch's widget state)
+_PREFERENCE_READ_KEY = "suite_language_read_for"  # whose account preference was read into it
+
+
+def language() -> str:
+    """The language of this browser session: the sidebar switch, else the signed-in account's preference."""
+    return i18n.check_language(st.session_state.get(LANGUAGE_KEY))
+
+
+def t(key: str, /, **params: object) -> str:
+    """The message `key` of suite/i18n's catalogue in this session's language (see `suite.i18n.t`)."""
+    return i18n.t(language(), key, **params)
+
+
+def tn(key: str, count: int, /, **params: object) -> str:
+    """The form of `key` that fits `count` in this session's language (`1 piece` / `2 pieces`)."""
+    return i18n.tn(language(), key, count, **params)
+
+
+def number(value: float, *, decimals: int | None = None) -> str:
+    """A number formatted for this session's language."""
+    return i18n.number(language(), value, decimals=decimals)
+
+
+def percent(share: float) -> str:
+    """A share (0.67) as a whole percentage for this session's language."""
+    return i18n.percent(language(), share)
+
+
+def when(moment: object) -> str:
+    """A time or date as people write it in this session's language ('' for None): never `+00:00`."""
+    return i18n.when(language(), moment)  # type: ignore[arg-type]
+
+
+def module_title(key: str) -> str:
+    """A module's title in this session's language."""
+    return t(f"module.{key}.title")
+
+
+def module_summary(key: str) -> str:
+    """A module's one-line summary in this session's language."""
+    return t(f"module.{key}.summary")
+
+
+def role_name(role: str) -> str:
+    """A role (viewer, staff, reviewer, admin) in this session's language."""
+    return t(f"role.{role}")
+
+
+def language_switch() -> str:
+    """The English/中文 switch in the sidebar (app.py calls it first, so the navigation is in the chosen language).
+
+    The choice is remembered per account in the store (`suite.auth.set_language`) and, before sign-in, for
+    this browser session. Returns the language code.
+    """
+    from pages.session import current
+
+    signed = current()
+    user = signed.identity.user if signed else None
+    if user and st.session_state.get(_PREFERENCE_READ_KEY) != user:
+        from suite.auth import language_of
+
+        chosen = run(lambda: language_of(get_store(), user), what="Reading your language")
+        if chosen in i18n.LANGUAGES:
+            st.session_state[LANGUAGE_KEY] = chosen
+        st.session_state[_PREFERENCE_READ_KEY] = user
+    st.session_state.setdefault(LANGUAGE_KEY, i18n.DEFAULT)
+    st.sidebar.radio(
+        "Language · 语言",
+        list(i18n.LANGUAGES),
+        format_func=i18n.LANGUAGES.__getitem__,
+        horizontal=True,
+        key=LANGUAGE_KEY,
+        on_change=_remember_language,
+    )
+    return language()
+
+
+def _remember_language() -> None:
+    from pages.session import identity
+    from suite.auth import set_language
+
+    who = identity()
+    if who is not None:
+        done(lambda: set_language(get_store(), who, language()), what="Saving your language")
 
 
 @st.cache_resource
@@ -57,7 +143,7 @@ def _attempt(action: Callable[[], T], what: str) -> tuple[bool, T | None]:
         st.error(plain(str(err)))
     except Exception:
         logger.exception("unexpected error in %s", what)
-        st.error(f"{what} failed because of a problem on our side. It has been logged; please try again.")
+        st.error(t("ui.failed", what=what))
     return False, None
 
 
@@ -106,12 +192,8 @@ def warming_banner(module: str) -> None:
         if warmth is None or warmth.state in warmup.DONE:
             st.rerun()  # the whole page again, now without the banner
         so_far = warmth.elapsed()
-        doing = f"loading its model, {so_far:.0f} s so far" if so_far is not None else "next in line to load"
-        st.info(
-            f"{module_title(module)} is warming up — ready in a moment ({doing}). You can look around; anything "
-            "you ask now waits for it.",
-            icon=":material/hourglass_top:",
-        )
+        doing = t("ui.warming.loading", seconds=f"{so_far:.0f}") if so_far is not None else t("ui.warming.next")
+        st.info(t("ui.warming", module=module_title(module), doing=doing), icon=":material/hourglass_top:")
 
     banner()
 
@@ -131,16 +213,18 @@ def forget_attention_counts() -> None:
 def attention_sidebar() -> None:
     """Reviewers see in the sidebar how much waits on the Needs attention page, by kind (refreshed every 15 s)."""
     from pages.session import current
-    from suite.attention import KIND_TITLES, KINDS
+    from suite.attention import KINDS
     from suite.auth import at_least
 
     signed = current()
     if signed is None or signed.must_change_password or not at_least(signed.identity, "reviewer"):
         return  # the page is not in this person's navigation
-    found = run(lambda: _attention_counts(str(get_settings().home)), what="Counting what needs attention")
+    found = run(lambda: _attention_counts(str(get_settings().home)), what=t("ui.what.attention"))
     if found is None:
         return
     total = sum(found.values())
     with st.sidebar:
-        st.page_link("pages/attention.py", label=f"Needs attention: {total:,}", icon=":material/notifications:")
-        st.caption(" · ".join(f"{KIND_TITLES[k]}: {found[k]:,}" for k in KINDS if found.get(k)))
+        st.page_link(
+            "pages/attention.py", label=t("ui.attention_link", count=number(total)), icon=":material/notifications:"
+        )
+        st.caption(" · ".join(f"{t('ui.attention.' + k)}: {number(found[k])}" for k in KINDS if found.get(k)))

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from suite import i18n
 from suite.auth import sign_in
 from suite.settings import Settings
 from suite.store import Store
 from tests.auth.helpers import PASSWORD, browser_cookie, make_user
 from tests.serving_kit import CHROMIUM, ROOT, chromium, running_dashboard
 
-PAGE = re.compile(r'st\.Page\("pages/(\w+)\.py", title="([^"]+)"(, icon="[^"]*")?(, default=True)?')
+PAGE = re.compile(r'st\.Page\("pages/(\w+)\.py", title=t\("([\w.]+)"\)(, icon="[^"]*")?(, default=True)?')
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,7 +24,7 @@ pytestmark = [
 
 def app_pages() -> list[tuple[str, str, bool]]:
     """(url path, title, is default) for every page app.py routes to."""
-    found = [(m[1], m[2], bool(m[4])) for m in PAGE.finditer((ROOT / "app.py").read_text())]
+    found = [(m[1], i18n.t("en", m[2]), bool(m[4])) for m in PAGE.finditer((ROOT / "app.py").read_text())]
     assert found, "no st.Page(...) found in app.py"
     return sorted(found, key=lambda page: page[2])  # deep links first: a first visit must not bypass app.py
 

@@ -196,6 +196,27 @@ def set_email(store: Store, identity: Identity | None, user_name: str, email: st
     return get_account(store, name)
 
 
+def language_of(store: Store, user_name: str) -> str | None:
+    """The dashboard language this account chose (a `suite.i18n.LANGUAGES` code), None when it chose none."""
+    return queries.user_language(store, user_name)
+
+
+def set_language(store: Store, identity: Identity | None, language: str) -> None:
+    """Remember the signed-in person's own dashboard language (a preference: nobody else's, no audit row).
+
+    Raises:
+        PermissionDenied: nobody is signed in.
+        InvalidInput: not one of `suite.i18n.LANGUAGES`.
+    """
+    from suite.i18n import LANGUAGES
+
+    if identity is None:
+        raise PermissionDenied("Please sign in to choose your language.")
+    if language not in LANGUAGES:
+        raise InvalidInput(f"Unknown language {language!r}; choose one of {', '.join(LANGUAGES)}.")
+    queries.set_language(store, identity.user, language)
+
+
 def reset_password(
     store: Store, identity: Identity | None, user_name: str, *, password: str | None = None
 ) -> NewPassword:

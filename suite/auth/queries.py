@@ -32,6 +32,19 @@ def user_rows(store: Store) -> list[dict[str, Any]]:
     return store.query(f"SELECT {_USER_COLUMNS} FROM users ORDER BY user_name")
 
 
+def user_language(store: Store, user_name: str) -> str | None:
+    return store.scalar("SELECT language FROM users WHERE user_name = ?", [user_name])
+
+
+def set_language(store: Store, user_name: str, language: str) -> bool:
+    with store.connect() as con:
+        row = con.execute(
+            "UPDATE users SET language = ?, updated_at = ? WHERE user_name = ? RETURNING user_name",
+            [language, now(), user_name],
+        ).fetchone()
+    return row is not None
+
+
 def user_count(store: Store) -> int:
     return int(store.scalar("SELECT count(*) FROM users") or 0)
 

@@ -44,4 +44,6 @@ MIGRATIONS: list[str] = [
         detail JSON
     );
     """,
+    # 2: each account's dashboard language (suite.i18n code; NULL = the default)
+    "ALTER TABLE users ADD COLUMN IF NOT EXISTS language VARCHAR;",
 ]

@@ -22,8 +22,9 @@ state = st.session_state
 state.setdefault("tour", {})
 results: dict = state["tour"]
 
-steps_done = sum(key in results for key in ("support", "recommend", "inspect", "transcribe", "risk", "learned"))
-st.progress(steps_done / 6, text=f"{steps_done} of 6 steps done")
+KEYS = ("support", "recommend", "inspect", "transcribe", "risk", "learned", "heard")
+steps_done = sum(key in results for key in KEYS)
+st.progress(steps_done / len(KEYS), text=f"{steps_done} of {len(KEYS)} steps done")
 
 
 def step(number: int, key: str, button: str, action) -> object | None:
@@ -37,6 +38,59 @@ def step(number: int, key: str, button: str, action) -> object | None:
         if value is not None:
             results[key] = value
     return results.get(key)
+
+
+def retrained_and_in_use(module: str, job_key: str, done_key: str, use_key: str) -> bool:
+    """Follow the retraining job live, then show the gate's decision; True once the new version is in use."""
+    if job_key in results and done_key not in results:
+
+        @st.fragment(run_every=2)
+        def follow_job() -> None:
+            now = run(lambda: tour.retraining(store, results[job_key]), what="Reading the job")
+            if now is None:
+                return
+            if now.finished:
+                results[done_key] = now
+                st.rerun()
+            label = now.stage or now.state
+            st.progress(min(max(now.progress, 0.0), 1.0), text=f"Retraining {module}: {plain(label)}")
+            if now.state == "queued" and now.waited_s > 20:
+                st.warning(tour.worker_hint(get_settings()))
+
+        follow_job()
+    finished = results.get(done_key)
+    if finished is None:
+        return False
+    if finished.state != "succeeded":
+        st.error(f"The retraining {finished.state}: {plain(finished.error)}")
+        return False
+    before = "—" if finished.before is None else f"{finished.before:.4f}"
+    after = "—" if finished.after is None else f"{finished.after:.4f}"
+    st.markdown(
+        f"New {module} version **{plain(finished.version)}**: {plain(finished.metric)} {before} → {after} "
+        "on the frozen evaluation set."
+    )
+    for reason in finished.gate_reasons:
+        st.caption(plain(reason))
+    if finished.promoted:
+        results.setdefault(use_key, f"The gate passed {module} {finished.version} and it is in use.")
+    elif use_key not in results:
+        st.info(
+            "The gate kept the old model: the evaluation set does not ask this question, so the score did not "
+            "move. An admin can put the new version in use with a reason."
+        )
+        reason = st.text_input("Reason", tour.OVERRIDE_REASON, key=f"tour_reason_{module}")
+        if st.button("Put the new version in use", key=f"tour_promote_{module}"):
+            said = run(
+                lambda: tour.put_in_use(store, finished.version, module, identity=who, reason=reason),
+                what="Promoting",
+            )
+            if said:
+                results[use_key] = said
+    if use_key in results:
+        st.success(plain(results[use_key]))
+        return True
+    return False
 
 
 def citations_caption(answer) -> str:
@@ -108,59 +162,12 @@ with st.container(border=True):
                 if job_id:
                     results["job_id"] = job_id
 
-        if "job_id" in results and "retrained" not in results:
-
-            @st.fragment(run_every=2)
-            def follow_job() -> None:
-                now = run(lambda: tour.retraining(store, results["job_id"]), what="Reading the job")
-                if now is None:
-                    return
-                if now.finished:
-                    results["retrained"] = now
-                    st.rerun()
-                label = now.stage or now.state
-                st.progress(min(max(now.progress, 0.0), 1.0), text=f"Retraining support: {plain(label)}")
-                if now.state == "queued" and now.waited_s > 20:
-                    st.warning(tour.worker_hint(get_settings()))
-
-            follow_job()
-
-        done_job = results.get("retrained")
-        if done_job is not None:
-            if done_job.state != "succeeded":
-                st.error(f"The retraining {done_job.state}: {plain(done_job.error)}")
-            else:
-                before = "—" if done_job.before is None else f"{done_job.before:.4f}"
-                after = "—" if done_job.after is None else f"{done_job.after:.4f}"
-                st.markdown(
-                    f"New version **{plain(done_job.version)}**: {plain(done_job.metric)} {before} → {after} "
-                    "on the frozen evaluation set."
-                )
-                for reason in done_job.gate_reasons:
-                    st.caption(plain(reason))
-                if done_job.promoted:
-                    st.success("The gate passed it and it is in use.")
-                    results.setdefault("in_use", "promoted by the gate")
-                elif "in_use" not in results:
-                    st.info(
-                        "The gate kept the old model: the evaluation set does not ask this question, so the score "
-                        "did not move. An admin can put the new version in use with a reason."
-                    )
-                    reason = st.text_input("Reason", tour.OVERRIDE_REASON, key="tour_reason")
-                    if st.button("Put the new version in use", key="tour_promote"):
-                        said = run(
-                            lambda: tour.put_in_use(store, done_job.version, identity=who, reason=reason),
-                            what="Promoting",
-                        )
-                        if said:
-                            results["in_use"] = said
-                if "in_use" in results:
-                    st.success(plain(results["in_use"]))
-                    if st.button("Ask the same question again", key="tour_ask_again"):
-                        again = run(lambda: tour.support_step(store, identity=who), what="Answering")
-                        if again is not None:
-                            results["learned"] = run(lambda: tour.compare(first, again), what="Comparing")
-                            results["again"] = again
+        if retrained_and_in_use("support", "job_id", "retrained", "in_use"):
+            if st.button("Ask the same question again", key="tour_ask_again"):
+                again = run(lambda: tour.support_step(store, identity=who), what="Answering")
+                if again is not None:
+                    results["learned"] = run(lambda: tour.compare(first, again), what="Comparing")
+                    results["again"] = again
 
         learned = results.get("learned")
         if learned is not None:
@@ -172,6 +179,38 @@ with st.container(border=True):
             st.page_link(
                 "pages/models.py", label="See the new version on the Models page", icon=":material/model_training:"
             )
+
+with st.container(border=True):
+    st.subheader("7. The same for speech")
+    st.write(tour.STEPS[6].text)
+    if heard is None:
+        st.info("Transcribe the sample clip first (step 4).")
+    else:
+        st.markdown(f"Step 4 heard **{plain(heard.text)}**; the clip says **{plain(tour.CLIP_TRANSCRIPT)}**")
+        if st.button("Send the transcript correction", key="tour_speech_correct"):
+            if run(lambda: tour.correct_transcript(store, heard, identity=who), what="Saving the correction"):
+                results["speech_corrected"] = True
+        if results.get("speech_corrected"):
+            st.success("Correction saved; with the one the demo left, the same mistake now has two corrections.")
+            if st.button("Accept the clip's corrections", key="tour_speech_accept"):
+                accepted = run(lambda: tour.accept_clip_corrections(store, identity=who), what="Accepting")
+                if accepted is not None:
+                    results["speech_accepted"] = accepted
+        if "speech_accepted" in results:
+            st.success(f"{results['speech_accepted']} correction(s) accepted.")
+            if st.button("Retrain speech", key="tour_speech_retrain"):
+                job_id = run(lambda: tour.start_retraining(store, "transcribe", identity=who), what="Queueing")
+                if job_id:
+                    results["speech_job"] = job_id
+        if retrained_and_in_use("transcribe", "speech_job", "speech_retrained", "speech_in_use"):
+            if st.button("Transcribe the clip again", key="tour_speech_again"):
+                again = run(lambda: tour.transcribe_step(store, identity=who), what="Transcribing")
+                if again is not None:
+                    results["heard"] = tour.compare_transcripts(heard, again)
+        now_heard = results.get("heard")
+        if now_heard is not None:
+            st.markdown(f"**Heard now:** {plain(now_heard.after)}")
+            (st.success if now_heard.name_after and not now_heard.name_before else st.warning)(now_heard.sentence())
 
 if results and st.button("Start the tour again", key="tour_reset"):
     state.pop("tour", None)

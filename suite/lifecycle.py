@@ -62,8 +62,7 @@ def load_demo(store: Store, progress: Progress = no_progress) -> list[DemoReport
         reports.append(hooks(info.key).load_demo(store, within(progress, done, steps, info.title)))
     progress(steps - 1, steps, "history of the last weeks")
     spread = history.spread(store, began)
-    counts = {"usage_events": spread["usage_events"], "feedback_spread": spread["feedback_moved"]}
-    reports.append(DemoReport("history", counts, f"the {history.DAYS} days before today"))
+    reports = [DemoReport(r.module, {**r.counts, "past_uses": spread.get(r.module, 0)}, r.note) for r in reports]
     demo.record(store, demo.fingerprint(_model_fingerprint(store.settings)), reports, time.monotonic() - started)
     progress(steps, steps, "done")
     return reports

@@ -37,7 +37,7 @@ REQUEST_ACTIONS = ("ask", "for_user", "visitor", "similar", "inspect", "transcri
 def spread(store: Store, since: datetime, *, today: datetime | None = None) -> dict[str, int]:
     """Back-fill the usage history from the calls made since `since` and spread the feedback logged since then.
 
-    Returns {"usage_events": added, "feedback_moved": moved}.
+    Returns the past uses added per module and the number of feedback items moved (under "feedback").
     """
     today = today or datetime.now(UTC)
     store.flush(wait_s=10.0)
@@ -47,7 +47,7 @@ def spread(store: Store, since: datetime, *, today: datetime | None = None) -> d
     moved = _spread_feedback(store, since, today)
     # Earlier versions of the loader logged themselves as a sixth module, "suite": not a use of an assistant.
     store.execute("DELETE FROM events WHERE module = 'suite' AND action = 'load_demo'")
-    return {"usage_events": added, "feedback_moved": moved}
+    return {**added, "feedback": moved}
 
 
 def _templates(store: Store) -> dict[str, list[dict]]:
@@ -104,19 +104,23 @@ def _history(templates: dict[str, list[dict]], today: datetime) -> list[dict]:
     return rows
 
 
-def _insert_events(store: Store, rows: list[dict]) -> int:
+def _insert_events(store: Store, rows: list[dict]) -> dict[str, int]:
+    """Insert the rows not there yet (days back-filled by an earlier load keep theirs); new rows per module."""
     if not rows:
-        return 0
+        return {}
     frame = pd.DataFrame(rows)
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     with store.transaction() as con:
-        before = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
         con.register("demo_history", frame)
         try:
+            new = con.execute(
+                """SELECT module, count(*) FROM demo_history d
+                   WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.request_id = d.request_id) GROUP BY module"""
+            ).fetchall()
             con.execute(f"INSERT OR IGNORE INTO events ({columns}) SELECT {columns} FROM demo_history")
         finally:
             con.unregister("demo_history")
-        return int(con.execute("SELECT count(*) FROM events").fetchall()[0][0] - before)
+    return {module: int(n) for module, n in new}
 
 
 def _spread_feedback(store: Store, since: datetime, today: datetime) -> int:

@@ -11,7 +11,7 @@ export YOLO_AUTOINSTALL := false
 export OPENBLAS_NUM_THREADS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps test-system-deps run prepare demo test test-fast lint format bench clean
+.PHONY: help install install-dev system-deps test-system-deps run prepare demo test test-fast screenshots lint format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,9 +37,9 @@ install-dev: $(VENV)/.installed-dev test-system-deps ## Install the suite with t
 system-deps: ## Install ffmpeg (audio decoding) with apt when it is missing
 	@command -v ffmpeg >/dev/null || scripts/apt-install ffmpeg
 
-test-system-deps: system-deps ## Also install Chromium, espeak-ng, sox and PostgreSQL (server for the store tests)
+test-system-deps: system-deps ## Also install Chromium, a CJK font, espeak-ng, sox and PostgreSQL (server for the store tests)
 	@command -v chromium >/dev/null && command -v espeak-ng >/dev/null && command -v sox >/dev/null \
-		|| scripts/apt-install chromium espeak-ng sox
+		&& dpkg -s fonts-noto-cjk >/dev/null 2>&1 || scripts/apt-install chromium fonts-noto-cjk espeak-ng sox
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || scripts/apt-install postgresql
 
 prepare: install ## Put every default model on disk (trains the small ones from sample_data/)
@@ -62,6 +62,9 @@ test: install-dev lint ## Install with dev extras, run ruff and the whole test s
 
 test-fast: install-dev lint ## ruff and every test but the model-heavy and browser ones (the inner loop, < 2 min)
 	$(BIN)/pytest -q -m "not slow and not browser"
+
+screenshots: install-dev ## Every page in Chromium (1440x900, 390x844, English, Chinese) into var/screenshots/, checked for leaks
+	$(BIN)/pytest -q -m browser tests/test_screenshots.py
 
 bench: install-dev ## Run every benchmark and rewrite benchmarks/RESULTS.md sections
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done

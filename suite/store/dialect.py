@@ -13,6 +13,7 @@ and meaning created on the server (`COMPAT_FUNCTIONS`: `to_days`, `round(double,
 | `DOUBLE`, `BLOB`, `TINYINT`, `HUGEINT` | `DOUBLE PRECISION`, `BYTEA`, `SMALLINT`, `NUMERIC` |
 | `INTERVAL 7 DAY` | `INTERVAL '7 DAY'` |
 | `quantile_cont(x, 0.95)` | `percentile_cont(0.95) WITHIN GROUP (ORDER BY x)` |
+| `arg_max(a, b)` | `(array_agg(a ORDER BY b DESC) FILTER (WHERE b IS NOT NULL))[1]` |
 | `GROUP BY ALL` | `GROUP BY 1, 2, ...` (the select items without an aggregate) |
 
 Text inside quotes ('...', "...") and comments is never rewritten. SQL that uses DuckDB features with no
@@ -36,6 +37,7 @@ _INTERVAL_RE = re.compile(
     r"\bINTERVAL\s+(\d+(?:\.\d+)?)\s+(YEARS?|MONTHS?|WEEKS?|DAYS?|HOURS?|MINUTES?|SECONDS?)\b", re.IGNORECASE
 )
 _QUANTILE_RE = re.compile(r"\bquantile_cont\s*\(\s*([A-Za-z_][\w.\"]*)\s*,\s*([0-9.]+)\s*\)", re.IGNORECASE)
+_ARG_RE = re.compile(r"\barg_(max|min)\s*\(\s*([^(),]+?)\s*,\s*([^(),]+?)\s*\)", re.IGNORECASE)
 _INSERT_OR_RE = re.compile(r"\bINSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+", re.IGNORECASE)
 _INSERT_TARGET_RE = re.compile(r'\s*("?[A-Za-z_][\w]*"?)\s*(\(([^()]*)\))?', re.IGNORECASE)
 _RETURNING_RE = re.compile(r"\bRETURNING\b", re.IGNORECASE)
@@ -56,7 +58,7 @@ CREATE OR REPLACE FUNCTION round(double precision, integer) RETURNS double preci
     LANGUAGE sql IMMUTABLE AS $$ SELECT round($1::numeric, $2)::double precision $$;
 CREATE OR REPLACE FUNCTION epoch(timestamptz) RETURNS double precision
     LANGUAGE sql IMMUTABLE AS $$ SELECT extract(epoch FROM $1)::double precision $$;
-CREATE OR REPLACE FUNCTION list_contains(anyarray, anyelement) RETURNS boolean
+CREATE OR REPLACE FUNCTION list_contains(anycompatiblearray, anycompatible) RETURNS boolean
     LANGUAGE sql IMMUTABLE AS $$ SELECT $2 = ANY($1) $$;
 CREATE OR REPLACE FUNCTION len(anyarray) RETURNS integer
     LANGUAGE sql IMMUTABLE AS $$ SELECT cardinality($1) $$;
@@ -224,6 +226,13 @@ def to_postgres(
     def code(text: str) -> str:
         text = _TYPE_RE.sub(lambda m: _TYPES[m.group(1).upper()], text)
         text = _INTERVAL_RE.sub(lambda m: f"INTERVAL '{m.group(1)} {m.group(2)}'", text)
+        text = _ARG_RE.sub(
+            lambda m: (
+                f"(array_agg({m.group(2)} ORDER BY {m.group(3)} {'DESC' if m.group(1).lower() == 'max' else 'ASC'})"
+                f" FILTER (WHERE {m.group(3)} IS NOT NULL))[1]"
+            ),
+            text,
+        )
         text = _QUANTILE_RE.sub(lambda m: f"percentile_cont({m.group(2)}) WITHIN GROUP (ORDER BY {m.group(1)})", text)
         return text
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.adapt import Loader
+from psycopg.adapt import Dumper, Loader
 from psycopg.types.json import set_json_loads
 
 from suite.errors import InvalidInput, StoreBusy, StoreFull
@@ -60,6 +60,21 @@ def _text(data: Any) -> str:
     return bytes(data).decode() if isinstance(data, bytes | bytearray | memoryview) else str(data)
 
 
+class _TextArray(list):
+    """A list of texts as a parameter: sent as `'{...}'::text[]`, so `unnest(?)` or `IN (SELECT unnest(?))` work."""
+
+
+class _TextArrayDumper(Dumper):
+    oid = 1009  # text[]
+
+    def dump(self, obj: list) -> bytes:
+        items = ("NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in obj)
+        return ("{" + ",".join(items) + "}").encode()
+
+    def quote(self, obj: list) -> bytes:
+        return b"'" + self.dump(obj).replace(b"'", b"''") + b"'::text[]"
+
+
 def _python(value: Any) -> Any:
     """A parameter psycopg can send: numpy and pandas scalars as Python, NaN/NaT as NULL, dicts as JSON text."""
     if value is None:
@@ -74,10 +89,9 @@ def _python(value: Any) -> Any:
         return None
     if isinstance(value, dict):
         return json.dumps(value, default=str, ensure_ascii=False)
-    if isinstance(value, np.ndarray | tuple):
-        return [_python(v) for v in value]
-    if isinstance(value, list):
-        return [_python(v) for v in value]
+    if isinstance(value, np.ndarray | tuple | list):
+        items = [_python(v) for v in value]
+        return _TextArray(items) if all(v is None or isinstance(v, str) for v in items) else items
     return value
 
 
@@ -126,12 +140,49 @@ class _Catalog:
     def __init__(self) -> None:
         self._keys: dict[str, list[str]] = {}
         self._columns: dict[str, dict[str, str]] = {}
+        self._types: dict[str, dict[str, str]] | None = None
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._keys.clear()
             self._columns.clear()
+            self._types = None
+
+    def types(self, conn: psycopg.Connection) -> dict[str, dict[str, str]]:
+        """Every table's column types as SQL (`timestamp with time zone`, `character varying[]`...)."""
+        with self._lock:
+            if self._types is not None:
+                return self._types
+        rows = conn.execute(
+            """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+               FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+               ORDER BY c.relname, a.attnum"""
+        ).fetchall()
+        found: dict[str, dict[str, str]] = {}
+        for table, column, kind in rows:
+            found.setdefault(table, {})[column] = kind
+        with self._lock:
+            self._types = found
+            return found
+
+    def frame_types(self, conn: psycopg.Connection, frame: pd.DataFrame) -> list[str]:
+        """Column types for a registered frame: those of the table it most likely goes into, else from its values.
+
+        A frame registered to be copied into a table has that table's column names; typing the temporary
+        table like it lets PostgreSQL read ISO texts as timestamps and an all-NULL column as what it will be.
+        """
+        names = [str(c) for c in frame.columns]
+        candidates = [
+            (len(columns) - len(names), table)
+            for table, columns in self.types(conn).items()
+            if set(names) <= set(columns)
+        ]
+        if candidates:
+            columns = self.types(conn)[min(candidates)[1]]
+            return [columns[name] for name in names]
+        return [_pg_type(frame[c]) for c in frame.columns]
 
     def primary_key(self, conn: psycopg.Connection, table: str) -> list[str]:
         with self._lock:
@@ -191,9 +242,13 @@ class PgCursor:
         return self
 
     def fetchone(self) -> tuple | None:
+        if self._cur.description is None:  # INSERT/UPDATE/DELETE: DuckDB answers one row, the count
+            return (self._cur.rowcount,)
         return self._cur.fetchone()
 
     def fetchall(self) -> list[tuple]:
+        if self._cur.description is None:
+            return [(self._cur.rowcount,)]
         return self._cur.fetchall()
 
     def fetchmany(self, size: int = 1) -> list[tuple]:
@@ -226,7 +281,8 @@ class PgCursor:
         if not _IDENTIFIER.fullmatch(name) or not all(_IDENTIFIER.fullmatch(str(c)) for c in frame.columns):
             raise ValueError(f"not a table or column name: {name!r} {list(frame.columns)[:20]}")
         in_block = self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-        columns = ", ".join(f'"{c}" {_pg_type(frame[c])}' for c in frame.columns)
+        types = self._catalog.frame_types(self._conn, frame)
+        columns = ", ".join(f'"{c}" {kind}' for c, kind in zip(frame.columns, types, strict=True))
         self._cur.execute(f'DROP TABLE IF EXISTS pg_temp."{name}"')
         self._cur.execute(f'CREATE TEMP TABLE "{name}" ({columns})' + (" ON COMMIT DROP" if in_block else ""))
         names = ", ".join(f'"{c}"' for c in frame.columns)
@@ -238,7 +294,8 @@ class PgCursor:
         return self
 
     def unregister(self, name: str) -> PgCursor:
-        if _IDENTIFIER.fullmatch(name):
+        aborted = self._conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        if _IDENTIFIER.fullmatch(name) and not aborted:  # in a failed transaction it goes with the ROLLBACK
             self._cur.execute(f'DROP TABLE IF EXISTS pg_temp."{name}"')
         with contextlib.suppress(ValueError):
             self._registered.remove(name)
@@ -294,6 +351,7 @@ def _connect(url: str, timeout_s: float) -> psycopg.Connection:
     )
     set_json_loads(_text, conn)  # JSON comes back as text, as DuckDB returns it (`from_json` reads it)
     conn.adapters.register_loader("numeric", _NumberLoader)
+    conn.adapters.register_dumper(_TextArray, _TextArrayDumper)
     return conn
 
 

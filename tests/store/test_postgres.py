@@ -175,7 +175,9 @@ def _seed(store: Store) -> None:
 
 
 def _plain(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    """Rows as plain values, in one order (ties in a query's ORDER BY may come in either order on either backend)."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return sorted(rows, key=lambda row: [str(v) for v in row.values()])
 
 
 def test_operations_analytics_give_the_same_answers_on_both_backends(settings, postgres_url):  # noqa: F811
@@ -196,3 +198,51 @@ def test_operations_analytics_give_the_same_answers_on_both_backends(settings, p
     assert duck["activity"]["support"]["total"] == 14 and duck["activity"]["support"]["feedback"] == 4
     for key in duck:
         assert pg[key] == duck[key], key
+
+
+# -- what modules do on a cursor -------------------------------------------------------------------------
+def test_cursor_lists_frames_and_counts_behave_as_on_duckdb(pg_store):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "ticker": ["ACME", "BETA"],
+            "name": ["Acme", "Beta"],
+            "aliases": [["acme corp"], []],
+            "sector": [None, None],  # all NULL: typed like the table it goes into
+            "added_at": ["2026-01-02T03:04:05+00:00", "2026-01-03T00:00:00+00:00"],  # ISO text into TIMESTAMPTZ
+        }
+    )
+    with pg_store.transaction() as con:
+        con.register("batch", frame)
+        assert con.execute("INSERT OR IGNORE INTO risk_watchlist SELECT * FROM batch").fetchone() == (2,)
+        con.unregister("batch")
+    with pg_store.connect() as con:
+        rows = con.execute(
+            "SELECT ticker, aliases FROM risk_watchlist WHERE ticker IN (SELECT unnest(?)) ORDER BY 1", [["ACME", "X"]]
+        ).fetchall()
+        assert rows == [("ACME", ["acme corp"])]
+        assert con.execute(
+            "SELECT list_contains(aliases, ?) FROM risk_watchlist WHERE ticker = 'ACME'", ["acme corp"]
+        ).fetchone() == (True,)
+    frame = pg_store.query_df("SELECT ticker, added_at, CAST(added_at AS DATE) AS day FROM risk_watchlist ORDER BY 1")
+    assert str(frame["added_at"].dtype).startswith("datetime64") and str(frame["day"].dtype).startswith("datetime64")
+
+
+@pytest.mark.slow
+def test_module_sample_data_loads_on_postgres(pg_store):
+    """Recommend (frames, INSERT OR REPLACE), inspect and transcribe (arg_max) put their sample data in."""
+    import importlib
+
+    reports = {
+        key: importlib.import_module(f"suite.{key}").load_demo(pg_store)
+        for key in ("recommend", "inspect", "transcribe")
+    }
+    assert (
+        reports["recommend"].counts["products"] == 1005 and reports["recommend"].counts["interactions_added"] > 50_000
+    )
+    assert reports["inspect"].counts["images"] == 6
+    assert reports["transcribe"].counts["transcripts"] == 1
+    again = importlib.import_module("suite.recommend").load_demo(pg_store)  # a reload de-duplicates
+    assert again.counts["interactions_added"] == 0
+    assert pg_store.quarantined() == []

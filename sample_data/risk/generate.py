@@ -41,6 +41,30 @@ COMPANIES = [
     ("STRL", "Sterling Payments", "Sterling", "Financials"),
     ("TMBR", "Timberline Paper", "Timberline", "Materials"),
 ]
+# Chinese names (全称|简称) for Chinese headlines; watchlist.csv's names_zh column, linked like the aliases.
+# generate_zh.py writes the Chinese labelled set with them.
+NAMES_ZH = {
+    "ACMR": "艾克美拉机器人|艾克美拉",
+    "BLVD": "博乐维食品|博乐维",
+    "CRSN": "科尔萨诺制药|科尔萨诺",
+    "DUNM": "邓莫尔能源|邓莫尔",
+    "ELKR": "埃尔克里奇银行|埃尔克里奇",
+    "FNWK": "芬威克汽车|芬威克",
+    "GLNT": "格伦索普矿业|格伦索普",
+    "HRBR": "哈博莱航运|哈博莱",
+    "IVRY": "象牙巷零售|象牙巷",
+    "JNPR": "杜松峰软件|杜松峰",
+    "KSTL": "红隼航空|红隼",
+    "LMNS": "卢梅尼斯半导体|卢梅尼斯",
+    "MRDN": "子午线保险集团|子午线保险|子午线",
+    "NVLO": "诺瓦洛电信|诺瓦洛",
+    "ORCH": "奥查德置业|奥查德",
+    "PLRS": "北极星水务|北极星",
+    "QNTM": "量子叶游戏|量子叶",
+    "RDGE": "瑞奇威化工|瑞奇威",
+    "STRL": "斯特林支付|斯特林",
+    "TMBR": "林线纸业|林线",
+}
 
 NEUTRAL = [
     "{name} schedules its quarterly earnings call for next week",
@@ -214,7 +238,8 @@ def generate() -> None:
             stamp = datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC).isoformat()
             headlines.append({"timestamp": stamp, "source": "Northwire", "headline": text, "url": "", "ticker": ""})
     headlines.sort(key=lambda r: (datetime.fromisoformat(r["timestamp"]).astimezone(UTC), r["headline"]))
-    _write_csv(HERE / "watchlist.csv", ["ticker", "name", "aliases", "sector"], COMPANIES)
+    watched = [(*c, NAMES_ZH[c[0]]) for c in COMPANIES]
+    _write_csv(HERE / "watchlist.csv", ["ticker", "name", "aliases", "sector", "names_zh"], watched)
     _write_csv(HERE / "headlines.csv", ["timestamp", "source", "headline", "url", "ticker"], headlines)
     _write_csv(HERE / "prices.csv", ["date", "ticker", "close"], prices)
     episodes = [

@@ -14,6 +14,7 @@ from suite.errors import InvalidInput, ModelUnavailable
 from suite.modules import ModelStatus
 from suite.progress import Progress, no_progress
 from suite.registry.champion import champion_dir
+from suite.risk.languages import ZH_FOLDER, LanguageRouter, load_chinese, prepare_chinese
 from suite.risk.models import Thresholds
 from suite.settings import Settings
 
@@ -54,6 +55,7 @@ def prepare(settings: Settings, progress: Progress = no_progress) -> None:
     version = f"default-{labelled_hash()}"
     marker = folder / "VERSION"
     if marker.exists() and marker.read_text().strip() == version and (folder / "head.npz").exists():
+        prepare_chinese(folder / ZH_FOLDER)
         fast_embedder(settings)
         return
     from pipelines.embedder import load_embedder
@@ -67,6 +69,7 @@ def prepare(settings: Settings, progress: Progress = no_progress) -> None:
     classifier.save(tmp)
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
+    prepare_chinese(folder / ZH_FOLDER)  # Chinese headlines: their own head (suite.risk.languages)
     fast_embedder(settings)
     progress(2, 2, "sentiment model ready")
     logger.info("trained default risk classifier %s (T=%.2f)", version, classifier.temperature)
@@ -140,7 +143,9 @@ def current_classifier(settings: Settings) -> Classifier:
         from pipelines.embedder import load_embedder
 
         embedder = load_embedder(settings.embedder_model or None, settings.device)
-    return load_classifier(folder, device=settings.device, embedder=embedder)
+    english = load_classifier(folder, device=settings.device, embedder=embedder)
+    chinese = folder / ZH_FOLDER if (folder / ZH_FOLDER / "head.npz").exists() else default_dir(settings) / ZH_FOLDER
+    return LanguageRouter(english, lambda: load_chinese(chinese))
 
 
 def current_thresholds(settings: Settings) -> Thresholds:

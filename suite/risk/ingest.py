@@ -23,6 +23,7 @@ import pandas as pd
 from pipelines.text_classifier import clean_text
 from suite.errors import InvalidInput, SuiteError
 from suite.risk import queries
+from suite.risk.languages import has_han
 from suite.risk.models import EmptyWatchlist, IngestReport, Rejected, Thresholds, UnreadableFile
 from suite.risk.parsing import RAW_CHARS, base_name, parse_file
 from suite.store import Store, new_id, now
@@ -57,8 +58,13 @@ class Linker:
         patterns = []
         for row in rows:
             names = sorted({row["name"], *(row["aliases"] or [])}, key=len, reverse=True)
-            words = "|".join(re.escape(n) for n in names if n)
-            pattern = rf"(?i:\b(?:{words})\b)|\$?\b{re.escape(row['ticker'])}\b"
+            words = "|".join(re.escape(n) for n in names if n and not has_han(n))
+            pattern = rf"(?i:\b(?:{words})\b)|" if words else ""
+            # Chinese is written without spaces, so a Chinese name has no word boundary around it (腾讯发布...)
+            han = "|".join(re.escape(n) for n in names if n and has_han(n))
+            pattern += f"(?:{han})|" if han else ""
+            # a ticker beside Chinese text (ACMR股价) has no \b either: only ASCII letters and digits stop it
+            pattern += rf"(?<![A-Za-z0-9_])\$?{re.escape(row['ticker'])}(?![A-Za-z0-9_])"
             patterns.append((row["ticker"], re.compile(pattern)))
         return cls({r["ticker"] for r in rows}, patterns)
 
@@ -319,7 +325,7 @@ def _move(path: Path, target_dir: Path) -> Path | None:
 
 # -- watchlist and prices -----------------------------------------------------------------------------
 def upsert_watchlist(store: Store, companies: list[dict]) -> int:
-    """Add or update companies: {ticker, name, aliases (list or "a|b"), sector}; all of them or none."""
+    """Add or update companies: {ticker, name, aliases and names_zh (list or "a|b"), sector}; all or none."""
     rows = []
     for number, company in enumerate(companies, start=1):
         if not isinstance(company, dict):
@@ -331,10 +337,11 @@ def upsert_watchlist(store: Store, companies: list[dict]) -> int:
             raise InvalidInput(
                 f"Company {number} needs a ticker (1-10 letters, digits, '.' or '-') and a name; got {shown}."
             )
-        aliases = company.get("aliases") or []
-        if isinstance(aliases, str):
-            aliases = aliases.split("|")
-        aliases = [clean_text(_text(a)) for a in aliases if clean_text(_text(a))]
+        aliases = []
+        for field in ("aliases", "names_zh"):  # names_zh: the Chinese names (全称|简称), linked like any alias
+            given = company.get(field) or []
+            aliases += given.split("|") if isinstance(given, str) else list(given)
+        aliases = list(dict.fromkeys(clean_text(_text(a)) for a in aliases if clean_text(_text(a))))
         if len(aliases) > 50 or any(len(a) > 200 for a in aliases):
             raise InvalidInput(f"Company {number} ({ticker}) has more than 50 aliases or one over 200 characters.")
         sector = clean_text(_text(company.get("sector"))) or None

@@ -22,6 +22,8 @@ $(BIN)/python:
 
 # Reinstall only when the dependency list changes.
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml','rb'))['tool']['suite']['no-binary'])" \
+		| xargs -n1 sh -c '$(PIP) --no-binary "$${0%%==*}" "$$0"'
 	$(PIP) -e .
 	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml','rb'))['tool']['suite']['no-deps'])" \
 		| xargs $(BIN)/pip install --disable-pip-version-check --no-deps

@@ -28,7 +28,15 @@ from suite.transcribe.service import (
     vocabulary,
 )
 
-LANGUAGES = {"Detect automatically": None, "English": "en"}
+LANGUAGES = {
+    "Detect automatically": None,
+    "English (fastest)": "en",
+    "Chinese": "zh",
+    "German": "de",
+    "French": "fr",
+    "Spanish": "es",
+    "Japanese": "ja",
+}
 
 info = next(m for m in MODULES if m.key == "transcribe")
 page_header(info.title, info.summary, module=info.key)
@@ -44,23 +52,36 @@ def show_transcript(transcript: Transcript, key: str) -> None:
     st.subheader(plain(transcript.file_name))
     if transcript.notice:
         st.warning(plain(transcript.notice))
+    segments = transcript.segments
     audio = playable_audio(settings, transcript)
     if audio is not None:
-        st.audio(str(audio))
-    segments = transcript.segments
+        # a line clicked in the table below (kept in session state across the rerun) moves the player there
+        picked = (st.session_state.get(f"lines-{key}") or {}).get("selection", {}).get("rows", [])
+        start = int(segments[picked[0]].start) if picked and picked[0] < len(segments) else 0
+        st.audio(str(audio), start_time=start)
     if not segments:
         st.info("No speech was heard in this recording, so the transcript is empty.")
         return
     if transcript.duration_s is not None and transcript.elapsed_s:
-        st.caption(f"{transcript.duration_s:.0f} s of audio transcribed in {transcript.elapsed_s:.1f} s.")
-    table = pd.DataFrame(
-        {
-            "from": [clock(s.start) for s in segments],
-            "to": [clock(s.end) for s in segments],
-            "what was said": [s.text for s in segments],
-        }
+        st.caption(
+            f"{transcript.duration_s:.0f} s of audio transcribed in {transcript.elapsed_s:.1f} s · language "
+            f"{plain(transcript.language or '?')} · {plain(transcript.model_name or '')} "
+            f"{plain(transcript.model_version or '')}"
+        )
+    columns = {"from": [clock(s.start) for s in segments], "to": [clock(s.end) for s in segments]}
+    if transcript.speakers:
+        columns["speaker"] = [s.speaker or "" for s in segments]
+    columns["what was said"] = [s.text for s in segments]
+    st.dataframe(
+        pd.DataFrame(columns),
+        hide_index=True,
+        width="stretch",
+        key=f"lines-{key}",
+        on_select="rerun",
+        selection_mode="single-row",
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    if audio is not None:
+        st.caption("Click a line to play the recording from there.")
     edited = st.text_area(
         "Correct the transcript if something was misheard", value=transcript.current_text, key=f"edit-{key}"
     )

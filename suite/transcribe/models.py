@@ -26,12 +26,27 @@ class UploadNotStaged(SuiteError):
 
 
 @dataclass(frozen=True)
-class Segment:
-    """One time-stamped line of a transcript (seconds from the start of the recording)."""
+class Word:
+    """One word of a segment and when it was said (seconds from the start), for seeking the player to it."""
 
     start: float
     end: float
     text: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One time-stamped line of a transcript (seconds from the start of the recording).
+
+    `speaker` is "Speaker 1", "Speaker 2", ... when speaker turns were detected (None otherwise); `words`
+    holds each word's own times (empty for transcripts stored before word times were kept).
+    """
+
+    start: float
+    end: float
+    text: str
+    speaker: str | None = None
+    words: tuple[Word, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,11 @@ class Transcript:
     corrected_text: str | None = None
     hints_version: str | None = None
     notice: str = ""
+
+    @property
+    def speakers(self) -> list[str]:
+        """The speakers heard, in order of first appearance (empty when turns were not detected)."""
+        return list(dict.fromkeys(s.speaker for s in self.segments if s.speaker))
 
     @property
     def current_text(self) -> str:

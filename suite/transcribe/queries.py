@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from suite.store import Store, from_json, new_id, now
-from suite.transcribe.models import DailyMinutes, Segment, Transcript
+from suite.transcribe.models import DailyMinutes, Segment, Transcript, Word
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +45,27 @@ def add_transcript(store: Store, transcript: Transcript) -> None:
             "device": transcript.device,
             "elapsed_s": transcript.elapsed_s,
             "text": transcript.text,
-            "segments": json.dumps(
-                [{"start": s.start, "end": s.end, "text": s.text} for s in transcript.segments], ensure_ascii=False
-            ),
+            "segments": json.dumps([_segment_row(s) for s in transcript.segments], ensure_ascii=False),
             "redacted": transcript.redacted,
             "vocabulary": json.dumps(list(transcript.vocabulary), ensure_ascii=False),
         },
+    )
+
+
+def _segment_row(segment: Segment) -> dict[str, Any]:
+    row: dict[str, Any] = {"start": segment.start, "end": segment.end, "text": segment.text}
+    if segment.speaker:
+        row["speaker"] = segment.speaker
+    if segment.words:
+        row["words"] = [[w.start, w.end, w.text] for w in segment.words]  # compact: a long meeting has many
+    return row
+
+
+def _segment(value: dict[str, Any]) -> Segment:
+    words = tuple(Word(float(w[0]), float(w[1]), str(w[2])) for w in value.get("words") or ())
+    speaker = value.get("speaker")
+    return Segment(
+        float(value["start"]), float(value["end"]), str(value["text"]), str(speaker) if speaker else None, words
     )
 
 
@@ -134,8 +149,8 @@ def _segments(row: dict[str, Any]) -> tuple[Segment, ...]:
     value = from_json(row.get("segments"))
     try:
         if isinstance(value, list):
-            return tuple(Segment(float(s["start"]), float(s["end"]), str(s["text"])) for s in value)
-    except (KeyError, TypeError, ValueError):
+            return tuple(_segment(s) for s in value)
+    except (KeyError, IndexError, TypeError, ValueError):
         pass
     if value:
         logger.warning("transcript %s has unreadable segments; showing its text as one", row["transcript_id"])

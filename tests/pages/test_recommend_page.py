@@ -39,7 +39,8 @@ def test_visitor_similar_and_insights_tabs(app_page, settings):
     at.text_input(key="rec_visitor_text").input("ultralight tent for a hiking trip").run()
     assert not at.exception
     assert any("tent" in t.value.lower() for t in at.text if t.value[:1].isdigit())  # "1. <title>", plain text
-    assert any(m.label == "Model in use" and m.value == "default" for m in at.metric)
+    trained = next(m for m in at.metric if m.label == "Model trained")  # when, never the version's name or hash
+    assert trained.value != "—" and "default" not in trained.value and "+00:00" not in trained.value
 
 
 def test_page_offers_to_build_the_model_when_missing(app_page):

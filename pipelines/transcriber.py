@@ -297,8 +297,8 @@ def _mapped_words(words: tuple[Word, ...], timeline: Any, offset: float) -> tupl
         text = word.text.strip()
         if not text:
             continue
-        start = max(round(offset + timeline.get_original_time(word.start), 2), last)
-        end = max(round(offset + timeline.get_original_time(word.end, is_end=True), 2), start)
+        start = max(round(float(offset + timeline.get_original_time(word.start)), 2), last)
+        end = max(round(float(offset + timeline.get_original_time(word.end, is_end=True)), 2), start)
         mapped.append(Word(start, end, text))
         last = end
     return tuple(mapped)

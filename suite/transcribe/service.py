@@ -193,7 +193,10 @@ def _checked_options(
     engine = check_engine(engine or settings.transcribe_engine)
     model = model or settings.transcribe_model or None
     language = check_language(language)
-    if language not in (None, "en") and english_only(model):
+    # with no model named, only SUITE_TRANSCRIBE_SIZE=tiny.en or openai-whisper (tiny.en is its one bundled
+    # model) stay English-only; "auto" and "base" serve other languages with the multilingual base
+    tiny = settings.transcribe_size == "tiny.en" or engine != "faster-whisper"
+    if language not in (None, "en") and english_only(model) and (model or tiny):
         raise InvalidInput(
             f"The speech model {Path(model).name if model else 'tiny.en'} only understands English; leave the "
             f"language empty or set it to en (or use a multilingual model for {language!r})."

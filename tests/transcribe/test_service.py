@@ -43,7 +43,7 @@ def test_batch_keeps_going_when_one_file_is_broken(store, speech_dir, tmp_path):
     assert [r["file_name"] for r in stored] == ["report_us.wav", "silence.wav"]
     events = store.query("SELECT status, model_name FROM events WHERE module = 'transcribe' ORDER BY ts")
     assert [e["status"] for e in events] == ["ok", "error", "ok"]
-    assert events[0]["model_name"] == "tiny.en"
+    assert events[0]["model_name"] == "base"  # language not declared: the multilingual model detects it
 
 
 def test_history_search_and_corrections(store, speech_dir):

@@ -8,8 +8,20 @@ import pandas as pd
 import streamlit as st
 
 from pages.session import identity as signed_identity
-from pages.ui import done, get_settings, get_store, page_header, plain, progress_bar, run
-from suite.modules import MODULES
+from pages.ui import (
+    done,
+    get_settings,
+    get_store,
+    module_summary,
+    module_title,
+    page_header,
+    plain,
+    progress_bar,
+    run,
+    t,
+    tn,
+    when,
+)
 from suite.transcribe.models import Transcript
 from suite.transcribe.service import (
     AUDIO_SUFFIXES,
@@ -28,19 +40,15 @@ from suite.transcribe.service import (
     vocabulary,
 )
 
-LANGUAGES = {
-    "Detect automatically": None,
-    "English (fastest)": "en",
-    "Chinese": "zh",
-    "German": "de",
-    "French": "fr",
-    "Spanish": "es",
-    "Japanese": "ja",
-}
+SPOKEN = [None, "en", "zh", "de", "fr", "es", "ja"]  # None: detect automatically
 
-info = next(m for m in MODULES if m.key == "transcribe")
-page_header(info.title, info.summary, module=info.key)
+page_header(module_title("transcribe"), module_summary("transcribe"), module="transcribe")
 settings, store = get_settings(), get_store()
+
+
+def _spoken(code: str) -> str:
+    """A spoken language's name ('auto': detect automatically); an unlisted code as it is."""
+    return t(f"tr.lang.{code}") if code == "auto" or code in SPOKEN else code
 
 
 def clock(seconds: float) -> str:
@@ -60,18 +68,18 @@ def show_transcript(transcript: Transcript, key: str) -> None:
         start = int(segments[picked[0]].start) if picked and picked[0] < len(segments) else 0
         st.audio(str(audio), start_time=start)
     if not segments:
-        st.info("No speech was heard in this recording, so the transcript is empty.")
+        st.info(t("tr.no_speech"))
         return
-    if transcript.duration_s is not None and transcript.elapsed_s:
-        st.caption(
-            f"{transcript.duration_s:.0f} s of audio transcribed in {transcript.elapsed_s:.1f} s · language "
-            f"{plain(transcript.language or '?')} · {plain(transcript.model_name or '')} "
-            f"{plain(transcript.model_version or '')}"
-        )
-    columns = {"from": [clock(s.start) for s in segments], "to": [clock(s.end) for s in segments]}
+    if transcript.duration_s is not None:
+        spoken = transcript.language or ""
+        about = t("tr.about", minutes=clock(transcript.duration_s), language=_spoken(spoken) if spoken else "?")
+        # how long it took only when that was long enough to matter (a long recording), never the model's version
+        took = t("tr.took", seconds=f"{transcript.elapsed_s:.0f}") if (transcript.elapsed_s or 0) >= 60 else ""
+        st.caption(about + took)
+    columns = {t("tr.col.from"): [clock(s.start) for s in segments], t("tr.col.to"): [clock(s.end) for s in segments]}
     if transcript.speakers:
-        columns["speaker"] = [s.speaker or "" for s in segments]
-    columns["what was said"] = [s.text for s in segments]
+        columns[t("tr.col.speaker")] = [s.speaker or "" for s in segments]
+    columns[t("tr.col.said")] = [s.text for s in segments]
     st.dataframe(
         pd.DataFrame(columns),
         hide_index=True,
@@ -81,56 +89,57 @@ def show_transcript(transcript: Transcript, key: str) -> None:
         selection_mode="single-row",
     )
     if audio is not None:
-        st.caption("Click a line to play the recording from there.")
-    edited = st.text_area(
-        "Correct the transcript if something was misheard", value=transcript.current_text, key=f"edit-{key}"
-    )
-    if st.button("Save correction", key=f"save-{key}") and done(
-        lambda: save_correction(store, transcript.transcript_id, edited, identity=signed_identity()), what="Saving"
+        st.caption(t("tr.click_line"))
+    edited = st.text_area(t("tr.correct"), value=transcript.current_text, key=f"edit-{key}")
+    if st.button(t("tr.save"), key=f"save-{key}") and done(
+        lambda: save_correction(store, transcript.transcript_id, edited, identity=signed_identity()),
+        what=t("tr.what.save"),
     ):
-        st.success("Thank you. Your correction was saved and will help the assistant learn names it mishears.")
+        st.success(t("tr.saved"))
     stem = Path(transcript.file_name).stem
     for column, fmt in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
         column.download_button(
-            f"Download {fmt.upper()}", export(transcript, fmt), f"{stem}.{fmt}", MIME[fmt], key=f"dl-{fmt}-{key}"
+            t("tr.download", format=fmt.upper()),
+            export(transcript, fmt),
+            f"{stem}.{fmt}",
+            MIME[fmt],
+            key=f"dl-{fmt}-{key}",
         )
 
 
-with st.sidebar.expander("Transcription settings"):
+with st.sidebar.expander(t("tr.settings")):
     engines = available_engines() or ["faster-whisper"]
     default = engines.index(settings.transcribe_engine) if settings.transcribe_engine in engines else 0
-    engine = st.selectbox("Engine", engines, index=default, help="faster-whisper is the fastest on this computer.")
-    language = LANGUAGES[st.selectbox("Language", list(LANGUAGES))]
-    redact = st.checkbox(
-        "Hide personal data (names, addresses, e-mails, phone and card numbers)", value=settings.redact_transcripts
-    )
+    engine = st.selectbox(t("tr.engine"), engines, index=default, help=t("tr.engine_help"))
+    language = st.selectbox(t("tr.language"), SPOKEN, format_func=lambda code: _spoken(code or "auto"))
+    redact = st.checkbox(t("tr.redact"), value=settings.redact_transcripts)
     vocab_text = st.text_area(
-        "Names and words to listen for (one per line)",
+        t("tr.vocab"),
         value="\n".join(vocabulary(settings)),
-        help="Product names, people and jargon the assistant should expect. Shared by everyone in this workspace.",
+        help=t("tr.vocab_help"),
     )
-    if st.button("Save word list"):
+    if st.button(t("tr.save_vocab")):
         saved_terms = run(
-            lambda: save_vocabulary(settings, vocab_text, identity=signed_identity()), what="Saving the word list"
+            lambda: save_vocabulary(settings, vocab_text, identity=signed_identity()), what=t("tr.what.vocab")
         )
         if saved_terms is not None:
-            st.success(f"{len(saved_terms)} words saved.")
+            st.success(tn("tr.vocab_saved", len(saved_terms)))
 
-new_tab, history_tab = st.tabs(["New transcript", "Past transcripts"])
+new_tab, history_tab = st.tabs([t("tr.tab.new"), t("tr.tab.past")])
 
 with new_tab:
     uploads = st.file_uploader(
-        "Drop call recordings, meetings or voice notes (audio or video files)",
+        t("tr.upload"),
         type=[s.lstrip(".") for s in AUDIO_SUFFIXES],
         accept_multiple_files=True,
-        help=f"Up to {MAX_UPLOAD_MB} MB and {MAX_AUDIO_HOURS:g} hours per file; split longer recordings first.",
+        help=t("tr.upload_help", mb=MAX_UPLOAD_MB, hours=f"{MAX_AUDIO_HOURS:g}"),
     )
-    recording = st.audio_input("…or record a voice note")
-    if st.button("Transcribe", type="primary", disabled=not (uploads or recording)):
+    recording = st.audio_input(t("tr.record"))
+    if st.button(t("tr.transcribe"), type="primary", disabled=not (uploads or recording)):
         items = [(item.name, item.getvalue()) for item in uploads or []]
         if recording:
             items.append((recording.name or "recording.wav", recording.getvalue()))
-        with progress_bar("Transcribing…") as progress:
+        with progress_bar(t("tr.transcribing")) as progress:
             st.session_state["transcribe_batch"] = run(
                 lambda: transcribe_uploads(
                     store,
@@ -141,7 +150,7 @@ with new_tab:
                     identity=signed_identity(),
                     progress=progress,
                 ),
-                what="Transcribing",
+                what=t("tr.what.transcribe"),
             )
     batch = st.session_state.get("transcribe_batch")
     if batch is not None:
@@ -151,18 +160,18 @@ with new_tab:
             show_transcript(transcript, f"new-{index}")
 
 with history_tab:
-    usage = run(lambda: minutes_per_day(store), what="Loading usage") or []
+    usage = run(lambda: minutes_per_day(store), what=t("tr.what.usage")) or []
     if usage:
-        st.caption("Minutes of audio transcribed per day (last 30 days)")
-        st.bar_chart(pd.Series([u.minutes for u in usage], index=[u.day for u in usage], name="minutes"), height=160)
-    query = st.text_input("Search past transcripts", placeholder="e.g. invoice Friday")
-    found = run(lambda: search_history(store, query), what="Searching") or []
+        st.caption(t("tr.per_day"))
+        st.bar_chart(
+            pd.Series([u.minutes for u in usage], index=[u.day for u in usage], name=t("tr.minutes")), height=160
+        )
+    query = st.text_input(t("tr.search"), placeholder=t("tr.search_placeholder"))
+    found = run(lambda: search_history(store, query), what=t("tr.what.search")) or []
     if not found:
-        st.info("No transcripts yet." if not query else "Nothing matches those words.")
+        st.info(t("tr.none_yet") if not query else t("tr.no_match"))
     else:
-        st.caption(f"{len(found)} transcript(s), newest first.")
-        labels = {
-            t.transcript_id: f"{t.created_at:%Y-%m-%d %H:%M} · {t.file_name} · {(t.text or '')[:60]}" for t in found
-        }
-        chosen = st.selectbox("Open a transcript", list(labels), format_func=labels.get, key="history-pick")
-        show_transcript(next(t for t in found if t.transcript_id == chosen), f"hist-{chosen}")
+        st.caption(tn("tr.found", len(found)))
+        labels = {k.transcript_id: f"{when(k.created_at)} · {k.file_name} · {(k.text or '')[:60]}" for k in found}
+        chosen = st.selectbox(t("tr.open"), list(labels), format_func=labels.get, key="history-pick")
+        show_transcript(next(k for k in found if k.transcript_id == chosen), f"hist-{chosen}")

@@ -142,8 +142,16 @@ class LanguageRouter:
         return results  # type: ignore[return-value]
 
     def probabilities(self, texts: list[str], *, batch_size: int = 256) -> np.ndarray:
-        rows = self.classify(texts, batch_size=batch_size)
-        return np.array([[r.probabilities[k] for k in ("negative", "neutral", "positive")] for r in rows])
+        """(n, 3) probabilities in LABELS order, each row from its language's head (not rounded)."""
+        texts = list(texts)
+        zh = self._split(texts)
+        chosen = set(zh)
+        others = [i for i in range(len(texts)) if i not in chosen]
+        out = np.zeros((len(texts), 3))
+        for rows, model in ((others, self.english), (zh, self.chinese if zh else None)):
+            if rows:
+                out[rows] = model.probabilities([texts[i] for i in rows], batch_size=batch_size)
+        return out
 
 
 def _read_as_chinese(result: Sentiment) -> Sentiment:

@@ -74,9 +74,8 @@ def show_answer(turn: Answer) -> None:
     if turn.citations:
         with st.expander(t("support.sources", count=len(turn.citations))):
             for c in turn.citations:
-                st.markdown(
-                    f"**[{c.number}] {md(c.title)}** — {md(c.link)} ({t('support.match', share=percent(c.score))})"
-                )
+                # One confidence per answer (the calibrated one above): no per-source "match %" beside it.
+                st.markdown(f"**[{c.number}] {md(c.title)}** — {md(c.link)}")
                 st.text(c.passage)
     if not turn.answered:
         if rid in state.support_tickets:

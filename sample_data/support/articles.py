@@ -629,3 +629,59 @@ FAQ = [
         "working; plug-in devices stop until power returns.",
     ),
 ]
+
+# Chinese translations of a few articles (kb_zh/): a help center that has Chinese passages for Chinese
+# questions. `name.zh.md` is the translation of `name.md` (the same article for the evaluation).
+ZH_ARTICLES = [
+    (
+        "reset-password.zh.md",
+        "重置账户密码",
+        [
+            (
+                "忘记密码",
+                "在 Brightwave 应用的登录界面点击“忘记密码”，输入您账户的电子邮箱地址。我们会发送一个 30 分钟内有效的"
+                "重置链接。请在手机上打开该链接，设置一个至少 10 个字符的新密码。",
+            ),
+            (
+                "收不到重置邮件",
+                "请检查垃圾邮件文件夹，并确认您输入的是注册时使用的电子邮箱。2 分钟后可以重新申请链接。"
+                "一小时内申请 5 次后，"
+                "账户会因安全原因被暂时锁定；请等待一小时后再试。",
+            ),
+            (
+                "登录状态下修改密码",
+                "进入 账户 > 安全 > 修改密码。修改密码后，您在其他手机和平板上的登录都会退出。",
+            ),
+        ],
+    ),
+    (
+        "device-offline.zh.md",
+        "设备显示离线",
+        [
+            (
+                "常见原因",
+                "设备超过 10 分钟没有连接 Brightwave 时，应用中会显示离线。通常是 Wi-Fi 路由器重启、设备断电，"
+                "或者 Wi-Fi 密码已更改。",
+            ),
+            (
+                "可以尝试的办法",
+                "重启路由器和设备。如果您更改了 Wi-Fi 名称或密码，请进入 设备设置 > 网络 > 更改 Wi-Fi。通过 Hub H2 "
+                "连接的传感器会在网关离线时一起离线。",
+            ),
+            (
+                "服务状态",
+                "在进一步排查之前，请先查看 status.brightwave.example 是否有服务中断。",
+            ),
+        ],
+    ),
+    (
+        "brightwave-plus-plans.zh.md",
+        "Brightwave Plus 订阅方案",
+        [
+            (
+                "取消或更改方案",
+                "进入 账户 > 订阅 即可升级、降级或取消方案。取消将在当前计费周期结束时生效，在此之前您仍可继续使用。",
+            ),
+        ],
+    ),
+]

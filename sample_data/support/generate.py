@@ -15,8 +15,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from articles import ARTICLES, FAQ, PDF_ARTICLE  # noqa: E402
-from questions import EN, OUT_OF_SCOPE, ZH  # noqa: E402
+from articles import ARTICLES, FAQ, PDF_ARTICLE, ZH_ARTICLES  # noqa: E402
+from questions import EN, OUT_OF_SCOPE, SECTIONS, UNANSWERABLE, ZH  # noqa: E402
 
 
 def markdown(title: str, sections: list[tuple[str, str]]) -> str:
@@ -95,6 +95,20 @@ def main() -> None:
     rows += [{"question": q, "source": None, "language": lang, "in_scope": False} for q, lang in OUT_OF_SCOPE]
     with (HERE / "eval.jsonl").open("w", encoding="utf-8") as handle:
         for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    # Chinese translations, kept beside (not in) kb/: the demo help center stays English-only; tests and the
+    # benchmark add kb_zh/ to measure answers from Chinese passages.
+    kb_zh = HERE / "kb_zh"
+    kb_zh.mkdir(exist_ok=True)
+    for name, title, sections in ZH_ARTICLES:
+        (kb_zh / name).write_text(markdown(title, sections), encoding="utf-8")
+    with (HERE / "eval_unanswerable.jsonl").open("w", encoding="utf-8") as handle:
+        for question, language in UNANSWERABLE:
+            row = {"question": question, "source": None, "language": language, "in_scope": False}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with (HERE / "eval_sections.jsonl").open("w", encoding="utf-8") as handle:
+        for question, source, heading, language in SECTIONS:
+            row = {"question": question, "source": source, "heading": heading, "language": language}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 

@@ -125,3 +125,60 @@ OUT_OF_SCOPE = [
     ("如何做红烧肉？", "zh"),
     ("推荐一本好看的小说", "zh"),
 ]
+
+# Section-level set (eval_sections.jsonl): the article and the section (heading) that answers the question.
+# Written for articles with several sections, where the right article alone is not enough.
+SECTIONS = [
+    ("How do I reset my password?", "reset-password.md", "Forgot your password", "en"),
+    ("I forgot my password", "reset-password.md", "Forgot your password", "en"),
+    ("The password reset email never arrived", "reset-password.md", "The reset email does not arrive", "en"),
+    ("How do I change my password?", "reset-password.md", "Changing your password while signed in", "en"),
+    (
+        "My account is locked after too many reset requests",
+        "reset-password.md",
+        "The reset email does not arrive",
+        "en",
+    ),
+    ("Where should I place the hub?", "hub-setup.md", "Placement", "en"),
+    ("What do I need before setting up the hub?", "hub-setup.md", "Before you start", "en"),
+    ("What is error E-4012?", "wifi-requirements.md", "Error E-4012: the hub cannot join your Wi-Fi", "en"),
+    ("Which Wi-Fi networks are supported?", "wifi-requirements.md", "Supported networks", "en"),
+    ("I lost my phone and my backup codes", "two-factor-authentication.md", "Lost phone and no backup codes", "en"),
+    ("How many backup codes do I get?", "two-factor-authentication.md", "Backup codes", "en"),
+    ("What comes in the box with the Cam 360?", "cam360-installation.html", "What is in the box", "en"),
+    ("Can I mount the camera on the ceiling?", "cam360-installation.html", "Mounting", "en"),
+    ("Why does my camera show as offline in the app?", "device-offline.md", "Common causes", "en"),
+    ("My device is offline, what should I try?", "device-offline.md", "What to try", "en"),
+    ("Is there an outage right now?", "device-offline.md", "Service status", "en"),
+    ("How do I cancel Brightwave Plus?", "brightwave-plus-plans.md", "Cancel or change your plan", "en"),
+    ("Is there a free trial?", "brightwave-plus-plans.md", "Free trial", "en"),
+    ("How long until my refund arrives?", "returns-and-refunds.md", "Refund timing", "en"),
+    ("Can I download a clip from the cloud?", "cloud-video-storage.md", "Downloading clips", "en"),
+    ("Error E-6021 on my camera", "cloud-video-storage.md", "Error E-6021: storage full", "en"),
+    ("How do I remove a family member from my home?", "sharing-access.md", "Remove a member", "en"),
+    ("How do I export my data before deleting my account?", "delete-account.md", "Export your data", "en"),
+    ("Can I set quiet hours for the chime?", "doorbell-chime.md", "Quiet hours", "en"),
+    ("如何重置密码？", "reset-password.md", "Forgot your password", "zh"),
+    ("我的摄像头离线了怎么办？", "device-offline.md", "What to try", "zh"),
+    ("重置邮件没有收到怎么办？", "reset-password.md", "The reset email does not arrive", "zh"),
+    ("如何取消 Brightwave Plus 订阅？", "brightwave-plus-plans.md", "Cancel or change your plan", "zh"),
+]
+
+# In-domain questions the help center does not answer (eval_unanswerable.jsonl): about Brightwave products, so
+# they share words with the articles, but no passage holds the answer. The bot should refuse them.
+UNANSWERABLE = [
+    ("Does the Cam 360 record in 8K?", "en"),
+    ("Can the Hub H2 open my garage door?", "en"),
+    ("Is there a Brightwave app for smart TVs?", "en"),
+    ("How much does the Doorbell D1 weigh?", "en"),
+    ("Can I pay for Brightwave Plus with cryptocurrency?", "en"),
+    ("Does the Thermo T5 support solar panels?", "en"),
+    ("Who is the CEO of Brightwave?", "en"),
+    ("Can the Leak Sensor L2 measure humidity?", "en"),
+    ("Is there a Brightwave store in Berlin?", "en"),
+    ("What colour options does the Chime C2 come in?", "en"),
+    ("Cam 360 能录制 8K 视频吗？", "zh"),
+    ("Brightwave 的总部在哪里？", "zh"),
+    ("门铃 D1 有多重？", "zh"),
+    ("可以用比特币支付 Brightwave Plus 吗？", "zh"),
+]

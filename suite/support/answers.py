@@ -16,8 +16,10 @@ import unicodedata
 
 import numpy as np
 
+from pipelines.keyword_index import tokenize
 from suite.registry.champion import champion_dir
 from suite.settings import Settings
+from suite.support import calibration
 from suite.support.llm import LLMError, write_answer
 from suite.support.models import Answer, Citation, InvalidQuestion, Passage
 from suite.support.retrieval import Candidate, KnowledgeIndex, is_chinese
@@ -34,6 +36,9 @@ CITE_MARGIN = 0.08  # a second article is cited when its passage is within this 
 SENTENCE_MARGIN = 0.12
 CODE = re.compile(r"\b[A-Za-z]{1,3}-?\d+[A-Za-z0-9]*\b")
 CODE_BONUS = 0.15
+SECTION_WEIGHT = 0.3  # see pick_sections; chosen on sample_data/support/eval_sections.jsonl (benchmarks/support.py)
+# Said in Chinese above an answer quoted from English articles, when the help center has no Chinese passage for it.
+ONLY_ENGLISH = "帮助中心目前只有这方面的英文文章，以下答案摘自英文原文。"
 DECLINE = {
     "en": "I'm not sure about that one, and I don't want to guess. I can pass your question to a colleague.",
     "zh": "抱歉，我不确定这个问题的答案，不想猜测。我可以把您的问题转给同事处理。",
@@ -112,6 +117,50 @@ def condense(index: KnowledgeIndex, question: str, cited: list[tuple[int, Candid
     return " ".join(f"{pool[i][3]} [{pool[i][0]}]" for i in chosen)
 
 
+def _stems(text: str) -> set[str]:
+    """Keyword tokens cut to their first 5 characters: "resetting" and "reset", "changing" and "change" meet."""
+    return {token[:5] for token in tokenize(text)}
+
+
+def section_words(question: str, chunk) -> float:
+    """The share of the question's keywords found in a section's own heading and text (not its article title,
+    which every section of the article shares)."""
+    wanted = _stems(question)
+    if not wanted:
+        return 0.0
+    return len(wanted & _stems(f"{chunk.heading} {chunk.text}")) / len(wanted)
+
+
+def pick_sections(question: str, candidates: list[Candidate], weight: float = SECTION_WEIGHT) -> list[Candidate]:
+    """The best-ranked article's sections re-ordered by cosine + `weight` x the share of the question's words
+    that the section itself holds.
+
+    Retrieval scores a section with its article title and heading, so "How do I reset my password?" ranks all
+    sections of "Resetting your account password" alike and led with the change-password one, which never says
+    "reset". Other articles keep their places."""
+    if not candidates or weight <= 0:
+        return candidates
+    top = candidates[0].chunk.source
+    same = [c for c in candidates if c.chunk.source == top]
+    if len(same) < 2:
+        return candidates
+    ordered = iter(sorted(same, key=lambda c: -(c.dense + weight * section_words(question, c.chunk))))
+    return [next(ordered) if c.chunk.source == top else c for c in candidates]
+
+
+def prefer_language(candidates: list[Candidate], language: str) -> list[Candidate]:
+    """For a Chinese question, Chinese passages first among those nearly as close as the best one (an article
+    and its translation answer alike; the asker reads the one in their language)."""
+    if language != "zh" or not candidates:
+        return candidates
+    best = max(c.dense for c in candidates)
+    near = [c for c in candidates if c.dense >= best - CITE_MARGIN]
+    chinese = [c for c in near if is_chinese(c.chunk.text)]
+    if not chinese:
+        return candidates
+    return chinese + [c for c in candidates if c not in chinese]
+
+
 def answer_question(
     index: KnowledgeIndex, question: str, settings: Settings, *, mode: str = "hybrid", k: int = 5
 ) -> Answer:
@@ -120,8 +169,12 @@ def answer_question(
     candidates = index.search(question, k=k, mode=mode)
     threshold = thresholds(settings)[language]
     evidence = max((c.dense for c in candidates), default=0.0)
-    confidence = round(confidence_from(evidence, threshold), 4)
+    # The probability that the answer is right (see suite.support.calibration), fitted with the model version.
+    confidence = round(
+        calibration.load(champion_dir(settings, "support")).probability(*calibration.features(candidates, threshold)), 4
+    )
     answered = evidence >= threshold
+    candidates = prefer_language(pick_sections(question, candidates), language)
     # Cite the best-ranked article, plus others whose best passage is nearly as close (one passage each).
     cited: list[tuple[int, Candidate]] = []
     for candidate in candidates:
@@ -154,6 +207,8 @@ def answer_question(
     if not answered:
         return result
     result.answer = condense(index, question, cited)
+    if language == "zh" and not any(is_chinese(c.chunk.text) for _, c in cited):
+        result.note = ONLY_ENGLISH
     if settings.llm_url:
         try:
             result.answer = write_answer(

@@ -17,6 +17,8 @@ import numpy as np
 from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
 from suite.store import Store
+from suite.support import calibration
+from suite.support.answers import DEFAULT_THRESHOLDS
 from suite.support.evaluation import best_threshold, load_eval, ranked_sources, retrieval_metrics, sample_kb_chunks
 from suite.support.retrieval import KnowledgeIndex, curated_chunks, serving_embedder
 from suite.training import TrainingOutcome
@@ -136,12 +138,17 @@ def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress)
     chunks = sample_kb_chunks()
     multi = load_multilingual_embedder().embed([c.short_text for c in chunks])
     items = load_eval()
-    results = {}
+    results, indexes = {}, {}
     for name, embedder in (("champion", champion), ("challenger", challenger)):
         index = KnowledgeIndex(chunks, embedder.embed([c.indexed_text for c in chunks]), multi, embedder, "cpu")
+        indexes[name] = index
         results[name] = _metrics(index, items)
         results[name]["feedback_mrr"] = _feedback_mrr(index, pairs)
     (output_dir / "thresholds.json").write_text(json.dumps({"en": results["challenger"]["threshold_en"]}))
+    # The challenger's own confidence calibration (its cosine scale differs from the champion's).
+    served = {**DEFAULT_THRESHOLDS, "en": results["challenger"]["threshold_en"]}
+    x, y = calibration.examples(indexes["challenger"], items, served)
+    calibration.save(calibration.fit(x, y, fitted_on=f"eval set, support-ft-{data_hash}"), output_dir)
     progress(1, 1, "evaluated")
     feedback_metrics = (
         {"challenger": results["challenger"]["feedback_mrr"], "champion": results["champion"]["feedback_mrr"]}

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import session
-from pages.ui import get_store, page_header, plain, run
+from pages.ui import get_store, page_header, plain, run, t
 from suite.auth import (
     ROLES,
     add_user,
@@ -16,11 +16,7 @@ from suite.auth import (
 )
 from suite.privacy import erase_user
 
-page_header(
-    "Users",
-    "Who may sign in, and what each may do: viewers see results, staff use the assistants and give feedback, "
-    "reviewers also decide on feedback and alerts, admins also manage help articles, models, exports and users.",
-)
+page_header(t("users.title"), t("users.summary"))
 store = get_store()
 identity = session.identity()
 accounts = run(lambda: list_users(store, identity), what="Loading accounts")

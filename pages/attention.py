@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.ui import get_store, page_header, plain, run
+from pages.ui import get_store, page_header, plain, run, t
 from suite.attention import KIND_TITLES, KINDS, needs_attention
 from suite.review.media import image_with_boxes, media_for
 
@@ -21,11 +21,7 @@ LINK_WORDS = {
 BADGE = {3: "red", 2: "orange", 1: "blue"}
 SHOWN = 60  # entries listed at once, most urgent first
 
-page_header(
-    "Needs attention",
-    "Everything waiting for a person, most urgent first and newest first: questions handed to staff, photos "
-    "the detector was unsure about, open risk alerts and feedback waiting for review.",
-)
+page_header(t("attention.title"), t("attention.summary"))
 store = get_store()
 inbox = run(lambda: needs_attention(store), what="Loading what needs attention")
 

@@ -6,15 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from pages import session
-from pages.ui import get_store, page_header, run
+from pages.ui import get_store, page_header, run, t
 from suite.auth import AuditFilter, export_audit_csv, list_audit
 from suite.store import to_json
 
-page_header(
-    "Audit trail",
-    "Every sign-in, failed sign-in, account change and administrative action, as it happened. "
-    "Nothing here can be edited or deleted; exports are recorded too.",
-)
+page_header(t("audit.title"), t("audit.summary"))
 store = get_store()
 identity = session.identity()
 today = datetime.now(UTC).date()

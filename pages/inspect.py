@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.session import identity as signed_identity
-from pages.ui import done, get_store, page_header, progress_bar, run
+from pages.ui import done, get_store, module_summary, module_title, page_header, progress_bar, run
 from pages.ui import plain as escaped
 from suite.errors import SuiteError
 from suite.inspect import service
@@ -21,7 +21,7 @@ from suite.uploads import MAX_UPLOAD_MB
 T = TypeVar("T")
 
 info = next(m for m in MODULES if m.key == "inspect")
-page_header(info.title, info.summary, module=info.key)
+page_header(module_title(info.key), module_summary(info.key), module=info.key)
 store = get_store()
 DEFAULTS = Thresholds()
 VERDICT_STYLE = {PASS: ":green-background[PASS]", FAIL: ":red-background[FAIL]", REVIEW: ":orange-background[REVIEW]"}

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.session import identity as signed_identity
-from pages.ui import done, get_store, page_header, plain, run
+from pages.ui import done, get_store, page_header, plain, run, t
 from suite.jobs.live import live_job
 from suite.jobs.queue import enqueue, get_job
 from suite.ops import job_history
@@ -12,11 +12,7 @@ from suite.registry.gate import FLOORS
 from suite.registry.overview import module_overview
 from suite.registry.versions import MAX_REASON_CHARS, gate_rejected, list_versions, promote, rollback
 
-page_header(
-    "Models",
-    "Each assistant learns from the feedback your team accepted in the review queue. Retraining makes a new "
-    "version; it is put to use only if it scores better on a fixed test set than the one in use now.",
-)
+page_header(t("models.title"), t("models.summary"))
 LIVE_EVERY_S = 2.0  # how often a waiting or running job is read again
 
 store = get_store()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.charts import per_day
 from pages.session import identity as signed_identity
-from pages.ui import get_store, page_header, plain, run
+from pages.ui import get_store, page_header, plain, run, t
 from suite.auth import allowed
 from suite.jobs.workers import worker_status
 from suite.ops import (
@@ -23,10 +23,7 @@ from suite.ops import (
     usage_by_day,
 )
 
-page_header(
-    "Operations",
-    "How much each assistant is used, how fast it answers, how often it fails and what people think of it.",
-)
+page_header(t("operations.title"), t("operations.summary"))
 store = get_store()
 
 st.subheader("Retraining worker")

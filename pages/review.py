@@ -13,7 +13,7 @@ from streamlit_shortcuts import add_shortcuts
 
 from pages import session
 from pages.session import identity as signed_identity
-from pages.ui import current_user, done, forget_attention_counts, get_store, page_header, plain, run
+from pages.ui import current_user, done, forget_attention_counts, get_store, page_header, plain, run, t
 from suite.modules import MODULES
 from suite.review import Filters, counts, decide, list_feedback
 from suite.review.cards import KIND_WORDS, STATE_WORDS, Card, card_for, correct
@@ -22,11 +22,7 @@ from suite.review.media import image_with_box
 from suite.review.models import STATES
 from suite.store import FEEDBACK_KINDS
 
-page_header(
-    "Review feedback",
-    "Check what people told the assistants before they learn from it. Only feedback you accept is used "
-    "for retraining; every decision records your name and the time.",
-)
+page_header(t("review.title"), t("review.summary"))
 store = get_store()
 state = st.session_state
 SHOWN = 500  # items loaded with these filters, and the most one bulk action decides on

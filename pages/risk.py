@@ -7,13 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from pages.session import identity as signed_identity
-from pages.ui import done, get_settings, get_store, page_header, plain, progress_bar, run
+from pages.ui import done, get_settings, get_store, module_summary, module_title, page_header, plain, progress_bar, run
 from suite.modules import MODULES
 from suite.risk import service
 from suite.uploads import MAX_UPLOAD_MB
 
 info = next(m for m in MODULES if m.key == "risk")
-page_header(info.title, info.summary, module=info.key)
+page_header(module_title(info.key), module_summary(info.key), module=info.key)
 store = get_store()
 SEVERITY = {"high": ":red[**High**]", "medium": ":orange[**Medium**]", "low": ":blue[**Low**]"}
 ACTION_WORDS = {

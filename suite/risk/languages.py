@@ -64,18 +64,23 @@ def zh_version() -> str:
 
 def prepare_chinese(folder: Path) -> None:
     """Train the Chinese head into `folder` unless it is there and current (seconds: 324 headlines embedded)."""
-    from pipelines.multilingual_embedder import load_multilingual_embedder
-    from pipelines.text_classifier import train_head
-
     folder = Path(folder)
     version = zh_version()
     marker = folder / "VERSION"
     if marker.exists() and marker.read_text().strip() == version and (folder / "head.npz").exists():
         return
-    rows = [r for r in labelled_set_zh() if r["split"] == "train"]
-    head = train_head(
-        [r["headline"] for r in rows], [r["label"] for r in rows], load_multilingual_embedder(), version=version
-    )
+    train_chinese(folder, version)
+
+
+def train_chinese(folder: Path, version: str, extra: list[dict[str, str]] = ()) -> None:  # type: ignore[assignment]
+    """The Chinese head from the `train` split plus `extra` ({headline, label}: accepted corrections), into `folder`."""
+    from pipelines.multilingual_embedder import load_multilingual_embedder
+    from pipelines.text_classifier import train_head
+
+    folder = Path(folder)
+    examples = {r["headline"]: r["label"] for r in labelled_set_zh() if r["split"] == "train"}
+    examples.update({r["headline"]: r["label"] for r in extra})
+    head = train_head(list(examples), list(examples.values()), load_multilingual_embedder(), version=version)
     head.model_name = ZH_MODEL_NAME
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pipelines.text_classifier import LABELS, evaluate, train_head
 from suite.progress import Progress, no_progress
-from suite.risk.classifier import current_classifier, labelled_set
+from suite.risk.classifier import current_classifier, default_dir, labelled_set
+from suite.risk.languages import ZH_FOLDER, LanguageRouter, labelled_set_zh, language_of, load_chinese, train_chinese
 from suite.risk.models import Thresholds
 from suite.store import Store
 from suite.training import TrainingOutcome
@@ -57,12 +58,15 @@ def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress)
     progress(0, 4, "reading feedback")
     labelled = labelled_set()
     test = [r for r in labelled if r["split"] == "test"]
-    frozen = {r["headline"] for r in test}
+    zh_test = [r for r in labelled_set_zh() if r["split"] == "test"]
+    frozen = {r["headline"] for r in test + zh_test}
     corrections, false_alarms = accepted_feedback(store)
-    usable = [c for c in corrections if c["headline"] not in frozen]  # the held-out set stays held out
+    usable = [c for c in corrections if c["headline"] not in frozen]  # the held-out sets stay held out
+    chinese = [c for c in usable if language_of(c["headline"]) == "zh"]  # for the Chinese head (languages.py)
     training = {r["headline"]: r["label"] for r in labelled if r["split"] == "train"}
-    training.update({c["headline"]: c["label"] for c in usable})
-    data_hash = hashlib.sha256(json.dumps(sorted(training.items())).encode()).hexdigest()[:10]
+    training.update({c["headline"]: c["label"] for c in usable if c not in chinese})
+    zh_extra = sorted((c["headline"], c["label"]) for c in chinese)
+    data_hash = hashlib.sha256(json.dumps([sorted(training.items()), zh_extra]).encode()).hexdigest()[:10]
     version = f"risk-{datetime.now(UTC):%Y%m%d-%H%M%S}-{data_hash}"
 
     from pipelines.embedder import load_embedder
@@ -72,6 +76,10 @@ def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress)
     challenger = train_head(list(training), list(training.values()), embedder, version=version)
     challenger.info.update(corrections_used=len(usable))
     challenger.save(output_dir)
+    if chinese:  # else the challenger serves the default Chinese head
+        train_chinese(output_dir / ZH_FOLDER, f"{version}-zh", chinese)
+    zh_folder = output_dir / ZH_FOLDER if chinese else default_dir(settings) / ZH_FOLDER
+    routed = LanguageRouter(challenger, lambda: load_chinese(zh_folder))
     per_company = tuned_thresholds(false_alarms)
     (output_dir / "thresholds.json").write_text(json.dumps({"per_company_z": per_company, "rule": __doc__}, indent=2))
 
@@ -80,15 +88,21 @@ def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress)
     texts, labels = [r["headline"] for r in test], [r["label"] for r in test]
     challenger_metrics = _numbers(evaluate(challenger, texts, labels))
     champion_metrics = _numbers(evaluate(champion, texts, labels))
+    zh_texts, zh_labels = [r["headline"] for r in zh_test], [r["label"] for r in zh_test]
+    challenger_metrics["zh_macro_f1"] = evaluate(routed, zh_texts, zh_labels)["macro_f1"]
+    champion_metrics["zh_macro_f1"] = evaluate(champion, zh_texts, zh_labels)["macro_f1"]
     feedback_metrics = {}
     if corrections:
         fb_texts, fb_labels = [c["headline"] for c in corrections], [c["label"] for c in corrections]
         feedback_metrics = {
-            "challenger": evaluate(challenger, fb_texts, fb_labels)["macro_f1"],
+            "challenger": evaluate(routed, fb_texts, fb_labels)["macro_f1"],
             "champion": evaluate(champion, fb_texts, fb_labels)["macro_f1"],
         }
     progress(4, 4, "done")
-    notes = f"{len(usable)} accepted correction(s) joined {len(training) - len(usable)} labelled training headlines"
+    english_labelled = len(training) - len(usable) + len(chinese)
+    notes = f"{len(usable)} accepted correction(s) joined {english_labelled} labelled training headlines"
+    if chinese:
+        notes += f" ({len(chinese)} Chinese, for the Chinese head)"
     if len(corrections) > len(usable):
         notes += f"; {len(corrections) - len(usable)} correction(s) of held-out headlines were not trained on"
     if per_company:

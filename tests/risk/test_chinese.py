@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 from collections import Counter
 
 import numpy as np
@@ -118,3 +119,35 @@ def test_sample_watchlist_has_a_chinese_name_for_every_company():
         rows = list(csv.DictReader(handle))
     assert len(rows) == 20
     assert all(r["names_zh"] and language_of(r["names_zh"].split("|")[0]) == "zh" for r in rows)
+
+
+@pytest.mark.slow
+def test_retrain_sends_chinese_corrections_to_the_chinese_head(store, risk_settings, tmp_path):
+    from suite.registry.champion import set_champion
+    from suite.risk import retrain
+    from suite.risk.service import current_classifier
+
+    held_out = next(r for r in labelled_set_zh() if r["split"] == "test")
+    new_case = "林线纸业称纸浆涨价将吞噬全年利润"
+    ids = []
+    for text, label in ((new_case, "negative"), (held_out["headline"], held_out["label"])):
+        feedback_id = store.log_feedback(
+            module="risk", kind="correction", value={"headline": text, "corrected_label": label}
+        )
+        store.flush(wait_s=5)
+        store.execute("UPDATE feedback SET review_state = 'accepted' WHERE feedback_id = ?", [feedback_id])
+        ids.append(feedback_id)
+
+    outcome = retrain(store, output_dir=tmp_path / "challenger")
+
+    assert outcome.trained_on["feedback_ids"] == ids[:1]  # the Chinese held-out headline stays held out
+    assert outcome.trained_on["examples"] == 321  # English head: the English train split only
+    assert "1 Chinese" in outcome.notes
+    assert outcome.challenger_metrics["zh_macro_f1"] >= ZH_TARGET <= outcome.champion_metrics["zh_macro_f1"]
+    zh_version = (tmp_path / "challenger" / "zh" / "VERSION").read_text().strip()
+    assert zh_version.endswith("-zh")
+
+    shutil.copytree(tmp_path / "challenger", risk_settings.models_dir / "risk" / "v2")
+    set_champion(risk_settings, "risk", "v2")
+    [result] = current_classifier(risk_settings).classify([new_case])
+    assert result.model_version == zh_version and result.label == "negative"

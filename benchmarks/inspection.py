@@ -1,6 +1,7 @@
 """Defect inspection benchmark: accuracy on the held-out sample test split, false fails, tiling, speed.
 
-Run: `.venv/bin/python benchmarks/inspection.py` (CPU, a few minutes). Baselines in the same run: a classical
+Run: `.venv/bin/python benchmarks/inspection.py` (CPU, a few minutes;
+`--verdicts`: escapes/false fails only). Baselines in the same run: a classical
 background-subtraction detector for image verdicts, and whole-image inference for the tiling comparison.
 """
 
@@ -25,10 +26,12 @@ from results import table, write_section  # noqa: E402
 from pipelines.boxes import iou  # noqa: E402
 from pipelines.detector import DetectOptions  # noqa: E402
 from suite.inspect.model_files import DEFAULT_DIR, IMGSZ, SAMPLE_SET  # noqa: E402
-from suite.inspect.models import FAIL, Thresholds  # noqa: E402
+from suite.inspect.models import Thresholds  # noqa: E402
 from suite.inspect.service import evaluate_model, serving_detector  # noqa: E402
-from suite.inspect.verdicts import verdict  # noqa: E402
+from suite.inspect.thresholds import ESCAPE_BUDGET, FALSE_FAIL_BUDGET, choose, rates  # noqa: E402
 from suite.settings import Settings  # noqa: E402
+
+OLD = Thresholds(default_fail_at=0.5, review_band=0.25)  # the defaults before issue 19
 
 
 def baseline_fails(image: Image.Image, k: float) -> bool:
@@ -49,7 +52,80 @@ def split_images(split: str) -> list[tuple[Image.Image, bool]]:
     return out
 
 
+def with_extra_good(split: str, seed: int) -> list[tuple[Image.Image, bool]]:
+    """A split's images plus 60 extra generated defect-free ones (a seed per split)."""
+    rng = np.random.default_rng(seed)
+    return split_images(split) + [(make_image(rng, defect_free=True)[0], False) for _ in range(60)]
+
+
+def verdict_table(detector) -> tuple[str, Thresholds]:
+    """Escapes / false fails / REVIEW rate on val and test for the old and the chosen defaults."""
+    val_images, test_images = with_extra_good("val", 2025), with_extra_good("test", 2024)
+    val = [(bad, _boxes(detector, im)) for im, bad in val_images]
+    test = [(bad, _boxes(detector, im)) for im, bad in test_images]
+    chosen = choose(val)
+    rows = []
+    k_best = max(np.arange(3.0, 12.0, 0.5), key=lambda k: np.mean([baseline_fails(im, k) == d for im, d in val_images]))
+    fails = [(baseline_fails(im, k_best), bad) for im, bad in test_images]
+    rows.append(
+        {
+            "thresholds": f"baseline: background subtraction (k={k_best:.1f}, tuned on val; no REVIEW)",
+            "split": "test",
+            "escapes (defective -> PASS)": float(np.mean([not f for f, bad in fails if bad])),
+            "false fails (good -> FAIL)": float(np.mean([f for f, bad in fails if not bad])),
+            "REVIEW rate (all)": 0.0,
+            "defective / good": f"{sum(bad for _, bad in fails)} / {sum(not bad for _, bad in fails)}",
+        }
+    )
+    for name, candidate in (
+        ("before (FAIL 50%, REVIEW from 25%)", OLD),
+        ("chosen on val", chosen),
+        ("defaults now", Thresholds()),
+    ):
+        for split, images in (("val", val), ("test", test)):
+            found = rates(images, candidate)
+            rows.append(
+                {
+                    "thresholds": name,
+                    "FAIL at": candidate.default_fail_at,
+                    "REVIEW from": candidate.review_threshold("scratch"),
+                    "split": split,
+                    "escapes (defective -> PASS)": found.escapes,
+                    "false fails (good -> FAIL)": found.false_fails,
+                    "REVIEW rate (all)": found.review_rate,
+                    "defective / good": f"{found.defective} / {found.defect_free}",
+                }
+            )
+    text = (
+        f"**Image verdicts** (val and test splits, each with 60 extra generated defect-free images; budgets: "
+        f"escapes <= {ESCAPE_BUDGET:.0%}, false fails <= {FALSE_FAIL_BUDGET:.0%}; thresholds chosen by "
+        "`suite.inspect.thresholds.choose` on val only)\n\n" + table(rows, list(rows[-1]))
+    )
+    return text, chosen
+
+
+def verdicts_only() -> None:
+    """`--verdicts`: accuracy only (no timing), into its own RESULTS.md section; about a minute on CPU."""
+    home = Path(tempfile.mkdtemp(prefix="inspect-bench-"))
+    settings = Settings.from_env(home=home, device="cpu")
+    detector = serving_detector(settings)
+    metrics = evaluate_model(settings, SAMPLE_SET / "data.yaml", split="test").metrics
+    ap = table(
+        [{"class": c, "AP50": a, "AP50-95": metrics.per_class_ap50_95[c]} for c, a in metrics.per_class_ap50.items()]
+    )
+    text, chosen = verdict_table(detector)
+    body = (
+        f"Model `{detector.model_version}`, test mAP50 {metrics.map50:.3f}; per-class AP on test:\n\n{ap}\n\n{text}\n\n"
+        f"Chosen on val: {chosen.as_dict()}"
+    )
+    write_section("inspection_verdicts", "Defect inspection: escapes and false fails", body)
+    print(body)  # noqa: T201
+
+
 def main() -> None:
+    if "--verdicts" in sys.argv:
+        verdicts_only()
+        return
     home = Path(tempfile.mkdtemp(prefix="inspect-bench-"))
     settings = Settings.from_env(home=home, device="cpu")
     detector = serving_detector(settings)
@@ -67,34 +143,9 @@ def main() -> None:
         f"precision {metrics.precision:.3f}, recall {metrics.recall:.3f}\n\n" + table(rows)
     )
 
-    # 2. image verdicts: false fails on defect-free images, caught defective images; YOLO vs classical baseline
-    rng = np.random.default_rng(2024)
-    extra_good = [(make_image(rng, defect_free=True)[0], False) for _ in range(60)]
-    test = split_images("test") + extra_good
-    val = split_images("val")
-    k_best = max(np.arange(3.0, 12.0, 0.5), key=lambda k: np.mean([baseline_fails(im, k) == d for im, d in val]))
-    thresholds = Thresholds()
-    verdict_rows = []
-    for name, decide in (
-        ("YOLO default model", lambda im: verdict(_boxes(detector, im), thresholds) == FAIL),
-        (f"baseline: background subtraction (k={k_best:.1f}, tuned on val)", lambda im: baseline_fails(im, k_best)),
-    ):
-        fails = [(decide(im), d) for im, d in test]
-        good = [f for f, d in fails if not d]
-        bad = [f for f, d in fails if d]
-        verdict_rows.append(
-            {
-                "method": name,
-                "false-fail rate (defect-free)": float(np.mean(good)),
-                "defective images failed": float(np.mean(bad)),
-                "defect-free images": len(good),
-                "defective images": len(bad),
-            }
-        )
-    sections.append(
-        "**Image verdicts** (test split + 60 extra generated defect-free images, default thresholds: FAIL at "
-        "50%; REVIEW counted as not failed)\n\n" + table(verdict_rows)
-    )
+    # 2. image verdicts: escapes and false fails, today's thresholds vs the ones chosen on val (never on test)
+    verdict_section, _ = verdict_table(detector)
+    sections.append(verdict_section)
 
     # 3. large images: small flaws (need tiles) and large defects (need the whole view), same images, same run
     small = [large_image(seed=500 + seed, size=(3000, 2000), n_defects=12) for seed in range(5)]

@@ -84,8 +84,8 @@ def test_plural_forms_follow_the_language():
 
 def test_numbers_percentages_and_times_are_formatted_for_the_language():
     moment = datetime(2026, 12, 3, 14, 5, 30, tzinfo=UTC)
-    assert i18n.when("en", moment) == "3 Dec 2026, 14:05"
-    assert i18n.when("zh_CN", moment) == "2026年12月3日 14:05"
+    assert i18n.when("en", moment) == "3 Dec 2026, 14:05 UTC"
+    assert i18n.when("zh_CN", moment) == "2026年12月3日 14:05 UTC"
     assert "+00:00" not in i18n.when("en", moment) and i18n.when("en", None) == ""
     assert i18n.percent("en", 0.674) == "67%" and i18n.percent("zh_CN", 0.674) == "67%"
     assert i18n.number("en", 1234567) == "1,234,567"

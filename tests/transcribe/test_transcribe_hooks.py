@@ -47,7 +47,7 @@ def test_results_serialise_with_one_name_for_the_file():
     transcript = Transcript("t1", "call.wav", "hello there", (Segment(0.0, 1.2, "hello there"),))
     data = transcript.as_dict()
     assert data["file_name"] == "call.wav" and "file" not in data
-    assert data["segments"] == [{"start": 0.0, "end": 1.2, "text": "hello there"}]
+    assert data["segments"] == [{"start": 0.0, "end": 1.2, "text": "hello there", "speaker": None, "words": []}]
     assert transcript.current_text == "hello there"
     failure = TranscriptionFailure("x.mp3", "the file is empty.")
     assert failure.sentence() == "x.mp3: the file is empty."

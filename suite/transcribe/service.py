@@ -253,8 +253,25 @@ def _clean(
 
     if not replacements and not redact:
         return decoded
-    decoded.segments = [replace(s, text=clean(s.text)) for s in decoded.segments]
+    decoded.segments = [_cleaned_segment(s, clean(s.text)) for s in decoded.segments]
     return decoded
+
+
+def _cleaned_segment(segment: Any, text: str) -> Any:
+    """The segment with its cleaned text; its words follow the clean text, never keeping what was masked.
+
+    When the cleaned text has as many words as were timed, each time gets the cleaned word at its place; when
+    masking or a replacement changed the word count, the words are dropped (the segment's times remain).
+    """
+    if text == segment.text:
+        return segment
+    tokens = text.split()
+    words = segment.words
+    if len(tokens) == len(words):
+        words = tuple(replace(w, text=t) for w, t in zip(words, tokens, strict=True))
+    else:
+        words = ()
+    return replace(segment, text=text, words=words)
 
 
 def _summary(transcript_id: str, decoded: Decoded) -> dict[str, Any]:

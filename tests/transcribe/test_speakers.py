@@ -90,3 +90,16 @@ def test_transcribed_dialogue_is_stored_and_exported_with_speakers(store, dialog
     assert "Speaker 1: Good morning" in srt and "Speaker 2:" in srt
     assert "<v Speaker 2>" in export(again, "vtt")
     assert json.loads(export(again, "json"))["segments"][0]["speaker"] == "Speaker 1"
+
+
+def test_masked_text_never_survives_in_the_word_times():
+    from pipelines.transcriber import Transcript as Decoded
+    from suite.transcribe.service import _clean
+
+    words = (Word(0.0, 0.3, "Mail"), Word(0.3, 0.5, "me"), Word(0.5, 0.9, "at"), Word(0.9, 1.8, "ann@example.com"))
+    segments = [Segment(0.0, 1.8, "Mail me at ann@example.com", words=words)]
+    decoded = Decoded("a.wav", segments, "en", 2.0, "", "", "", "")
+    (segment,) = _clean(decoded, {}, True, names=False).segments
+    assert "ann@example.com" not in segment.text
+    assert all("ann@example.com" not in w.text for w in segment.words)
+    assert [w.start for w in segment.words] in ([0.0, 0.3, 0.5, 0.9], [])

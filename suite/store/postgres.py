@@ -7,9 +7,11 @@
 `BEGIN`/`COMMIT` sent by `Store.transaction` mean what they mean on DuckDB; a thread's nested operations use
 its one connection. Values come back as DuckDB gives them: JSON as text, `numeric` as float.
 
-PostgreSQL takes many writers at once, so processes never take turns here: the journal still takes the
-writes (a request never waits for the network), and each process's flusher copies its rows in with
-`ON CONFLICT DO NOTHING`, exactly once. Migrations run under an advisory lock, once per database.
+PostgreSQL takes many writers at once, so processes never take turns for the file here: the journal still
+takes the writes (a request never waits for the network), and each process's flusher copies its rows in with
+`ON CONFLICT DO NOTHING`, exactly once. `Store.transaction` bodies of all processes take turns on an advisory
+lock (`take_write_turn`), as they do on DuckDB, because they read and then write. Migrations run under an
+advisory lock, once per database.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MIGRATE_LOCK = 4_200_020  # pg_advisory_lock key: one process migrates at a time
+_WRITE_TURN = 4_200_021  # pg_advisory_xact_lock key: one `Store.transaction` of all processes at a time
 _POOL_SIZE = 8  # idle connections kept per process
 _DATE_OIDS = {1082, 1114, 1184}  # date, timestamp, timestamptz: DataFrame columns of datetimes, as DuckDB gives
 TRANSIENT = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected, pg_errors.LockNotAvailable)
@@ -300,6 +303,25 @@ class PgCursor:
         with contextlib.suppress(ValueError):
             self._registered.remove(name)
         return self
+
+    def take_write_turn(self, wait_s: float) -> None:
+        """Inside BEGIN: wait (up to `wait_s`) until no other process's `Store.transaction` runs, as on DuckDB.
+
+        The suite's transactions read and then write what they read (enqueue's "already queued?", claim's lock
+        row); run side by side under READ COMMITTED two processes could both decide the same. The journal's
+        inserts do not take this turn: `ON CONFLICT DO NOTHING` needs none.
+
+        Raises:
+            StoreBusy: another process's transaction held the turn longer than `wait_s`.
+        """
+        self._cur.execute(f"SET LOCAL lock_timeout = '{max(1, int(wait_s * 1000))}ms'")
+        try:
+            self._cur.execute("SELECT pg_advisory_xact_lock(%s)", [_WRITE_TURN])
+        except pg_errors.LockNotAvailable as err:
+            raise StoreBusy(
+                "The database is busy (another suite process is saving a change). Please try again in a minute."
+            ) from err
+        self._cur.execute("SET LOCAL lock_timeout = 0")
 
     def insert_rows(self, table: str, rows: list[dict]) -> None:
         """`INSERT ... ON CONFLICT DO NOTHING` of journaled rows (JSON columns get JSON text)."""

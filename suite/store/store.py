@@ -122,10 +122,13 @@ class Store:
     def transaction(self, *, wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside BEGIN/COMMIT; any exception rolls back and leaves the data as it was.
 
-        Transactions of one process run one at a time (DuckDB would fail one of two that touch the same rows).
+        Transactions of one process run one at a time (DuckDB would fail one of two that touch the same rows);
+        on PostgreSQL those of all processes do (module code reads, then writes what it read).
         """
         with self.connect(wait_s=wait_s) as cursor, self._db.writing():
             cursor.execute("BEGIN TRANSACTION")
+            if getattr(cursor, "dialect", None) == "postgres":
+                cursor.take_write_turn(self.wait_s if wait_s is None else wait_s)
             try:
                 yield cursor
             except BaseException:

@@ -57,3 +57,67 @@ def test_four_processes_write_10000_events_and_all_arrive_once(tmp_path, postgre
         assert {r["request_id"] for r in store.query("SELECT request_id FROM events")} == expected
     finally:
         store.close()
+
+
+RACER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from suite.jobs import queue
+    from suite.settings import Settings
+    from suite.store import Store
+
+    import psycopg
+    from suite.store.postgres import PgCursor
+
+    plain_execute = PgCursor.execute
+
+    def slow_reads_in_transactions(self, sql, params=None):  # widens the read-then-write window of each body
+        result = plain_execute(self, sql, params)
+        if sql.lstrip().upper().startswith("SELECT") and "advisory" not in sql:
+            if self._conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+                time.sleep(0.3)
+        return result
+
+    PgCursor.execute = slow_reads_in_transactions
+    home, url, name, go = Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4])
+    store = Store(Settings.from_env(home=home, database_url=url))
+    store.scalar("SELECT 1")  # connected and migrated before the start line
+    print("ready", flush=True)
+    while not go.exists():
+        time.sleep(0.002)
+    job_id, created = queue.enqueue(store, "risk", requested_by=name)
+    claimed = queue.claim(store, "risk", worker=f"otherhost-{name}")
+    print(job_id, int(created), int(claimed is not None))
+    store.close()
+    """
+)
+
+
+def test_processes_racing_to_queue_and_claim_one_job_get_one_job_and_one_claim(tmp_path, postgres_url):  # noqa: F811
+    Store(Settings.from_env(home=tmp_path / "first", database_url=postgres_url)).scalar("SELECT 1")  # migrate once
+    go = tmp_path / "go"
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(tmp_path / f"r{i}"), postgres_url, f"r{i}", str(go)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    for racer in racers:  # all connected: then they start together
+        assert racer.stdout.readline().strip() == "ready", racer.stderr.read()[-2000:]
+    go.touch()
+    answers = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=120)
+        assert racer.returncode == 0, err[-2000:]
+        answers.append(out.split())
+    assert len({job_id for job_id, _, _ in answers}) == 1  # everyone saw the same job
+    assert sum(int(created) for _, created, _ in answers) == 1
+    assert sum(int(claimed) for _, _, claimed in answers) == 1
+    store = Store(Settings.from_env(home=tmp_path / "reader", database_url=postgres_url))
+    assert store.scalar("SELECT count(*) FROM jobs") == 1 and store.scalar("SELECT count(*) FROM job_locks") == 1
+    store.close()

@@ -36,6 +36,8 @@ CITE_MARGIN = 0.08  # a second article is cited when its passage is within this 
 SENTENCE_MARGIN = 0.12
 CODE = re.compile(r"\b[A-Za-z]{1,3}-?\d+[A-Za-z0-9]*\b")
 CODE_BONUS = 0.15
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+ZH_QUESTION_WORDS = frozenset({"如何", "怎么", "怎么办", "怎样", "什么", "可以", "我的", "为什么", "是否"})
 SECTION_WEIGHT = 0.3  # see pick_sections; chosen on sample_data/support/eval_sections.jsonl (benchmarks/support.py)
 # Said in Chinese above an answer quoted from English articles, when the help center has no Chinese passage for it.
 ONLY_ENGLISH = "帮助中心目前只有这方面的英文文章，以下答案摘自英文原文。"
@@ -117,9 +119,20 @@ def condense(index: KnowledgeIndex, question: str, cited: list[tuple[int, Candid
     return " ".join(f"{pool[i][3]} [{pool[i][0]}]" for i in chosen)
 
 
+def jieba_words(text: str) -> list[str]:
+    import jieba  # loaded on the first Chinese question only
+
+    jieba.setLogLevel(logging.WARNING)
+    return [w for w in jieba.cut(text) if w.strip()]
+
+
 def _stems(text: str) -> set[str]:
-    """Keyword tokens cut to their first 5 characters: "resetting" and "reset", "changing" and "change" meet."""
-    return {token[:5] for token in tokenize(text)}
+    """Keyword tokens cut to their first 5 characters ("resetting" and "reset", "changing" and "change" meet);
+    Chinese as jieba words of two or more characters without question words (no character bigrams: "何重" and
+    "置密" of 如何重置密码 would dilute the share)."""
+    latin = {token[:5] for token in tokenize(_CJK_RUN.sub(" ", text))}
+    chinese = {w for run in _CJK_RUN.findall(text) for w in jieba_words(run) if len(w) > 1} - ZH_QUESTION_WORDS
+    return latin | chinese
 
 
 def section_words(question: str, chunk) -> float:
@@ -174,7 +187,7 @@ def answer_question(
         calibration.load(champion_dir(settings, "support")).probability(*calibration.features(candidates, threshold)), 4
     )
     answered = evidence >= threshold
-    candidates = prefer_language(pick_sections(question, candidates), language)
+    candidates = pick_sections(question, prefer_language(candidates, language))
     # Cite the best-ranked article, plus others whose best passage is nearly as close (one passage each).
     cited: list[tuple[int, Candidate]] = []
     for candidate in candidates:

@@ -1,0 +1,56 @@
+"""Confidence is the calibrated probability of a right answer (issue 19), on the real models and sample data."""
+
+import json
+
+import numpy as np
+import pytest
+
+from suite.support import calibration
+from suite.support.answers import DEFAULT_THRESHOLDS, confidence_from
+from suite.support.evaluation import load_eval, sample_kb_chunks
+from suite.support.retrieval import get_index
+from suite.support.service import ask
+
+pytestmark = pytest.mark.slow  # real text models
+
+
+def test_isotonic_map_is_monotone_and_never_claims_certainty():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    y = (x[:, 0] + 0.3 * rng.normal(size=200) > 0).astype(float)
+    fitted = calibration.fit(x, y)
+    grid = [fitted.probability(e, 0.0) for e in np.linspace(-4, 4, 50)]
+    assert all(b >= a for a, b in zip(grid, grid[1:], strict=False))
+    assert 0.0 < min(grid) and max(grid) < 1.0  # (right + 1) / (n + 2): no 0 % or 100 %
+
+
+def test_calibration_round_trips_through_a_model_folder(tmp_path):
+    fitted = calibration.Calibration(0.1, 2.0, 3.0, (-1.0, 1.0), (0.2, 0.9), "test")
+    calibration.save(fitted, tmp_path)
+    assert json.loads((tmp_path / calibration.FILE).read_text())["ps"] == [0.2, 0.9]
+    assert calibration.load(tmp_path) == fitted
+    assert calibration.load(tmp_path / "missing") == calibration.DEFAULT
+
+
+def test_ece_on_the_eval_set_is_below_the_uncalibrated_confidence(kb_store):
+    index = get_index(kb_store, chunks=sample_kb_chunks())
+    x, y = calibration.examples(index, load_eval(), DEFAULT_THRESHOLDS)
+    before, _ = calibration.reliability([confidence_from(e, 0.0) for e, _ in x], y)
+    served = [calibration.DEFAULT.probability(*row) for row in x]
+    after, rows = calibration.reliability(served, y)
+    assert all(0.0 <= p <= 1.0 for p in served)
+    assert after < before
+    # Honest for unseen questions: each question judged by a calibration fitted without it (5 folds, 5 seeds).
+    unseen = np.mean([calibration.reliability(calibration.cross_validated(x, y, seed=s), y)[0] for s in range(5)])
+    assert unseen < before
+    assert len(rows) == 10 and sum(r["questions"] for r in rows) == len(y)
+
+
+def test_password_reset_confidence_is_a_probability_not_a_certainty(kb_store):
+    answer = ask(kb_store, "How do I reset my password?")
+    assert answer.answered and 0.5 < answer.confidence < 0.99
+
+
+def test_refused_question_has_low_confidence(kb_store):
+    answer = ask(kb_store, "Give me a recipe for chocolate cake")
+    assert not answer.answered and answer.confidence < 0.2

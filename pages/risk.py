@@ -7,7 +7,20 @@ import pandas as pd
 import streamlit as st
 
 from pages.session import identity as signed_identity
-from pages.ui import done, get_settings, get_store, module_summary, module_title, page_header, plain, progress_bar, run
+from pages.ui import (
+    done,
+    get_settings,
+    get_store,
+    module_summary,
+    module_title,
+    number,
+    page_header,
+    plain,
+    progress_bar,
+    run,
+    t,
+    when,
+)
 from suite.modules import MODULES
 from suite.risk import service
 from suite.uploads import MAX_UPLOAD_MB
@@ -15,12 +28,12 @@ from suite.uploads import MAX_UPLOAD_MB
 info = next(m for m in MODULES if m.key == "risk")
 page_header(module_title(info.key), module_summary(info.key), module=info.key)
 store = get_store()
-SEVERITY = {"high": ":red[**High**]", "medium": ":orange[**Medium**]", "low": ":blue[**Low**]"}
-ACTION_WORDS = {
-    "acknowledge": "acknowledged",
-    "snooze": f"snoozed for {service.SNOOZE_DAYS} days",
-    "false_alarm": "marked as a false alarm",
-}
+SEVERITY = {"high": ":red[**{}**]", "medium": ":orange[**{}**]", "low": ":blue[**{}**]"}  # filled in the language
+
+
+def severity(level: str) -> str:
+    """A severity in its colour and the page's language."""
+    return SEVERITY[level].format(t(f"risk.sev.{level}")) if level in SEVERITY else as_text(level)
 
 
 def as_text(value: object) -> str:
@@ -30,51 +43,51 @@ def as_text(value: object) -> str:
 
 def _act(alert_id: str, action: str) -> None:
     if done(
-        lambda: service.act_on_alert(store, alert_id, action, identity=signed_identity()), what="Updating the alert"
+        lambda: service.act_on_alert(store, alert_id, action, identity=signed_identity()), what=t("risk.what.update")
     ):
-        st.session_state["risk_notice"] = f"Alert {alert_id} {ACTION_WORDS[action]}."
+        st.session_state["risk_notice"] = t(f"risk.did.{action}", alert=alert_id, days=service.SNOOZE_DAYS)
 
 
 def _load_demo() -> None:
-    with progress_bar("Loading the sample companies and a year of headlines…") as progress:
-        loaded = run(
-            lambda: service.load_demo(store, progress, identity=signed_identity()), what="Loading the sample data"
-        )
+    with progress_bar(t("risk.loading_demo")) as progress:
+        loaded = run(lambda: service.load_demo(store, progress, identity=signed_identity()), what=t("risk.what.demo"))
     if loaded is not None:
-        st.session_state["risk_notice"] = (
-            f"Loaded {loaded.counts['companies']} companies and {loaded.counts['headlines_added']} headlines; "
-            f"{loaded.counts['new_alerts']} alerts raised."
+        st.session_state["risk_notice"] = t(
+            "risk.loaded",
+            companies=number(loaded.counts["companies"]),
+            headlines=number(loaded.counts["headlines_added"]),
+            alerts=number(loaded.counts["new_alerts"]),
         )
 
 
-overview = run(lambda: service.watchlist_overview(store), what="Loading the watchlist")
+overview = run(lambda: service.watchlist_overview(store), what=t("risk.what.watchlist"))
 if overview is None:
     st.stop()
 if notice := st.session_state.pop("risk_notice", None):
     st.success(notice)
 if not overview.companies:
-    st.info("No companies are being watched yet. Load the sample data, or upload headlines once companies are added.")
-    st.button("Load sample data", on_click=_load_demo, type="primary")
+    st.info(t("risk.no_companies"))
+    st.button(t("risk.load_demo"), on_click=_load_demo, type="primary")
     st.stop()
 
 tab_alerts, tab_watch, tab_company, tab_upload, tab_rules = st.tabs(
-    ["Alerts", "Watchlist", "Company", "Upload headlines", "How alerts work"]
+    [t(f"risk.tab.{tab}") for tab in ("alerts", "watch", "company", "upload", "rules")]
 )
 
 with tab_alerts:
     if problem := service.webhook_problem(get_settings()):
         st.warning(problem)  # our own words (the URL is never repeated), not untrusted text
-    open_alerts = run(lambda: service.list_alerts(store, states=("open",), limit=50), what="Loading alerts") or []
-    sent = run(lambda: service.deliveries(store, limit=200), what="Loading webhook deliveries") or []
+    open_alerts = run(lambda: service.list_alerts(store, states=("open",), limit=50), what=t("risk.what.alerts")) or []
+    sent = run(lambda: service.deliveries(store, limit=200), what=t("risk.what.deliveries")) or []
     latest_delivery = {a: d for d in reversed(sent) for a in d.alert_ids}  # newest message per alert wins
-    st.subheader(f"Open alerts ({len(open_alerts)})")
+    st.subheader(t("risk.open_alerts", count=number(len(open_alerts))))
     if not open_alerts:
-        st.write("Nothing needs your attention right now.")
+        st.write(t("risk.nothing_open"))
     for alert in open_alerts:
         with st.container(border=True):
             st.markdown(
-                f"{SEVERITY.get(alert.severity, alert.severity)} · **{as_text(alert.company or alert.ticker)}** "
-                f"({as_text(alert.ticker)}) · {alert.day:%d %b %Y}"
+                f"{severity(alert.severity)} · **{as_text(alert.company or alert.ticker)}** "
+                f"({as_text(alert.ticker)}) · {when(alert.day)}"
             )
             st.markdown(as_text(alert.reason))
             if (delivery := latest_delivery.get(alert.alert_id)) is not None:

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from suite import clikit
-from suite.inspect.model_files import IMGSZ
 from suite.inspect.models import Thresholds
 from suite.progress import terminal_progress
 
@@ -69,24 +68,46 @@ def predict(
 @clikit.friendly
 def train(
     data: Path = typer.Option(..., "--data", help="data.yaml of a YOLO data set (or a folder/zip to import)."),
-    epochs: int = typer.Option(30, help="Training epochs."),
-    imgsz: int = typer.Option(IMGSZ, help="Training image size in pixels."),
+    epochs: int | None = typer.Option(
+        None, help="A fixed number of epochs (default: stop at the time budget or when mAP50 stops improving)."
+    ),
+    imgsz: int | None = typer.Option(
+        None, help="Training image size in pixels (default: the photos' median side, a multiple of 32, up to 640)."
+    ),
+    time_budget_min: float | None = typer.Option(
+        None, "--time-budget-min", help="Stop training after this many minutes (default 20 without --epochs)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the new version and its metrics as JSON."),
 ) -> None:
-    """Train a new model version on labelled images (a job, under the same lock as the worker); it serves only if
-    the promotion rule lets it."""
-    from suite.inspect.service import check_dataset, check_training_sizes, train_now
+    """Train a new model version on labelled images (a job, under the same lock as the worker), starting from the
+    serving model's weights; it serves only if the promotion rule lets it (never under mAP50 0.30)."""
+    from suite.inspect.service import check_dataset, check_training_sizes, train_now, training_advice, training_plan
 
-    check_training_sizes(epochs, imgsz)  # before a folder or zip is copied in
+    check_training_sizes(epochs, imgsz, time_budget_min)  # before a folder or zip is copied in
     store = clikit.store()
     report = check_dataset(store.settings, data)
     report.raise_if_bad()
+    plan = training_plan(report.data_yaml, epochs=epochs, imgsz=imgsz, time_budget_min=time_budget_min)
+    typer.echo(plan.describe(), err=as_json)
     with terminal_progress("training") as progress:
-        result = train_now(store, report.data_yaml, epochs=epochs, imgsz=imgsz, progress=progress)
+        result = train_now(
+            store,
+            report.data_yaml,
+            epochs=epochs,
+            imgsz=imgsz,
+            time_budget_min=time_budget_min,
+            progress=progress,
+        )
+    refusal = next((reason for reason in result.gate_reasons if reason.startswith("not good enough")), None)
     if as_json:
-        clikit.emit(result.as_dict())
+        clikit.emit({**result.as_dict(), "good_enough": refusal is None})
     else:
         typer.echo(f"{result.version} ({result.status}): mAP50 {result.metrics.map50:.3f}")
+    if refusal is not None:  # the serving model stays; say so plainly, and what would help
+        typer.echo(
+            f"Not good enough to serve: {refusal.split(': ', 1)[-1]}. {training_advice(result, report.data_yaml)}",
+            err=as_json,
+        )
 
 
 @app.command()

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
+import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from suite.errors import InvalidInput
 from suite.inspect.dataset import stage_dataset, validate
 from suite.inspect.images import is_image_name, load_image
-from suite.inspect.model_files import IMGSZ, current_model, offline
+from suite.inspect.model_files import current_model, offline
 from suite.inspect.models import MODULE, EpochRow, Miss, Scores, TrainingCancelledError
 from suite.jobs.control import JobCancelled, JobControl
 from suite.store import Store
@@ -28,6 +31,146 @@ logger = logging.getLogger(__name__)
 
 METRICS_FILE = "metrics.json"  # in the version folder: scores, champion scores, epoch history, misses
 
+# Defaults of a training on a customer's data (issue 19): the image size comes from the photos, and the run
+# stops at a time budget or when mAP50 has not improved for `DEFAULT_PATIENCE` epochs, not at a fixed count.
+DEFAULT_TIME_BUDGET_MIN = 20.0
+DEFAULT_PATIENCE = 15
+MAX_AUTO_EPOCHS = 300  # with a time budget Ultralytics refits the epoch count to the budget after one epoch
+MIN_AUTO_IMGSZ, MAX_AUTO_IMGSZ = 128, 640  # native resolution up to 640 px (small defects need their pixels)
+# One training image at 256 px, one epoch (train + val), on this project's 2-core CPU: the default model's own
+# training (suite/inspect/default_model/training.json: 80 epochs, 150 images, 39.6 min) = 0.20 s; scaled by
+# (size / 256)^2 for other sizes. A GPU is much faster; the message says it is a CPU estimate.
+CPU_SECONDS_PER_IMAGE_256 = 0.20
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What a training will do before it starts: image size, stop rule and the expected time."""
+
+    imgsz: int
+    epochs: int  # the most it may run; the time budget or the plateau usually stops it first
+    time_budget_min: float | None
+    patience: int
+    train_images: int
+    median_side: int  # median longest side of the training photos, pixels
+    expected_min: float
+    imgsz_picked: bool = True  # False: the caller asked for this size
+
+    def trainer_args(self) -> dict:
+        """Keyword arguments for `pipelines.detector_training.train` beyond data and base."""
+        args: dict = {"epochs": self.epochs, "imgsz": self.imgsz, "patience": self.patience}
+        args["close_mosaic"] = max(1, self._epochs_in_time() // 5)  # the last fifth of the epochs that will run
+        if self.time_budget_min is not None:
+            args["time"] = self.time_budget_min / 60  # Ultralytics takes hours and then ignores `epochs`
+        return args
+
+    def describe(self) -> str:
+        why = (
+            f"{self.imgsz} px (the photos' median side is {self.median_side} px"
+            + (f", capped at {MAX_AUTO_IMGSZ})" if self.median_side > MAX_AUTO_IMGSZ else ")")
+            if self.imgsz_picked
+            else f"{self.imgsz} px (as asked)"
+        )
+        stop = (
+            f"stops after {self.time_budget_min:g} min or when mAP50 has not improved for {self.patience} epochs"
+            if self.time_budget_min is not None
+            else f"runs up to {self.epochs} epochs (stops early if mAP50 has not improved for {self.patience})"
+        )
+        per_epoch = self.expected_min * 60 / max(1, self._epochs_in_time())
+        return (
+            f"Training on {self.train_images} images at {why}, starting from the serving model's weights; it {stop}. "
+            f"Expected time: {_minutes(self.expected_min)} on this computer's CPU "
+            f"(about {per_epoch:.0f} s an epoch: {CPU_SECONDS_PER_IMAGE_256} s per image at 256 px, "
+            f"times (size/256)^2; a GPU is faster)."
+        )
+
+    def _epochs_in_time(self) -> int:
+        per_epoch = epoch_seconds(self.train_images, self.imgsz)
+        if self.time_budget_min is None:
+            return self.epochs
+        return max(1, min(self.epochs, math.floor(self.time_budget_min * 60 / per_epoch)))
+
+
+def _minutes(value: float) -> str:
+    return "under a minute" if value < 1 else f"about {value:.0f} min"
+
+
+def epoch_seconds(train_images: int, imgsz: int) -> float:
+    """Estimated CPU seconds of one epoch (see `CPU_SECONDS_PER_IMAGE_256`)."""
+    return max(1, train_images) * CPU_SECONDS_PER_IMAGE_256 * (imgsz / 256) ** 2
+
+
+def pick_imgsz(median_side: int) -> int:
+    """The training size for photos of this median side: native, a multiple of 32, within 128-640 px."""
+    size = int(round(median_side / 32) * 32)
+    return max(MIN_AUTO_IMGSZ, min(MAX_AUTO_IMGSZ, size))
+
+
+def train_images(data_yaml: Path) -> list[Path]:
+    """The training split's image files of a data.yaml (its `path:` and `train:` entries)."""
+    import yaml
+
+    data_yaml = Path(data_yaml).resolve()
+    spec = yaml.safe_load(data_yaml.read_text()) or {}
+    base = Path(spec.get("path") or data_yaml.parent)
+    if not base.is_absolute():
+        base = (data_yaml.parent / base).resolve()
+    splits = spec.get("train") or []
+    folders = [base / f for f in ([splits] if isinstance(splits, str) else splits)]
+    return sorted(p for f in folders if f.is_dir() for p in f.rglob("*") if p.is_file() and is_image_name(p.name))
+
+
+def median_side(images: list[Path]) -> int:
+    """Median of the images' longest sides (headers only; unreadable files are left out)."""
+    from PIL import Image
+
+    sides = []
+    for path in images:
+        try:
+            with Image.open(path) as im:
+                sides.append(max(im.size))
+        except OSError:
+            continue
+    return int(statistics.median(sides)) if sides else 256
+
+
+def plan_training(
+    data_yaml: Path,
+    *,
+    epochs: int | None = None,
+    imgsz: int | None = None,
+    time_budget_min: float | None = None,
+    patience: int = DEFAULT_PATIENCE,
+) -> TrainingPlan:
+    """The defaults for this data set: size from the photos, a time budget unless a fixed epoch count is asked."""
+    images = train_images(data_yaml)
+    side = median_side(images)
+    size = imgsz if imgsz is not None else pick_imgsz(side)
+    if epochs is None:
+        budget = DEFAULT_TIME_BUDGET_MIN if time_budget_min is None else time_budget_min
+        epochs = MAX_AUTO_EPOCHS
+    else:
+        budget = time_budget_min  # a fixed epoch count runs to the end unless a budget is given too
+    per_epoch = epoch_seconds(len(images), size)
+    expected = epochs * per_epoch / 60
+    if budget is not None:
+        expected = min(expected, budget)
+    return TrainingPlan(size, epochs, budget, patience, len(images), side, expected, imgsz_picked=imgsz is None)
+
+
+def advice(metrics: Scores, plan_imgsz: int | None = None, median: int | None = None) -> str:
+    """What would help a model that misses the floor: the weakest class by name, and larger images if they exist."""
+    parts = []
+    if metrics.per_class_ap50:
+        weakest, ap = min(metrics.per_class_ap50.items(), key=lambda kv: kv[1])
+        parts.append(f"the weakest class is {weakest} (AP50 {ap:.2f}): add more labelled images of {weakest}")
+    if median is not None and plan_imgsz is not None and median > plan_imgsz:
+        parts.append(f"train at a larger size (--imgsz up to {min(1280, int(round(median / 32) * 32))})")
+    elif median is not None and median < 384:
+        parts.append("larger or closer photos, so each defect covers more pixels")
+    parts.append("a longer time budget (--time-budget-min)")
+    return "What would help: " + "; ".join(parts) + "."
+
 
 def train_on_dataset(
     store: Store,
@@ -35,13 +178,16 @@ def train_on_dataset(
     *,
     output_dir: Path,
     job: JobControl,
-    epochs: int = 30,
-    imgsz: int = IMGSZ,
+    epochs: int | None = None,
+    imgsz: int | None = None,
+    time_budget_min: float | None = None,
     fine_tune: bool = True,
 ) -> TrainingOutcome:
     """Validate, train, evaluate on the data set's test split (val if none) against the serving model.
 
-    Fine-tunes the serving model when the classes match (fast); otherwise trains from the YOLO architecture.
+    Starts from the serving model's weights: a fine-tune when the classes match, and otherwise a transfer of
+    every matching layer (Ultralytics keeps the backbone and neck, the class head is new). `epochs`/`imgsz`
+    None: the `plan_training` defaults (size from the photos, a time budget and a plateau stop).
 
     Raises:
         DatasetProblems: the data set is not usable (the problems by file and line).
@@ -56,6 +202,9 @@ def train_on_dataset(
     settings = store.settings
     offline(settings)
     work = settings.module_dir(MODULE) / "runs" / job.job_id
+    plan = plan_training(Path(data_yaml), epochs=epochs, imgsz=imgsz, time_budget_min=time_budget_min)
+    epochs, imgsz = plan.epochs, plan.imgsz
+    logger.info("inspect training plan: %s", plan.describe())
     history: list[EpochRow] = []
 
     def epoch_done(r: EpochReport) -> None:
@@ -72,18 +221,20 @@ def train_on_dataset(
         champion_weights, champion_version = current_model(settings)
         champion = load_detector(champion_weights, version=champion_version, device=settings.device)
         same_classes = list(champion.names.values()) == report.classes
-        base = champion_weights if (fine_tune and same_classes) else "yolov8n.yaml"
+        base = champion_weights if fine_tune else "yolov8n.yaml"
+        # a new class head needs the warm-up a fine-tune skips
+        extra = {} if same_classes or not fine_tune else {"warmup_epochs": 1}
         started = time.perf_counter()
         job.report("training", epoch=0, epochs=epochs)
         best = train(
             data,
             work / "train",
-            epochs=epochs,
-            imgsz=imgsz,
             base=base,
             device=settings.device,
             on_epoch=epoch_done,
             should_stop=job.should_stop,
+            **plan.trainer_args(),
+            **extra,
         )
         seconds = time.perf_counter() - started
         job.report("evaluating")
@@ -116,6 +267,8 @@ def train_on_dataset(
                 "history": [row.as_dict() for row in history],
                 "misses": [miss.as_dict() for miss in misses],
                 "train_seconds": round(seconds, 1),
+                "plan": plan.describe(),
+                "advice": advice(metrics, imgsz, plan.median_side),
             },
             indent=2,
         )
@@ -127,7 +280,14 @@ def train_on_dataset(
         higher_is_better=True,
         challenger_metrics=metrics.flat(),
         champion_metrics=champion_metrics.flat() if champion_metrics else {},
-        trained_on={"data": str(data_yaml), "epochs": epochs, "imgsz": imgsz, "base": str(base)},
+        trained_on={
+            "data": str(data_yaml),
+            "epochs": len(history) or epochs,
+            "imgsz": imgsz,
+            "base": str(base),
+            "time_budget_min": plan.time_budget_min,
+            "patience": plan.patience,
+        },
         notes=f"trained on {report.images.get('train', 0)} images; evaluated on the {split} split",
     )
 

@@ -336,12 +336,36 @@ def _upload_root(settings: Settings, data_yaml: Path) -> Path | None:
     return None
 
 
-def check_training_sizes(epochs: int, imgsz: int) -> None:
-    """Raises InvalidInput for epochs or an image size a training cannot take."""
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or not MIN_EPOCHS <= epochs <= MAX_EPOCHS:
+def check_training_sizes(epochs: int | None, imgsz: int | None, time_budget_min: float | None = None) -> None:
+    """Raises InvalidInput for epochs, an image size or a time budget a training cannot take (None: automatic)."""
+    if epochs is not None and (
+        isinstance(epochs, bool) or not isinstance(epochs, int) or not MIN_EPOCHS <= epochs <= MAX_EPOCHS
+    ):
         raise InvalidInput(f"Choose between {MIN_EPOCHS} and {MAX_EPOCHS} epochs, not {epochs!r}.")
-    if isinstance(imgsz, bool) or not isinstance(imgsz, int) or not MIN_IMGSZ <= imgsz <= MAX_IMGSZ or imgsz % 32:
+    if imgsz is not None and (
+        isinstance(imgsz, bool) or not isinstance(imgsz, int) or not MIN_IMGSZ <= imgsz <= MAX_IMGSZ or imgsz % 32
+    ):
         raise InvalidInput(f"The image size must be a multiple of 32 from {MIN_IMGSZ} to {MAX_IMGSZ}, not {imgsz!r}.")
+    if time_budget_min is not None and (
+        isinstance(time_budget_min, bool)
+        or not isinstance(time_budget_min, (int, float))
+        or not 1 <= time_budget_min <= 24 * 60
+    ):
+        raise InvalidInput(f"The time budget must be 1 to 1440 minutes, not {time_budget_min!r}.")
+
+
+def training_plan(
+    data_yaml: Path, *, epochs: int | None = None, imgsz: int | None = None, time_budget_min: float | None = None
+) -> custom_training.TrainingPlan:
+    """What a training with these settings would do and how long it is expected to take (nothing runs)."""
+    check_training_sizes(epochs, imgsz, time_budget_min)
+    return custom_training.plan_training(Path(data_yaml), epochs=epochs, imgsz=imgsz, time_budget_min=time_budget_min)
+
+
+def training_advice(result: TrainingResult, data_yaml: Path | None = None) -> str:
+    """What would help a trained model that is not good enough (the weakest class by name, larger images)."""
+    median = custom_training.median_side(custom_training.train_images(Path(data_yaml))) if data_yaml else None
+    return custom_training.advice(result.metrics, None, median)
 
 
 # ---- training on uploaded data: a job ----------------------------------------------------------------------
@@ -349,21 +373,34 @@ def check_training_sizes(epochs: int, imgsz: int) -> None:
 
 @audited("inspect.train", target="data_yaml")
 def queue_training(
-    store: Store, data_yaml: Path, *, epochs: int = 30, imgsz: int = IMGSZ, user: str | None = None
+    store: Store,
+    data_yaml: Path,
+    *,
+    epochs: int | None = None,
+    imgsz: int | None = None,
+    time_budget_min: float | None = None,
+    user: str | None = None,
 ) -> TrainingJob:
     """Check the data and queue a training job (nothing runs yet; see `start_training` and `train_now`).
 
     Raises:
         InvalidInput: the epochs are out of range, the data has problems, or a training is already waiting.
     """
-    check_training_sizes(epochs, imgsz)
+    check_training_sizes(epochs, imgsz, time_budget_min)
     validate(Path(data_yaml), root=_upload_root(store.settings, Path(data_yaml))).raise_if_bad()
     params = {"data_yaml": str(Path(data_yaml).resolve()), "epochs": epochs, "imgsz": imgsz}
+    if time_budget_min is not None:
+        params["time_budget_min"] = time_budget_min
     job_id, created = queue.enqueue(
         store,
         MODULE,
         requested_by=user or store.settings.user,
-        reason=f"training on {Path(data_yaml).parent.name}, {epochs} epochs",
+        reason=f"training on {Path(data_yaml).parent.name}, "
+        + (
+            f"{epochs} epochs"
+            if epochs
+            else f"up to {time_budget_min or custom_training.DEFAULT_TIME_BUDGET_MIN:g} min"
+        ),
         kind=queue.TRAIN,
         params=params,
     )
@@ -374,10 +411,16 @@ def queue_training(
 
 @audited("inspect.train", target="data_yaml")
 def start_training(
-    store: Store, data_yaml: Path, *, epochs: int = 30, imgsz: int = IMGSZ, user: str | None = None
+    store: Store,
+    data_yaml: Path,
+    *,
+    epochs: int | None = None,
+    imgsz: int | None = None,
+    time_budget_min: float | None = None,
+    user: str | None = None,
 ) -> TrainingJob:
     """Queue a training and run it in a worker process of its own; poll `training_job` for its progress."""
-    job = queue_training(store, data_yaml, epochs=epochs, imgsz=imgsz, user=user)
+    job = queue_training(store, data_yaml, epochs=epochs, imgsz=imgsz, time_budget_min=time_budget_min, user=user)
     runner.start_in_background(store.settings, job.job_id)
     return job
 
@@ -387,8 +430,9 @@ def train_now(
     store: Store,
     data_yaml: Path,
     *,
-    epochs: int = 30,
-    imgsz: int = IMGSZ,
+    epochs: int | None = None,
+    imgsz: int | None = None,
+    time_budget_min: float | None = None,
     user: str | None = None,
     progress: Progress = no_progress,
 ) -> TrainingResult:
@@ -397,7 +441,7 @@ def train_now(
     Raises:
         TrainingCancelledError: someone stopped it. SuiteError: it failed (the message says why).
     """
-    job = queue_training(store, data_yaml, epochs=epochs, imgsz=imgsz, user=user)
+    job = queue_training(store, data_yaml, epochs=epochs, imgsz=imgsz, time_budget_min=time_budget_min, user=user)
     outcome = runner.run_now(store, job.job_id, progress=progress)
     if outcome["state"] == "cancelled":
         raise TrainingCancelledError("Training was cancelled; no new model version was made.")
@@ -414,8 +458,9 @@ def train_job(store: Store, *, output_dir: Path, params: dict, job: JobControl) 
         Path(params["data_yaml"]),
         output_dir=output_dir,
         job=job,
-        epochs=int(params.get("epochs", 30)),
-        imgsz=int(params.get("imgsz", IMGSZ)),
+        epochs=params.get("epochs"),  # None: the time budget and plateau decide (custom_training.plan_training)
+        imgsz=params.get("imgsz"),  # None: picked from the photos
+        time_budget_min=params.get("time_budget_min"),
     )
 
 

@@ -7,7 +7,7 @@ explained in suite/tour.py.
 import streamlit as st
 
 from pages.session import identity as signed_identity
-from pages.ui import get_settings, get_store, page_header, plain, run
+from pages.ui import get_store, page_header, plain, run
 from suite import tour
 
 page_header(
@@ -55,7 +55,7 @@ def retrained_and_in_use(module: str, job_key: str, done_key: str, use_key: str)
             label = now.stage or now.state
             st.progress(min(max(now.progress, 0.0), 1.0), text=f"Retraining {module}: {plain(label)}")
             if now.state == "queued" and now.waited_s > 20:
-                st.warning(tour.worker_hint(get_settings()))
+                st.warning(plain(now.headline))
 
         follow_job()
     finished = results.get(done_key)
@@ -76,8 +76,8 @@ def retrained_and_in_use(module: str, job_key: str, done_key: str, use_key: str)
         results.setdefault(use_key, f"The gate passed {module} {finished.version} and it is in use.")
     elif use_key not in results:
         st.info(
-            "The gate kept the old model: the evaluation set does not ask this question, so the score did not "
-            "move. An admin can put the new version in use with a reason."
+            "The gate kept the old model (its reasons are above). An admin can still put the new version in use "
+            "with a reason, kept in the version's history."
         )
         reason = st.text_input("Reason", tour.OVERRIDE_REASON, key=f"tour_reason_{module}")
         if st.button("Put the new version in use", key=f"tour_promote_{module}"):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import sys
+from collections.abc import Iterator
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +46,24 @@ def resolve_device(preference: str | None = None) -> str:
 def half_precision(device: str) -> bool:
     """fp16 only pays off (and is only supported everywhere) on CUDA."""
     return device == "cuda"
+
+
+@contextlib.contextmanager
+def torch_threads_kept() -> Iterator[None]:
+    """Keep torch's intra-op thread count as it was across a block that loads another runtime's model.
+
+    CTranslate2 (faster-whisper's engine) sets the process's OpenMP thread count to its `cpu_threads` when a
+    model loads, and torch reads its own count from OpenMP: after the speech model loaded, torch went from 1
+    thread to 2 in a warm dashboard and inspection ran 10x slower on the shared cores. Torch's count is this
+    policy's to set, not a side effect of loading a model; a block that changes it gets it back. Nothing is done
+    when torch is not imported yet (its count is then read fresh when it is).
+    """
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    try:
+        yield
+    finally:
+        if before is not None and torch.get_num_threads() != before:
+            logger.info("torch threads %d -> %d while loading a model; set back to %d", before,
+                        torch.get_num_threads(), before)  # fmt: skip
+            torch.set_num_threads(before)

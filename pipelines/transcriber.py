@@ -38,7 +38,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from pipelines.audio import SAMPLE_RATE, probe, stream_pcm
-from pipelines.device import half_precision, resolve_device
+from pipelines.device import half_precision, resolve_device, torch_threads_kept
 from pipelines.diarization import Turn, speaker_at
 from pipelines.loading import load_once
 from pipelines.repetition import collapse_repeats
@@ -562,7 +562,8 @@ def _load(engine: str, model: str | None, device: str) -> _WindowedTranscriber:
                 from faster_whisper import WhisperModel
 
                 compute = "float16" if device == "cuda" else "int8"
-                loaded = WhisperModel(source, device=device, compute_type=compute, cpu_threads=usable_cores())
+                with torch_threads_kept():  # CTranslate2 sets OpenMP's thread count, which torch reads too
+                    loaded = WhisperModel(source, device=device, compute_type=compute, cpu_threads=usable_cores())
                 return FasterWhisperTranscriber(loaded, name, version, device, english)
             import whisper
 

@@ -5,9 +5,11 @@ passage about devices bought from other stores (the articles never say whether a
 A staff member writes the right answer as a correction, a reviewer accepts it (`suite.review`), a retraining job
 runs through the job queue (`suite.jobs`, picked up by the worker), and the new version ships the correction as
 a curated answer (see suite/support/retrain.py): asked again, the same question is answered from the correction
-and cites it. The promotion gate judges the new version on the frozen evaluation set, which a new curated answer
-does not change, so it usually keeps the old model; then an admin promotes it with a reason, which the Models page
-shows with the version's before/after scores.
+and cites it. The promotion gate decides (suite/registry/gate.py): the frozen evaluation set does not ask this
+question, so its MRR ties (0.9752 -> 0.9752 when tried here), and the gate's secondary metric, accepted feedback
+solved (0 of 1 -> 1 of 1), makes the new version win on its own; the Models page shows both with its reasons.
+Only when the gate still keeps the old model can an admin put the new version in use by hand, with a reason,
+and the tour says why the gate said no.
 
 The same story for speech: the bundled tiny.en model hears the sample clip's "Northstar Suite" as "North star
 suite". With the demo's correction of that clip and the tour's, the transcription retraining (see
@@ -28,6 +30,7 @@ from suite.errors import InvalidInput
 from suite.inspect.models import Inspection
 from suite.inspect.service import inspect_image
 from suite.jobs import queue
+from suite.jobs.live import live_job
 from suite.recommend.models import RecommendationList
 from suite.recommend.service import recommend_for_user
 from suite.registry.versions import gate_rejected, get_version, promote
@@ -35,7 +38,6 @@ from suite.review.models import Filters
 from suite.review.queue import decide, list_feedback
 from suite.risk.models import HeadlineTone
 from suite.risk.service import classify
-from suite.settings import Settings
 from suite.store import Store
 from suite.support.models import Answer
 from suite.support.service import ask, record_feedback
@@ -55,9 +57,7 @@ SAMPLE_CLIP = SAMPLE_DATA / "transcribe" / "northstar_slow.m4a"
 PRODUCT_NAME = "Northstar Suite"  # what the sample clip says and the bundled tiny.en model hears as "North star suite"
 CLIP_TRANSCRIPT = "Northstar Suite helps our support team answer customer questions faster."  # references.json
 SAMPLE_HEADLINE = "Fennwick Motors recalls 80,000 cars over a steering defect"
-OVERRIDE_REASON = (
-    "Pilot tour: ships a staff correction accepted in review; the frozen evaluation set does not ask this question."
-)
+OVERRIDE_REASON = "Pilot tour: ships a staff correction accepted in review, which the gate did not count as solved."
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,7 @@ class Retraining:
     progress: float = 0.0
     stage: str = ""
     waited_s: float = 0.0  # how long it has been queued (no worker picked it up yet)
+    headline: str = ""  # the job in a sentence (suite.jobs.live): while queued, why it waits and what to do
     version: str = ""
     promoted: bool = False
     gate_passed: bool | None = None
@@ -177,6 +178,7 @@ class Retraining:
 def retraining(store: Store, job_id: str) -> Retraining:
     """The job's state now, and its outcome once it is over."""
     job = queue.get_job(store, job_id)
+    live = live_job(store, job["module"], job_id)
     outcome: dict[str, Any] = job.get("outcome") or {}
     metric = outcome.get("primary_metric") or ""
     gate = outcome.get("gate") or {}
@@ -192,6 +194,7 @@ def retraining(store: Store, job_id: str) -> Retraining:
         progress=float(job.get("progress") or 0.0),
         stage=str(job.get("stage") or ""),
         waited_s=waited,
+        headline=live.headline if live is not None else "",
         version=outcome.get("version") or "",
         promoted=bool(outcome.get("promoted")),
         gate_passed=gate.get("passed"),
@@ -211,16 +214,21 @@ def put_in_use(
     identity: Identity | None = None,
     reason: str = OVERRIDE_REASON,
 ) -> str:
-    """Serve the tour's new version: promoted by hand, with a reason when the gate kept the old model.
+    """The fallback when the gate kept the old model: serve the tour's new version by hand, with a reason.
 
-    Returns what happened in a sentence.
+    Normally the gate passes the new version and the worker puts it in use (see the module's docstring).
+    Returns what happened in a sentence, with the gate's reason when it was overridden.
     """
     v = get_version(store, module, version)
     if v.status == "champion":
         return f"{module} {version} is already in use."
     if gate_rejected(v):
+        why = "; ".join(v.scores.gate_reasons) or "it did not pass"
         promote(store, module, version, by=_name(identity), override_reason=reason, **_as(identity))
-        return f"{module} {version} is now in use: promoted by hand with a reason, although the gate kept the old one."
+        return (
+            f"{module} {version} is now in use: promoted by hand with a reason, although the gate kept the old one "
+            f"({why})."
+        )
     promote(store, module, version, by=_name(identity), reason="promoted during the Pilot tour", **_as(identity))
     return f"{module} {version} is now in use: promoted by hand."
 
@@ -275,11 +283,3 @@ class Heard:
 
 def compare_transcripts(before: Transcript, after: Transcript) -> Heard:
     return Heard(before.text, after.text, PRODUCT_NAME in before.text, PRODUCT_NAME in after.text)
-
-
-def worker_hint(settings: Settings) -> str:
-    """What to do when the job waits: the worker runs beside the dashboard with `make run` / `suite serve`."""
-    return (
-        "No retraining worker has picked the job up yet. `make run` (or `suite serve`) runs one beside the "
-        f"dashboard; on a separate machine, start `suite worker` with SUITE_HOME={settings.home}."
-    )

@@ -150,8 +150,11 @@ def test_the_pilot_tour_runs_end_to_end_and_the_retrained_answer_cites_the_corre
     _wait_text(page, "New support version", RETRAIN_MS)  # the worker ran it, the page followed
     _settle(page)
     version = re.search(r"v\d{8}-\d{6}-[0-9a-f]{8}", _markdown_after(page, "New support version")).group(0)
-    _promote_if_asked(page)
-    _wait_text(page, "is now in use")
+    # No admin override: the frozen set ties and the gate's secondary metric (accepted feedback solved) decides.
+    _wait_text(page, "secondary metric: accepted feedback solved")
+    _wait_text(page, "accepted corrections answered correctly: 0 of 1 -> 1 of 1")
+    _wait_text(page, f"The gate passed support {version} and it is in use.")
+    assert page.get_by_text("The gate kept the old model").count() == 0
     _click(page, "Ask the same question again")
     after = _markdown_after(page, "Now:")
     sources = page.locator('[data-testid="stCaptionContainer"]', has_text="curated-answers").first

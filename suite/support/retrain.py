@@ -16,11 +16,12 @@ import numpy as np
 
 from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
+from suite.registry.gate import FEEDBACK_CASES, FEEDBACK_SOLVED
 from suite.store import Store
 from suite.support import calibration
 from suite.support.answers import DEFAULT_THRESHOLDS
 from suite.support.evaluation import best_threshold, load_eval, ranked_sources, retrieval_metrics, sample_kb_chunks
-from suite.support.retrieval import KnowledgeIndex, curated_chunks, serving_embedder
+from suite.support.retrieval import KnowledgeIndex, curated_chunks, curated_entry_chunks, serving_embedder
 from suite.training import TrainingOutcome
 from suite.training import accepted_feedback as accepted_module_feedback
 
@@ -139,11 +140,28 @@ def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress)
     multi = load_multilingual_embedder().embed([c.short_text for c in chunks])
     items = load_eval()
     results, indexes = {}, {}
+    corrections = [e["question"] for e in curated]
+    # What each model serves besides the help center: the champion its curated answers, the challenger the new set.
+    served_curated = {"champion": curated_chunks(settings), "challenger": curated_entry_chunks(entries)}
     for name, embedder in (("champion", champion), ("challenger", challenger)):
-        index = KnowledgeIndex(chunks, embedder.embed([c.indexed_text for c in chunks]), multi, embedder, "cpu")
+        vectors = embedder.embed([c.indexed_text for c in chunks])
+        index = KnowledgeIndex(chunks, vectors, multi, embedder, "cpu")
         indexes[name] = index
         results[name] = _metrics(index, items)
         results[name]["feedback_mrr"] = _feedback_mrr(index, pairs)
+        if corrections:
+            extra = served_curated[name]
+            with_curated = KnowledgeIndex(
+                chunks + extra,
+                np.vstack([vectors, embedder.embed([c.indexed_text for c in extra])]) if extra else vectors,
+                np.vstack([multi, load_multilingual_embedder().embed([c.short_text for c in extra])])
+                if extra
+                else multi,
+                embedder,
+                "cpu",
+            )
+            results[name][FEEDBACK_SOLVED] = _corrections_solved(with_curated, curated)
+            results[name][FEEDBACK_CASES] = float(len(corrections))
     (output_dir / "thresholds.json").write_text(json.dumps({"en": results["challenger"]["threshold_en"]}))
     # The challenger's own confidence calibration (its cosine scale differs from the champion's).
     served = {**DEFAULT_THRESHOLDS, "en": results["challenger"]["threshold_en"]}
@@ -171,7 +189,9 @@ def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress)
             "base_model": f"{champion.model_name}@{champion.model_version}",
         },
         notes=f"MNRL fine-tune, {EPOCHS} epoch, batch {BATCH_SIZE}, lr {LEARNING_RATE}; metrics on English "
-        "in-scope questions of the frozen eval set over the sample help center (hybrid retrieval).",
+        "in-scope questions of the frozen eval set over the sample help center (hybrid retrieval); "
+        f"{FEEDBACK_SOLVED}: share of the accepted corrections whose question gets the staff answer first "
+        "(help center plus each model's curated answers).",
     )
 
 
@@ -183,3 +203,14 @@ def _feedback_mrr(index: KnowledgeIndex, pairs: list[tuple[str, str, str | None]
     return float(
         np.mean([1.0 / (r.index(s) + 1) if s in r[:10] else 0.0 for r, (_, s) in zip(ranked, sourced, strict=True)])
     )
+
+
+def _corrections_solved(index: KnowledgeIndex, curated: list[dict]) -> float:
+    """Share of the accepted corrections the model answers correctly: asked the corrected question, its first
+    passage is the staff's answer to that question (what the Support page then answers from and cites)."""
+    solved = 0
+    for entry in curated:
+        top = index.search(entry["question"], k=1)
+        if top and top[0].chunk.source == "curated-answers" and top[0].chunk.heading == entry["question"]:
+            solved += top[0].chunk.text.strip() == entry["answer"].strip()
+    return solved / len(curated) if curated else 0.0

@@ -280,21 +280,25 @@ def curated_chunks(settings: Settings) -> list[Chunk]:
 @functools.lru_cache(maxsize=8)
 def _parse_curated(path: str, size: int, mtime_ns: int) -> tuple[Chunk, ...]:
     del size, mtime_ns  # part of the cache key only
-    chunks = []
-    for position, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines()):
-        entry = json.loads(line)
-        chunks.append(
-            Chunk(
-                chunk_id=f"curated#{position}",
-                source=entry.get("source") or "curated-answers",
-                position=position,
-                title="Answer reviewed by staff",
-                heading=entry["question"],
-                anchor="",
-                text=entry["answer"],
-            )
+    return tuple(
+        curated_entry_chunks([json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()])
+    )
+
+
+def curated_entry_chunks(entries: list[dict]) -> list[Chunk]:
+    """Curated Q/A entries ({"question", "answer", "source"}) as the chunks the index serves them as."""
+    return [
+        Chunk(
+            chunk_id=f"curated#{position}",
+            source=entry.get("source") or "curated-answers",
+            position=position,
+            title="Answer reviewed by staff",
+            heading=entry["question"],
+            anchor="",
+            text=entry["answer"],
         )
-    return tuple(chunks)
+        for position, entry in enumerate(entries)
+    ]
 
 
 def embedder_key(embedder) -> str:

@@ -8,7 +8,7 @@ import pytest
 from suite.errors import InvalidInput, ModelUnavailable, NotFound
 from suite.modules import MODULE_KEYS
 from suite.registry import champion_dir, champion_version
-from suite.registry.gate import FLOORS, Floor, gate
+from suite.registry.gate import FEEDBACK_CASES, FEEDBACK_SOLVED, FLOORS, Floor, gate
 from suite.registry.versions import (
     get_version,
     history,
@@ -46,6 +46,33 @@ def test_gate_needs_margin_and_no_loss_on_feedback(tmp_path):
     assert gate(_outcome(tmp_path, "e", 0.20, 0.30, higher=False), 0.05).passed  # lower WER is better
     assert not gate(_outcome(tmp_path, "f", 0.30, 0.20, higher=False), 0.0).passed
     assert gate(_outcome(tmp_path, "g", 0.5, None), 0.01).passed  # no champion yet
+
+
+def _solving(tmp_path, name, new, old, solved_new, solved_old, cases=2, feedback=None):
+    outcome = _outcome(tmp_path, name, new, old, feedback)
+    outcome.challenger_metrics.update({FEEDBACK_SOLVED: solved_new, FEEDBACK_CASES: cases})
+    outcome.champion_metrics.update({FEEDBACK_SOLVED: solved_old, FEEDBACK_CASES: cases})
+    return outcome
+
+
+def test_a_tie_on_the_frozen_set_wins_when_it_solves_more_accepted_corrections(tmp_path):
+    """Secondary metric: a challenger within the margin of the champion that answers the accepted corrections the
+    champion gets wrong passes, and says so; one that solves none more, or is worse by more than the margin, or
+    does worse on the feedback cases, or misses the floor, does not."""
+    tie = gate(_solving(tmp_path, "a", 0.9752, 0.9752, 1.0, 0.0), 0.005)
+    assert tie.passed, tie.reasons
+    assert "0 of 2 -> 2 of 2" in tie.reasons[-1] and "secondary metric: accepted feedback solved" in tie.reasons[-1]
+    assert gate(_solving(tmp_path, "b", 0.971, 0.9752, 0.5, 0.0), 0.005).passed  # -0.0042: within the margin
+    same = gate(_solving(tmp_path, "c", 0.9752, 0.9752, 1.0, 1.0), 0.005)
+    assert not same.passed and "2 of 2 -> 2 of 2" in same.reasons[-1]  # the champion answers them already
+    assert not gate(_solving(tmp_path, "d", 0.96, 0.9752, 1.0, 0.0), 0.005).passed  # worse than the margin
+    worse = gate(
+        _solving(tmp_path, "e", 0.9752, 0.9752, 1.0, 0.0, feedback={"challenger": 0.4, "champion": 0.6}), 0.005
+    )
+    assert not worse.passed and "worse on the accepted feedback" in worse.reasons[-1]
+    weak = _solving(tmp_path, "f", 0.30, 0.30, 1.0, 0.0)  # risk's floor is macro-F1 0.50
+    assert not gate(weak, 0.005).passed and not gate(weak, 0.005).good_enough
+    assert gate(_outcome(tmp_path, "g", 0.9752, 0.9752), 0.005).passed is False  # no figure: a tie still loses
 
 
 def test_register_promote_reject_and_rollback(store, tmp_path):

@@ -40,6 +40,9 @@ def test_retrain_builds_a_challenger_that_serves_curated_answers_once_promoted(k
         assert 0.8 <= metrics["mrr"] <= 1.0 and 0.8 <= metrics["recall_at_5"] <= 1.0
         assert "zh_mrr" in metrics and 0.0 < metrics["threshold_en"] < 1.0
     assert set(outcome.feedback_metrics) == {"challenger", "champion"}
+    # Secondary gate metric: the challenger answers the accepted correction from it, the champion does not.
+    assert outcome.challenger_metrics["feedback_solved"] == 1.0 and outcome.champion_metrics["feedback_solved"] == 0.0
+    assert outcome.challenger_metrics["feedback_cases"] == 1.0
     assert len(outcome.trained_on["feedback_ids"]) == 6 and outcome.trained_on["pairs"] == 5
     artifact = outcome.artifact_dir
     assert (artifact / "embedder" / "config.json").exists() and (artifact / "thresholds.json").exists()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pipelines.repetition import collapse_repeats, max_ngram_repeat
-from suite.transcribe.redaction import redact
+from suite.redaction import redact_patterns as redact
 from suite.transcribe.vocabulary import apply_replacements, parse_terms
 from suite.transcribe.wer import corpus_wer, normalise, number_words, wer
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ LEAKS = {
     "a +00:00 timestamp": re.compile(r"\+00:00"),
     "a version hash": re.compile(r"\b[a-z][\w.]*-[0-9a-f]{10}\b"),
 }
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+IDLE_JS = "() => !!document.querySelector('[data-testid=\"stStatusWidget\"]')"  # true while a script runs
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # pages whose text is not in the catalogue yet (being rewritten in this round): their titles stay English
 NOT_TRANSLATED_YET = {"tour"}
@@ -59,6 +60,22 @@ def test_the_leak_patterns_catch_what_they_name():
         "a _ms column", "a version hash", "a Python dict", "a +00:00 timestamp", "None"
     ]  # fmt: skip
     assert leaks("Noneless text · 67% · 3 Dec 2026, 14:05 · v3 · defaults") == []
+
+
+def settle(page, *, quiet_s: float = 2.0, limit_s: float = 180.0) -> None:
+    """Wait until the page has stopped running and its text has not changed for `quiet_s` (the "running" widget
+    comes and goes between a script's parts, and tables and charts lay themselves out after the last message)."""
+    deadline = time.monotonic() + limit_s
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        running = page.evaluate(IDLE_JS)
+        text = page.evaluate("() => document.body.innerText.length + ':' + document.body.scrollHeight")
+        if running or text != last:
+            last, since = text, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return
+        page.wait_for_timeout(250)
+    pytest.fail(f"{page.url} was still changing after {limit_s:g} s")
 
 
 def chosen_pages() -> list[tuple[str, str, bool]]:
@@ -108,8 +125,7 @@ def test_every_page_fits_the_screen_and_leaks_nothing(server, browser, language,
         for path, _title, is_default in chosen_pages():
             page.goto(url if is_default else f"{url}/{path}", wait_until="domcontentloaded")
             page.locator("h1").first.wait_for(timeout=120_000)
-            page.wait_for_function(IDLE, timeout=180_000, polling=500)
-            page.wait_for_timeout(500)  # charts and tables lay themselves out after the last message
+            settle(page)
             page.screenshot(path=str(OUT / f"{language}-{viewport}-{path}.png"), full_page=True)
             where = f"{path} ({language}, {width}x{height})"
             overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")

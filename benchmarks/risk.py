@@ -47,19 +47,24 @@ def throughput(classifier, texts: list[str]) -> tuple[float, float]:
 
 
 def leave_one_family_out(chinese) -> float:
-    """Macro-F1 on the Chinese train split when each template family is held out in turn (same head recipe,
-    C = 4, no calibration needed for the label): how well the head reads kinds of events it never saw."""
+    """Macro-F1 on the Chinese train split when each template family is held out in turn (the head's recipe:
+    the other families plus the English train split, C = 4): how well it reads kinds of events it never saw."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
-    from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict
+    from sklearn.model_selection import LeaveOneGroupOut
 
     train = [r for r in labelled_set_zh() if r["split"] == "train"]
+    english = [r for r in labelled_set() if r["split"] == "train"]
     vectors = chinese.embedder.embed([r["headline"] for r in train])
+    english_vectors = chinese.embedder.embed([r["headline"] for r in english])
     y = np.array([LABELS.index(r["label"]) for r in train])
-    groups = [r["family"] for r in train]
-    model = LogisticRegression(C=4.0, max_iter=2000)
-    predicted = cross_val_predict(model, vectors, y, cv=LeaveOneGroupOut(), groups=groups)
+    english_y = np.array([LABELS.index(r["label"]) for r in english])
+    predicted = np.zeros(len(train), dtype=int)
+    for fit, held in LeaveOneGroupOut().split(vectors, groups=[r["family"] for r in train]):
+        model = LogisticRegression(C=4.0, max_iter=2000)
+        model.fit(np.vstack([vectors[fit], english_vectors]), np.concatenate([y[fit], english_y]))
+        predicted[held] = model.predict(vectors[held])
     return float(f1_score(y, predicted, average="macro"))
 
 
@@ -88,7 +93,8 @@ English: the frozen `test` split above ({english["n"]} headlines). Chinese: the 
         ", ".join(f"{labels.count(x)} {x}" for x in LABELS)
     }), whose 12 template families (kinds of
 event: 债务违约, 纳入指数, 董事会换届, ...) never occur in the 324 `train` headlines. A headline whose letters are at
-least 30 % Han characters goes to the Chinese head (USE multilingual v3 + logistic regression, T =
+least 30 % Han characters goes to the Chinese head (USE multilingual v3 + logistic regression trained on the
+Chinese and the English `train` splits, T =
 {ours.chinese.temperature:.2f}, `{
         ours.chinese.model_version
     }`); every other headline goes to the English head, unchanged.
@@ -96,8 +102,10 @@ least 30 % Han characters goes to the Chinese head (USE multilingual v3 + logist
 {table(shown)}
 
 Leave-one-family-out macro-F1 on the Chinese `train` split (each of its 36 families held out in turn, same
-head): {lofo:.3f}. It is lower than the test split's figure: how well an unseen kind of event is read depends
-on the event, and 12 test families are one small draw, not a guarantee for every new event type.
+recipe): {lofo:.3f}; trained on the Chinese headlines alone it was 0.717 (and 0.899 on the test split). The
+English headlines were added for that better figure on 36 families, although on the 12 test families a scratch
+run scored them lower (about 0.88): 12 families are one small draw. The test figure is not a guarantee for every
+new kind of event.
 
 Confusion matrix, English (default model):
 

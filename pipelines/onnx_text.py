@@ -8,7 +8,8 @@ tokenises with the Rust `tokenizers` library, sorts texts by length so batches c
 returns the same L2-normalised float32 vectors as `pipelines.embedder.TextEmbedder` (same `Embedder` protocol).
 
 Example:
-    >>> folder = export_embedder(bundled_model_path(), models_dir / "onnx" / "minilm", version="bundled-0.1.0")
+    >>> folder = export_dir(models_dir, bundled_model_path(), "bundled-0.1.0")  # the one folder for these weights
+    >>> folder = export_embedder(bundled_model_path(), folder, version="bundled-0.1.0")
     >>> load_onnx_embedder(folder).embed(["Profit warning sends shares lower"]).shape
     (1, 384)
 """
@@ -16,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -50,6 +52,22 @@ def export_name(name: str, version: str) -> str:
     """A folder name for the export of model `name` at `version` (letters, digits, dot, dash)."""
     raw = f"{name}-{version}"
     return "".join(c if c.isalnum() or c in ".-" else "-" for c in raw)[:120]
+
+
+def export_dir(models_dir: str | Path, model_path: str | Path, version: str) -> Path:
+    """The one folder under `models_dir`/onnx/ for the export of the model in `model_path` at `version`.
+
+    Every caller that exports the same weights gets the same folder (support's and risk's MiniLM share one
+    export of ~90 MB): the name is the model's folder and version, plus a short hash of the resolved path and
+    the weight files' sizes and times, so a retrained copy or reinstalled package under an old version name
+    is exported again instead of being served the old graph.
+    """
+    path = Path(model_path).resolve()
+    label = path.name if path.name not in ("model", "embedder") else f"{path.parent.name}-{path.name}"
+    weights = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")) if path.is_dir() else []
+    stamp = "|".join([str(path), *(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in weights)])
+    digest = hashlib.sha256(stamp.encode()).hexdigest()[:10]
+    return Path(models_dir) / "onnx" / export_name(label, f"{version}-{digest}")
 
 
 def _mean_pooling(model_path: Path) -> bool:

@@ -105,9 +105,9 @@ def fast_embedder(settings: Settings):
     if source is None:
         return None
     from pipelines.loading import load_once
-    from pipelines.onnx_text import export_name
+    from pipelines.onnx_text import export_dir
 
-    folder = settings.models_dir / "onnx" / export_name(source[0].name, source[1])
+    folder = export_dir(settings.models_dir, source[0], source[1])  # the same export as support's
 
     def build():
         try:

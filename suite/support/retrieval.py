@@ -28,6 +28,7 @@ from suite.progress import Progress, no_progress
 from suite.registry.champion import champion_dir
 from suite.settings import Settings
 from suite.store import Store
+from suite.support.glossary import expand
 from suite.support.models import Chunk, KnowledgeBaseEmpty
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,9 @@ class KnowledgeIndex:
         query = vector if vector is not None else self.query_vector(question)[0]
         index = self.multi_index if multilingual else self.dense_index
         with self._lock:
-            keyword_hits = {h.id: h for h in self.keyword_index.search(question, POOL)} if mode != "dense" else {}
+            # A Chinese question also searches the English words of its known terms (suite.support.glossary).
+            words = expand(question) if multilingual else question
+            keyword_hits = {h.id: h for h in self.keyword_index.search(words, POOL)} if mode != "dense" else {}
             dense_hits = [h.id for h in index.search(query, POOL)[0]] if mode != "keyword" else []
             if mode == "dense":
                 ranked = [(cid, 0.0) for cid in dense_hits]
@@ -228,12 +231,11 @@ def _onnx_or(torch_model, settings: Settings):
 
     def build():
         try:
-            from pipelines.onnx_text import export_embedder, export_name, load_onnx_embedder
+            from pipelines.onnx_text import export_dir, export_embedder, load_onnx_embedder
 
-            name = export_name(f"{torch_model.model_name}-{key}", torch_model.model_version)
-            folder = export_embedder(
-                torch_model.model_path, settings.models_dir / "onnx" / name, version=torch_model.model_version
-            )
+            version = torch_model.model_version
+            folder = export_dir(settings.models_dir, torch_model.model_path, version)  # the same export as risk's
+            folder = export_embedder(torch_model.model_path, folder, version=version)
             if folder is None:
                 return torch_model
             return Exported(load_onnx_embedder(folder), torch_model)

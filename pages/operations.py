@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.charts import per_day
 from pages.session import identity as signed_identity
-from pages.ui import get_store, page_header, plain, run, t
+from pages.ui import get_store, module_title, page_header, plain, run, t
 from suite.auth import allowed
 from suite.jobs.workers import worker_status
 from suite.ops import (
@@ -50,18 +50,27 @@ if usage is not None and not usage.empty:
 elif usage is not None:
     st.info("Nothing has been used in this period yet. Try a module, or load the demo data on the Home page.")
 
-st.subheader("Speed and errors by model")
-st.caption("p50 is the typical response time; p95 is how long the slowest 1 in 20 requests took.")
-latency = run(lambda: latency_by_model(store, days), what="Loading latency")
+st.subheader(t("ops.speed"))
+st.caption(t("ops.speed_note"))
+latency = run(lambda: latency_by_model(store, days), what=t("ops.what.latency"))
 if latency is not None and not latency.empty:
+    # words for people: module titles, no version names or hashes, no raw column names, blanks instead of NaN
+    shown = latency.drop(columns=["version"], errors="ignore").assign(
+        module=latency["module"].map(module_title), model=latency["model"].replace("-", "")
+    )
+    shown = shown.rename(columns={c: t(f"ops.col.{c.removesuffix('_ms')}") for c in shown.columns})
     st.dataframe(
-        latency,
+        shown,
         hide_index=True,
         width="stretch",
-        column_config={"error_rate": st.column_config.ProgressColumn("Error rate", min_value=0, max_value=1)},
+        column_config={
+            t("ops.col.error_rate"): st.column_config.ProgressColumn(t("ops.col.error_rate"), min_value=0, max_value=1),
+            t("ops.col.p50"): st.column_config.NumberColumn(format="%.0f"),
+            t("ops.col.p95"): st.column_config.NumberColumn(format="%.0f"),
+        },
     )
 else:
-    st.info("No timings recorded yet.")
+    st.info(t("ops.no_timings"))
 
 st.subheader("Feedback")
 volume = run(lambda: feedback_by_day(store, days), what="Loading feedback volume")

@@ -92,7 +92,7 @@ class Transcript:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["created_at"] = self.created_at.isoformat() if self.created_at else None
-        data["segments"] = [asdict(s) for s in self.segments]
+        data["segments"] = [{**asdict(s), "words": [asdict(w) for w in s.words]} for s in self.segments]
         data["vocabulary"] = list(self.vocabulary)
         return data
 

@@ -142,7 +142,7 @@ def test_admin_reads_and_exports_the_audit_trail(routed_app_test, store):
     at.switch_page("pages/audit.py").run()
     assert not at.exception and at.title[0].value == "Audit trail"
     frame = at.dataframe[0].value
-    assert {"auth.sign_in", "users.add"} <= set(frame["action"])
+    assert {"auth.sign_in", "users.add"} <= set(frame["Action"])  # column titles in words, not field names
     assert any(b.label == "Export as CSV" for b in at.get("download_button"))
 
 

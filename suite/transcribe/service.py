@@ -88,6 +88,7 @@ AUDIO_SUFFIXES = tuple(
 MAX_AUDIO_HOURS = MAX_DURATION_S / 3600  # longer recordings are refused before decoding (split them first)
 MAX_SEARCH_WORDS = 20
 MAX_LIMIT = 500
+MAX_SPEAKER_AUDIO_S = 3600  # longer recordings get no speaker labels (the whole file would sit in memory)
 _MIN_CORRECTION_LIMIT = 5_000  # characters a correction may have, or twice its transcript when that is longer
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -231,6 +232,11 @@ def _label_speakers(decoded: Decoded, path: Path, device: str) -> str:
     """Speaker labels on the decoded segments; returns a notice when they could not be detected."""
     if not decoded.segments:
         return ""
+    if decoded.duration_s > MAX_SPEAKER_AUDIO_S:  # senko holds the whole recording in memory
+        return (
+            f"Speakers are told apart in recordings of up to {MAX_SPEAKER_AUDIO_S // 3600} hour; split longer "
+            "ones to get speaker labels."
+        )
     if not diarization.available():
         return "Speakers were not told apart: the senko package is not installed (run `make install`)."
     try:

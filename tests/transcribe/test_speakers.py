@@ -103,3 +103,12 @@ def test_masked_text_never_survives_in_the_word_times():
     assert "ann@example.com" not in segment.text
     assert all("ann@example.com" not in w.text for w in segment.words)
     assert [w.start for w in segment.words] in ([0.0, 0.3, 0.5, 0.9], [])
+
+
+def test_recordings_over_an_hour_get_no_speaker_labels_and_say_so(speech_dir):
+    from pipelines.transcriber import Transcript as Decoded
+    from suite.transcribe.service import _label_speakers
+
+    decoded = Decoded("long.wav", [Segment(0.0, 1.0, "hello")], "en", 3 * 3600.0, "", "", "", "")
+    notice = _label_speakers(decoded, speech_dir / "report_us.wav", "cpu")
+    assert "split longer" in notice and decoded.segments[0].speaker is None

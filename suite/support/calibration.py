@@ -55,11 +55,11 @@ class Calibration:
 # Fitted by `benchmarks/support.py` on sample_data/support/eval.jsonl with the bundled MiniLM / USE (all 117
 # questions); the champion's calibration.json replaces it when a retrained model is promoted.
 DEFAULT = Calibration(
-    bias=-0.8607,
-    w_evidence=8.4247,
-    w_margin=6.4638,
-    xs=(-1.4387, 0.4313, 1.9397, 3.7971, 5.9749),
-    ps=(0.0476, 0.7857, 0.8889, 0.9302, 0.9545),
+    bias=-0.697,
+    w_evidence=8.6598,
+    w_margin=5.5875,
+    xs=(-1.3457, 0.5983, 2.2394, 3.861, 5.8361),
+    ps=(0.0476, 0.8667, 0.8966, 0.9231, 0.9565),
     fitted_on="sample_data/support/eval.jsonl, bundled MiniLM + USE (benchmarks/support.py)",
 )
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import session
-from pages.ui import get_store, page_header, plain, run, t
+from pages.ui import get_store, page_header, plain, run, t, when
 from suite.auth import (
     ROLES,
     add_user,
@@ -39,7 +39,7 @@ st.dataframe(
                 "e-mail (single sign-on)": a.email or "",
                 "sign-in": "company account only" if not a.has_password else "password",
                 "state": "disabled" if a.disabled else "locked" if a.locked else "active",
-                "last sign-in": a.last_sign_in_at,
+                "last sign-in": when(a.last_sign_in_at),  # the language's way, never +00:00
             }
             for a in accounts
         ]

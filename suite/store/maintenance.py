@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from suite.errors import InvalidInput, StoreBusy, StoreCorrupt, SuiteError
-from suite.store.database import CORRUPT_MARKS, translate
+from suite.store.database import CORRUPT_MARKS, DB_ERRORS, translate
 from suite.store.models import BackupReport, StoreCheck
 from suite.store.store import Store
 
@@ -32,10 +32,25 @@ RESTORE_ADVICE = (
 LOW_DISK_BYTES = 64 * 2**20
 REPLAY_MARGIN_S = 5.0  # replay journal files copied a little before the backup too (they land once anyway)
 _TABLES_SQL = "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1, 2"
+_PG_TABLES_SQL = (
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+    "AND table_type = 'BASE TABLE' ORDER BY 1"
+)
+
+
+def _refuse_on_postgres(store: Store) -> None:
+    if store.settings.database_url:
+        raise InvalidInput(
+            "The store is on PostgreSQL (SUITE_DATABASE_URL): back it up with pg_dump and restore it with "
+            "pg_restore; `suite store backup` and `restore` copy the DuckDB file only."
+        )
 
 
 def _scan(cursor: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of every table, reading every value (DuckDB checks each block's checksum as it reads)."""
+    if getattr(cursor, "dialect", None) == "postgres":  # SUITE_DATABASE_URL: the server checks its own pages
+        names = cursor.execute(_PG_TABLES_SQL).fetchall()
+        return {name: int(cursor.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for (name,) in names}
     counts = {}
     for schema, table in cursor.execute(_TABLES_SQL).fetchall():
         name = table if schema == "main" else f"{schema}.{table}"
@@ -57,7 +72,7 @@ def check(store: Store) -> StoreCheck:
         problems.append(str(err).split(". Run")[0] + ".")
     except StoreBusy as err:
         problems.append(str(err))
-    except duckdb.Error as err:
+    except DB_ERRORS as err:
         problems.append(f"The database could not be read: {str(err).splitlines()[0][:200]}")
     files, rows = store.journal.backlog()
     aside = store.quarantined()
@@ -77,7 +92,7 @@ def check(store: Store) -> StoreCheck:
     damaged = any("damaged" in p or "could not be read" in p for p in problems)
     return StoreCheck(
         ok=not problems,
-        database=str(path),
+        database=str(path) if not store.settings.database_url else str(store._db.path),
         size_bytes=path.stat().st_size if path.exists() else 0,
         tables=tables,
         journal_files=files,
@@ -94,6 +109,7 @@ def check(store: Store) -> StoreCheck:
 
 def backup(store: Store, target: Path, *, force: bool = False) -> BackupReport:
     """Copy the database to `target` (a file), consistent and verified; journaled rows are copied in first."""
+    _refuse_on_postgres(store)
     target = Path(target).expanduser()
     if target.is_dir():
         raise InvalidInput(f"{target} is a folder; give the backup's file name, e.g. {target / 'suite-backup.duckdb'}")
@@ -128,6 +144,7 @@ def backup(store: Store, target: Path, *, force: bool = False) -> BackupReport:
 
 def restore(store: Store, source: Path, *, force: bool = False) -> BackupReport:
     """Put the backup `source` in place of the database, keeping the replaced file aside."""
+    _refuse_on_postgres(store)
     source = Path(source).expanduser()
     if not source.is_file():
         raise InvalidInput(f"{source} is not a file; give the path of a backup made by `suite store backup`.")

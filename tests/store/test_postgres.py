@@ -246,3 +246,18 @@ def test_module_sample_data_loads_on_postgres(pg_store):
     again = importlib.import_module("suite.recommend").load_demo(pg_store)  # a reload de-duplicates
     assert again.counts["interactions_added"] == 0
     assert pg_store.quarantined() == []
+
+
+def test_store_check_reads_postgres_and_backup_points_to_pg_dump(pg_store, tmp_path):
+    from suite.store.maintenance import backup, check, restore
+
+    pg_store.log_event(module="support", action="ask")
+    assert pg_store.flush() is True
+    report = check(pg_store)
+    assert report.ok, report.problems
+    assert report.tables["events"] == 1 and "jobs" in report.tables
+    assert report.database.startswith("postgresql://suite@127.0.0.1:") and report.journal_rows == 0
+    with pytest.raises(InvalidInput, match="pg_dump"):
+        backup(pg_store, tmp_path / "b.duckdb")
+    with pytest.raises(InvalidInput, match="pg_restore"):
+        restore(pg_store, tmp_path / "b.duckdb")

@@ -40,7 +40,11 @@ LEAKS = {
     "a +00:00 timestamp": re.compile(r"\+00:00"),
     "a version hash": re.compile(r"\b[a-z][\w.]*-[0-9a-f]{10}\b"),
 }
-IDLE_JS = "() => !!document.querySelector('[data-testid=\"stStatusWidget\"]')"  # true while a script runs
+IDLE_JS = """() => {  // true while the page's script runs (or has not started)
+    const app = document.querySelector('[data-testid="stApp"]');
+    return !app || app.getAttribute("data-test-script-state") !== "notRunning"
+        || !!document.querySelector('[data-testid="stStatusWidget"]');
+}"""
 # st.dataframe draws its cells on a canvas: their text is only in the grid's accessibility table
 GRID_TEXT = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] table')]
     .flatMap(table => [...table.querySelectorAll('th, td')].map(cell => cell.textContent)).join('\\n')"""

@@ -14,7 +14,7 @@ from pages.ui import done, get_store, module_summary, module_title, page_header,
 from pages.ui import plain as escaped
 from suite.errors import SuiteError
 from suite.inspect import service
-from suite.inspect.models import CLASSES, FAIL, MIN_EPOCHS, PASS, REVIEW, Thresholds, plural
+from suite.inspect.models import CLASSES, FAIL, PASS, REVIEW, Thresholds, plural
 from suite.modules import MODULES
 from suite.uploads import MAX_UPLOAD_MB
 
@@ -146,6 +146,13 @@ def show_training_result(result) -> None:
         )
         st.altair_chart(alt.Chart(per_class).mark_bar().encode(x="defect", y="AP50"), width="stretch")
         st.caption(plain("; ".join(result.gate_reasons)))
+        if any(reason.startswith("not good enough") for reason in result.gate_reasons):
+            st.warning(
+                plain(
+                    f"This model is not good enough to use (mAP50 {result.metrics.map50:.2f}); the current model "
+                    f"keeps checking images. {service.training_advice(result)}"
+                )
+            )
         if result.misses:
             st.write("Examples of defects it still misses:")
             cols = st.columns(min(len(result.misses), 3))
@@ -242,7 +249,9 @@ with train_tab:
         key="train-zip",
         help=f"One zip of up to {MAX_UPLOAD_MB} MB. {service.ZIP_LIMITS}",
     )
-    epochs = st.slider("Training rounds (epochs)", MIN_EPOCHS, 100, 20, key="train-epochs")
+    budget = st.slider(
+        "Time budget (minutes): training stops then, or sooner when it stops improving", 1, 120, 20, key="train-budget"
+    )
     if st.button("Check the data", disabled=data_zip is None):
         report = run(
             plain_errors(
@@ -263,12 +272,17 @@ with train_tab:
             st.dataframe(pd.DataFrame([p.as_dict() for p in report.problems]), hide_index=True, width="stretch")
         if report.ok:
             st.success("The data is ready for training.")
+            plan = run(lambda: service.training_plan(report.data_yaml, time_budget_min=budget), what="Planning")
+            if plan is not None:
+                st.caption(plain(plan.describe()))
         else:
             st.error(f"Fix the {len(report.errors)} problem(s) marked 'error' first.")
     if report is not None and report.ok and st.button("Start training", type="primary"):
         job = run(
             plain_errors(
-                lambda: service.start_training(store, report.data_yaml, epochs=epochs, identity=signed_identity())
+                lambda: service.start_training(
+                    store, report.data_yaml, time_budget_min=budget, identity=signed_identity()
+                )
             ),
             what="Starting the training",
         )

@@ -74,7 +74,8 @@ class TrainingPlan:
         stop = (
             f"stops after {self.time_budget_min:g} min or when mAP50 has not improved for {self.patience} epochs"
             if self.time_budget_min is not None
-            else f"runs up to {self.epochs} epochs (stops early if mAP50 has not improved for {self.patience})"
+            else f"runs up to {self.epochs} epoch{'s' if self.epochs != 1 else ''} "
+            f"(stops early if mAP50 has not improved for {self.patience})"
         )
         per_epoch = self.expected_min * 60 / max(1, self._epochs_in_time())
         return (

@@ -1,15 +1,17 @@
 """Confidence is the calibrated probability of a right answer (issue 19), on the real models and sample data."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 
-from suite.support import calibration
+from suite.registry.champion import champion_dir, set_champion
+from suite.support import calibration, retrain
 from suite.support.answers import DEFAULT_THRESHOLDS, confidence_from
 from suite.support.evaluation import load_eval, sample_kb_chunks
 from suite.support.retrieval import get_index
-from suite.support.service import ask
+from suite.support.service import ask, record_feedback
 
 pytestmark = pytest.mark.slow  # real text models
 
@@ -55,3 +57,19 @@ def test_password_reset_confidence_is_a_probability_not_a_certainty(kb_store):
 def test_refused_question_has_low_confidence(kb_store):
     answer = ask(kb_store, "Give me a recipe for chocolate cake")
     assert not answer.answered and answer.confidence < 0.2
+
+
+def test_retrained_challenger_ships_its_own_calibration_and_serves_it(kb_store, tmp_path):
+    for question in ("How do I pair the Chime C2?", "What battery does the door sensor use?"):
+        record_feedback(kb_store, ask(kb_store, question), thumbs_up=True)
+    kb_store.flush()
+    kb_store.execute("UPDATE feedback SET review_state = 'accepted'")
+    artifact = retrain(kb_store, output_dir=tmp_path / "challenger").artifact_dir
+    shipped = calibration.load(artifact)
+    assert shipped != calibration.DEFAULT and shipped.fitted_on.startswith("eval set, support-ft-")
+    assert list(shipped.ps) == sorted(shipped.ps) and 0.0 < shipped.ps[0] and shipped.ps[-1] < 1.0
+    shutil.move(str(artifact), kb_store.settings.models_dir / "support" / "v1")  # what promotion does
+    set_champion(kb_store.settings, "support", "v1")
+    assert calibration.load(champion_dir(kb_store.settings, "support")) == shipped
+    answer = ask(kb_store, "How do I pair the Chime C2?")
+    assert 0.0 <= answer.confidence <= 1.0

@@ -80,7 +80,7 @@ def _said(page) -> list[str]:
     return page.locator('[data-testid="stAlert"], [data-testid="stException"]').all_inner_texts()
 
 
-def _wait_text(page, text: str, timeout: int = WAIT_MS) -> None:
+def _wait_text(page, text: str | re.Pattern, timeout: int = WAIT_MS) -> None:
     try:
         page.get_by_text(text).first.wait_for(timeout=timeout)
     except Exception as err:
@@ -152,7 +152,7 @@ def test_the_pilot_tour_runs_end_to_end_and_the_retrained_answer_cites_the_corre
     version = re.search(r"v\d{8}-\d{6}-[0-9a-f]{8}", _markdown_after(page, "New support version")).group(0)
     # No admin override: the frozen set ties and the gate's secondary metric (accepted feedback solved) decides.
     _wait_text(page, "secondary metric: accepted feedback solved")
-    _wait_text(page, "accepted corrections answered correctly: 0 of 1 -> 1 of 1")
+    _wait_text(page, re.compile(r"accepted corrections answered correctly: 0 of 1 (->|→|&gt;|>) ?1 of 1"))
     _wait_text(page, f"The gate passed support {version} and it is in use.")
     assert page.get_by_text("The gate kept the old model").count() == 0
     _click(page, "Ask the same question again")

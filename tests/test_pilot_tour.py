@@ -1,7 +1,8 @@
-"""The Pilot tour in real Chromium on a real server with a retraining worker, on a store after `suite demo`.
+"""The Pilot tour in real Chromium on `suite serve` (what `make run` starts: the dashboard and its supervised
+retraining worker), on a store after `suite demo`.
 
 Sign in, run the five live steps, then the learning moment: the wrong support answer is corrected, accepted,
-retrained through the job queue (picked up by a `suite worker` process on the same SUITE_HOME) and put in use;
+retrained through the job queue (picked up by the worker that `suite serve` runs) and put in use;
 the same question then gets a different answer that cites the staff correction, and the Models page lists the
 new version. Then the same story for speech: the misheard product name is corrected, retrained, and heard right.
 """
@@ -12,6 +13,8 @@ import os
 import re
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,7 +25,7 @@ from suite.lifecycle import load_demo
 from suite.settings import Settings
 from suite.store import Store
 from tests.auth.helpers import PASSWORD, browser_cookie, make_user
-from tests.serving_kit import CHROMIUM, ROOT, chromium, running_dashboard
+from tests.serving_kit import CHROMIUM, ROOT, chromium, free_port
 
 SUITE = str(Path(sys.executable).with_name("suite"))
 WAIT_MS = 180_000
@@ -46,13 +49,29 @@ def home(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def worker(home):
-    """`suite worker` on the same SUITE_HOME, polling often, with the nightly schedule out of the way."""
+def serving(home):
+    """`suite serve` on a free loopback port over the demo store: the dashboard and its retraining worker (polling
+    often, with the nightly schedule out of the way); SIGTERM at the end stops both."""
+    port = free_port()
     env = {**os.environ, "SUITE_HOME": str(home), "SUITE_DEVICE": "cpu", "SUITE_WORKER_POLL_S": "2",
            "SUITE_RETRAIN_MIN_FEEDBACK": "100000"}  # fmt: skip
-    log = (home / "worker.log").open("wb")
-    proc = subprocess.Popen([SUITE, "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    yield proc
+    log = (home / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [SUITE, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.close()
+                pytest.fail(f"suite serve did not start: {(home / 'serve.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield url
     proc.terminate()
     try:
         proc.wait(timeout=60)
@@ -105,13 +124,13 @@ def _markdown_after(page, label: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def served(home, worker):
-    """The dashboard over the demo store and a signed-in admin's cookie, with Chromium."""
+def served(home, serving):
+    """The served dashboard over the demo store and a signed-in admin's cookie, with Chromium."""
     store = Store(Settings.from_env(environ={}, home=home, device="cpu"))
     signed = sign_in(store, "tour-admin", PASSWORD)
     store.close()
-    with running_dashboard(home) as url, chromium() as browser:
-        yield url, signed, browser
+    with chromium() as browser:
+        yield serving, signed, browser
 
 
 def _tour(served):

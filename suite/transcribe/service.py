@@ -130,13 +130,13 @@ def transcribe_file(
     path = Path(path)
     name = display_name or shown(path.name)
     engine, model, language = _checked_options(settings, engine, model, language)
-    engine, model, served_notice = _served_model(settings, engine, model, language)
     hints = current_hints(settings, vocabulary)
     options = TranscribeOptions(language=language, vocabulary=hints.vocabulary)
     transcript_id = new_id()
     with track(store, module=MODULE, action="transcribe", user=user, input_summary=name) as call:
         try:
-            check_duration(probe(path))  # a bad file is refused before any model is loaded
+            check_duration(probe(path))  # a bad file is refused before any model is loaded or prepared
+            engine, model, served_notice = _served_model(settings, engine, model, language)
             transcriber = load_transcriber(engine, model, settings.device)
             decoded = transcriber.transcribe(path, options, progress)
             speaker_notice = _label_speakers(decoded, path, settings.device) if speakers else ""

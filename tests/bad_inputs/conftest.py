@@ -2,13 +2,15 @@
 
 A case runs one CLI command in-process (`refused.cli(...)`) or one service function (`refused.call(...)`)
 on a fresh SUITE_HOME and asserts: exit 0 or 2 (or a `SuiteError` for a function), a one-line message, no
-traceback, within a time limit, and — for a refusal — the same rows in every table and the same files under
+traceback, within a time limit, and — for a refusal — the same rows in every table (the audit trail, which records
+the attempt, aside) and the same files under
 SUITE_HOME before and after (the write journal included), checked rather than assumed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 from collections.abc import Callable
@@ -25,6 +27,12 @@ from suite.errors import SuiteError
 from suite.store import Store
 
 
+# The audit trail records every attempt, refused or not (who tried what, with which outcome): that append is the
+# one change a refused operation makes on purpose, so the snapshot compares every other table and journal row.
+def _is_audit(line: str) -> bool:
+    return json.loads(line).get("table") == "audit"
+
+
 def store_snapshot(store: Store) -> dict[str, Any]:
     """Row count and content hash of every table, and size/hash of every file under SUITE_HOME."""
     store.flush(wait_s=5.0)
@@ -32,15 +40,17 @@ def store_snapshot(store: Store) -> dict[str, Any]:
     with store.connect() as con:
         names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
         for name in sorted(names):
+            if name == "audit":
+                continue
             rows = con.execute(f'SELECT * FROM "{name}"').fetchall()
             tables[name] = (len(rows), hashlib.sha1(repr(sorted(map(repr, rows))).encode()).hexdigest())
     files = {}
     for path in sorted(store.settings.home.rglob("*")):
         if path.is_file() and path.suffix not in (".duckdb", ".wal") and "spool" not in path.parts:
             files[str(path.relative_to(store.settings.home))] = hashlib.sha1(path.read_bytes()).hexdigest()
-    pending = (
-        sorted(p.name for p in store.settings.spool_dir.glob("*.jsonl")) if store.settings.spool_dir.exists() else []
-    )
+    pending = []  # journal rows not yet in the database, the audit trail's aside
+    for path in sorted(store.settings.spool_dir.glob("*.jsonl")) if store.settings.spool_dir.exists() else []:
+        pending += [line for line in path.read_text().splitlines() if line and not _is_audit(line)]
     return {"tables": tables, "files": files, "journal": pending}
 
 

@@ -60,13 +60,16 @@ def _state(store) -> dict:
     _settle()
     snapshot = store_snapshot(store)
     snapshot["tables"].pop("events", None)
+    # The bundled multilingual model joined from its package at first use (what `suite prepare` does): not data.
+    snapshot["files"] = {
+        k: v for k, v in snapshot["files"].items() if not k.startswith("models/transcribe/whisper-base/")
+    }
     snapshot["not_errors"] = store.query("SELECT request_id FROM events WHERE status <> 'error' ORDER BY 1")
     waiting = []  # rows still in the write journal (the CLI's own store may not have flushed yet)
-    for path in sorted(store.settings.spool_dir.glob("*.jsonl")) if store.settings.spool_dir.exists() else []:
-        for line in path.read_text().splitlines():
-            record = json.loads(line)
-            if not (record["table"] == "events" and record["row"].get("status") == "error"):
-                waiting.append(line)
+    for line in snapshot["journal"]:
+        record = json.loads(line)
+        if not (record["table"] == "events" and record["row"].get("status") == "error"):
+            waiting.append(line)
     snapshot["journal"] = waiting
     return snapshot
 

@@ -59,7 +59,7 @@ def test_history_search_shows_past_transcripts(app_page, store):
     assert not at.exception
     at.text_input[0].set_value("finance").run()
     assert not at.exception
-    assert any("1 transcript(s)" in c.value for c in at.caption)
+    assert any("1 transcript, newest first" in shown(c.value) for c in at.caption)
     assert any("Minutes of audio transcribed per day" in c.value for c in at.caption)
     picker = at.selectbox(key="history-pick")
     assert "report_us.wav" in picker.format_func(picker.value)

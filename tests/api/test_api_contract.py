@@ -7,6 +7,7 @@ examples on the prepared home (slow); the others run more on a fresh home.
 
 from __future__ import annotations
 
+import ctypes
 import tempfile
 from pathlib import Path
 
@@ -43,6 +44,16 @@ def _schema_only():
 
 
 SCHEMA = _schema_only()
+
+
+_LIBC = ctypes.CDLL(None)
+
+
+@pytest.fixture(autouse=True)
+def _ieee_floats():
+    """Default floating-point modes in this thread before Hypothesis draws: a compiled CPU runtime that ran a model
+    in this thread may leave flush-to-zero on, and Hypothesis' float draws assert subnormals exist."""
+    _LIBC.fesetenv(ctypes.c_void_p(-1))  # glibc FE_DFL_ENV: x87 and SSE (MXCSR) control back to their defaults
 
 
 @pytest.fixture

@@ -238,7 +238,7 @@ def test_bad_format(refused, bad_files):
         ("--engine", "x" * 5000, "Unknown engine"),
         ("--language", "klingon", "Unknown language"),
         # ("--language", "de") is served by the multilingual base now (issue 19); English-only refusals are
-        # covered in tests/transcribe/test_languages.py
+        # covered in tests/transcribe/test_transcribe_languages.py
         ("--language", "en\n--format=doc", "Unknown language"),
         ("--vocabulary", "Northstar\x00Suite", "control characters"),
         ("--vocabulary", "Z" * 200_000, "at most 100 characters"),

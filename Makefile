@@ -31,6 +31,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) -e '.[dev]'
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml','rb'))['tool']['suite']['dev-no-deps'])" \
+		| xargs $(BIN)/pip install --disable-pip-version-check --no-deps
 	touch $@
 
 install: $(VENV)/.installed system-deps ## Create .venv and install the suite

@@ -152,6 +152,8 @@ class Settings:
     api_rate_per_minute: int = 600  # requests one API token may make per minute (a token bucket, per process)
     api_model_concurrency: int = 2  # calls of one module's model the API runs at once (others wait their turn)
     database_url: str = ""  # postgresql://... moves the store to PostgreSQL (unset: DuckDB file under SUITE_HOME)
+    models_uri: str = ""  # a shared folder (or file:// path) with every replica's model versions (unset: SUITE_HOME)
+    ray_address: str = ""  # a Ray cluster (ray://host:10001 or auto): models then run as Ray Serve deployments
     redact_transcripts: bool = True  # personal data (e-mail, phone, card numbers, names, addresses) masked when stored
     redact_questions: bool = True  # the same for support questions as stored in events, feedback and tickets
     redact_names: bool = True  # names and places too (Presidio + spaCy); off: only the pattern-based kinds

@@ -52,6 +52,17 @@ def test_every_english_key_has_a_translation_and_back(language):
             assert _base(key) + ".other" in english, f"{key} has no .other form"
 
 
+@pytest.mark.parametrize("language", [i18n.DEFAULT, *OTHER])
+def test_no_key_is_defined_in_two_catalogue_files(language):
+    seen: dict[str, str] = {}
+    twice = []
+    for file, key, _ in i18n.catalogue_entries(language):
+        if key in seen and seen[key] != file:
+            twice.append((key, seen[key], file))
+        seen.setdefault(key, file)
+    assert twice == []
+
+
 @pytest.mark.parametrize("language", OTHER)
 def test_placeholders_are_the_same_in_both_languages(language):
     english, other = i18n.catalogue(i18n.DEFAULT), i18n.catalogue(language)

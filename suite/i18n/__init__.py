@@ -10,8 +10,9 @@ for the language (`3 Dec 2026, 14:05 UTC` / `2026年12月3日 14:05 UTC`), never
     tn("en", "home.feedback_count", 1)       # '1 piece of feedback'
     number("zh_CN", 12345)                   # '12,345'
 
-Catalogues: `suite/i18n/locales/<lang>/LC_MESSAGES/messages.po` (edit with any PO editor); `tests/test_i18n.py`
-fails when a key is missing in a language or its placeholders differ.
+Catalogues: `suite/i18n/locales/<lang>/LC_MESSAGES/*.po` (`messages.po` for the shared words, one file per page
+area beside it; edit with any PO editor); `tests/test_i18n.py` fails when a key is missing in a language, is
+defined twice, or its placeholders differ.
 """
 
 from __future__ import annotations
@@ -42,9 +43,17 @@ def check_language(language: str | None) -> str:
 @cache
 def catalogue(language: str) -> dict[str, str]:
     """Every key of one language's catalogue and its text (read once per process)."""
-    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        messages = read_po(handle, locale=language)
-    return {str(m.id): str(m.string) for m in messages if m.id and m.string}
+    return {key: text for _, key, text in catalogue_entries(language)}
+
+
+def catalogue_entries(language: str) -> list[tuple[str, str, str]]:
+    """(file name, key, text) of every message in one language's `.po` files, in file order."""
+    entries = []
+    for path in sorted((LOCALES / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            messages = read_po(handle, locale=language)
+        entries += [(path.name, str(m.id), str(m.string)) for m in messages if m.id and m.string]
+    return entries
 
 
 def placeholders(text: str) -> set[str]:

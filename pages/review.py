@@ -13,10 +13,24 @@ from streamlit_shortcuts import add_shortcuts
 
 from pages import session
 from pages.session import identity as signed_identity
-from pages.ui import current_user, done, forget_attention_counts, get_store, page_header, plain, run, t
+from pages.ui import (
+    current_user,
+    done,
+    forget_attention_counts,
+    get_store,
+    language,
+    module_title,
+    number,
+    page_header,
+    plain,
+    run,
+    t,
+    tn,
+    words,
+)
 from suite.modules import MODULES
 from suite.review import Filters, counts, decide, list_feedback
-from suite.review.cards import KIND_WORDS, STATE_WORDS, Card, card_for, correct
+from suite.review.cards import Card, card_for, correct, kind_words, state_words
 from suite.review.history import last_batch, undo_last
 from suite.review.media import image_with_box
 from suite.review.models import STATES
@@ -27,7 +41,8 @@ store = get_store()
 state = st.session_state
 SHOWN = 500  # items loaded with these filters, and the most one bulk action decides on
 PER_PAGE = 20  # cards listed under "Up next" at a time
-titles = {info.key: info.title for info in MODULES}
+lang = language()
+titles = {info.key: module_title(info.key) for info in MODULES}
 signed = session.current()
 reviewer = signed.identity.user if signed else current_user()  # the signed-in name goes with every decision
 KEYS = {"review_accept": "a", "review_reject": "r", "review_next": "n", "review_previous": "p", "review_undo": "u"}
@@ -59,21 +74,29 @@ _KEYS_SCRIPT = f"<script>window.parent.eval({json.dumps(_KEY_LISTENER)});</scrip
 
 flash = state.pop("review_flash", None)
 if flash:
-    st.success(flash)
+    st.success(words(flash))
 
-waiting = run(lambda: counts(store), what="Loading counts")
+waiting = run(lambda: counts(store), what=t("review.what.counts"))
 if waiting is not None:
-    per_module = [f"{info.title}: {waiting.of(info.key)}" for info in MODULES]
-    st.caption(f"Waiting for review — {' · '.join(per_module)}")
+    per_module = [f"{titles[info.key]}: {number(waiting.of(info.key))}" for info in MODULES]
+    st.caption(t("review.waiting", counts=" · ".join(per_module)))
 
 a, b, c, d = st.columns(4)
-module = a.selectbox("Assistant", [None, *titles], format_func=lambda k: "All assistants" if k is None else titles[k])
-kind = b.selectbox("Kind", [None, *FEEDBACK_KINDS], format_func=lambda k: "All kinds" if k is None else KIND_WORDS[k])
-status = c.selectbox("Status", list(STATES), format_func=lambda s: STATE_WORDS[s])
-text = d.text_input("Contains", placeholder="a word from the feedback or question")
+module = a.selectbox(
+    t("review.filter.module"),
+    [None, *titles],
+    format_func=lambda k: t("review.filter.all_modules") if k is None else titles[k],
+)
+kind = b.selectbox(
+    t("review.filter.kind"),
+    [None, *FEEDBACK_KINDS],
+    format_func=lambda k: t("review.filter.all_kinds") if k is None else kind_words(k, lang),
+)
+status = c.selectbox(t("review.filter.state"), list(STATES), format_func=lambda s: state_words(s, lang))
+text = d.text_input(t("review.filter.text"), placeholder=t("review.filter.text_hint"))
 filters = Filters(module=module, kind=kind, state=status, text=text or None)
-items = run(lambda: list_feedback(store, filters, limit=SHOWN), what="Loading feedback") or []
-cards = [card_for(item, titles, home=store.settings.home) for item in items]
+items = run(lambda: list_feedback(store, filters, limit=SHOWN), what=t("review.what.list")) or []
+cards = [card_for(item, titles, home=store.settings.home, language=lang) for item in items]
 ids = [card.feedback_id for card in cards]
 by_id = {card.feedback_id: card for card in cards}
 
@@ -85,15 +108,15 @@ def _flash(message: str) -> None:
 
 
 def _undo_bar() -> None:
-    batch = run(lambda: last_batch(store, reviewer), what="Reading your last decision")
+    batch = run(lambda: last_batch(store, reviewer), what=t("review.what.last"))
     if batch is None:
         return
     left, right = st.columns([3, 1], vertical_alignment="center")
-    left.caption(f"Your last decision: you {batch.sentence()}.")
-    if right.button("Undo `u`", key="review_undo", icon=":material/undo:", width="stretch"):
-        undone = run(lambda: undo_last(store, reviewer, identity=signed_identity()), what="Undoing")
+    left.caption(t("review.last", done=batch.sentence(lang)))
+    if right.button(t("review.undo"), key="review_undo", icon=":material/undo:", width="stretch"):
+        undone = run(lambda: undo_last(store, reviewer, identity=signed_identity()), what=t("review.what.undo"))
         if undone is not None:
-            _flash(f"Undone: you had {undone.sentence()}; they are back as they were.")
+            _flash(t("review.undone", done=undone.sentence(lang)))
             st.rerun()
 
 
@@ -129,16 +152,18 @@ def _show(card: Card) -> None:
         key = f"review_fix_{card.feedback_id}"
         if fix.choices:
             index = fix.choices.index(fix.current) if fix.current in fix.choices else 0
-            typed = st.selectbox(fix.label, fix.choices, index=index, key=key)
+            typed = st.selectbox(
+                fix.label, fix.choices, index=index, key=key, format_func=lambda c: fix.choice_words.get(c, c)
+            )
         else:
             typed = st.text_area(fix.label, fix.current, key=key, height=120)
-        if st.button("Save correction and accept", key=f"review_save_{card.feedback_id}"):
+        if st.button(t("review.save"), key=f"review_save_{card.feedback_id}"):
 
             def saving() -> None:
                 correct(store, card.feedback_id, typed, reviewer=reviewer, identity=signed_identity())
 
-            if done(saving, what="Saving"):
-                _flash("Correction saved and accepted.")
+            if done(saving, what=t("review.what.save")):
+                _flash(t("review.saved"))
                 st.rerun()
 
 
@@ -150,7 +175,7 @@ def _focus() -> str | None:
         if wanted in by_id:
             state["review_cursor"] = wanted
         else:
-            st.info("The item you opened is not in this list (it may be decided already); change the filters.")
+            st.info(t("review.link_missing"))
     if state.get("review_cursor") not in by_id:
         state["review_cursor"] = ids[0] if ids else None
     return state["review_cursor"]
@@ -161,30 +186,30 @@ def _decide_focused(fid: str, decision: str) -> None:
     after = ids[position + 1] if position + 1 < len(ids) else (ids[position - 1] if position else None)
     changed = run(
         lambda: decide(store, [fid], decision, reviewer=reviewer, identity=signed_identity()),
-        what=decision.capitalize(),
+        what=t(f"review.what.{decision}"),
     )
     if changed is not None:
         state["review_cursor"] = after
-        _flash(f"{'Accepted' if decision == 'accept' else 'Rejected'}: {by_id[fid].headline[:80]}")
+        _flash(t(f"review.decided.{decision}", headline=by_id[fid].headline[:80]))
         st.rerun()
 
 
 def _focused(fid: str) -> None:
     position = ids.index(fid)
-    st.subheader(f"Item {position + 1} of {len(ids)}")
+    st.subheader(t("review.item_of", n=number(position + 1), total=number(len(ids))))
     accept, reject, previous, following = st.columns(4)  # above the card: in the same place for every card
-    if accept.button("Accept `a`", key="review_accept", type="primary", icon=":material/check:", width="stretch"):
+    if accept.button(t("review.accept"), key="review_accept", type="primary", icon=":material/check:", width="stretch"):
         _decide_focused(fid, "accept")
-    if reject.button("Reject `r`", key="review_reject", icon=":material/close:", width="stretch"):
+    if reject.button(t("review.reject"), key="review_reject", icon=":material/close:", width="stretch"):
         _decide_focused(fid, "reject")
-    if previous.button("Previous `p`", key="review_previous", disabled=position == 0, width="stretch"):
+    if previous.button(t("review.previous"), key="review_previous", disabled=position == 0, width="stretch"):
         state["review_cursor"] = ids[position - 1]
         st.rerun()
     last = position + 1 >= len(ids)
-    if following.button("Next `n`", key="review_next", disabled=last, width="stretch"):
+    if following.button(t("review.next"), key="review_next", disabled=last, width="stretch"):
         state["review_cursor"] = ids[position + 1]
         st.rerun()
-    st.caption("Keys: a accept · r reject · n next · p previous · u undo (not while typing in a box).")
+    st.caption(t("review.keys_help"))
     with st.container(border=True):
         _show(by_id[fid])
 
@@ -200,29 +225,28 @@ def _confirmation() -> bool:
     if not pending:
         return False
     decision, chosen = pending["decision"], pending["ids"]
-    verb, n = decision.capitalize(), len(chosen)
-    noun = "item" if n == 1 else "items"
+    n = len(chosen)
     with st.container(border=True):
-        st.warning(f"{verb} {n} {noun}?", icon=":material/help:")
+        st.warning(tn(f"review.confirm.{decision}", n), icon=":material/help:")
         for fid in chosen[:5]:
             shown = by_id.get(fid)
-            st.markdown(f"- {plain(shown.headline[:100]) if shown else 'an item no longer listed'}")
+            st.markdown(f"- {plain(shown.headline[:100]) if shown else t('review.confirm.gone')}")
         if n > 5:
-            st.caption(f"and {n - 5} more.")
+            st.caption(tn("review.confirm.more", n - 5))
         yes, no = st.columns(2)
-        if yes.button(f"Yes, {decision} {n} {noun}", key="review_confirm", type="primary", width="stretch"):
+        if yes.button(tn(f"review.confirm.yes.{decision}", n), key="review_confirm", type="primary", width="stretch"):
             changed = run(
-                lambda: decide(store, chosen, decision, reviewer=reviewer, identity=signed_identity()), what=verb
+                lambda: decide(store, chosen, decision, reviewer=reviewer, identity=signed_identity()),
+                what=t(f"review.what.{decision}"),
             )
             state.pop("review_pending", None)
             if changed is not None:
                 state["review_picked"] = set()
-                done_word = "Accepted" if decision == "accept" else "Rejected"
-                _flash(f"{done_word} {changed} {'item' if changed == 1 else 'items'}. Undo is above.")
+                _flash(tn(f"review.bulk_done.{decision}", changed))
             st.rerun()
-        if no.button("Cancel", key="review_cancel", width="stretch"):
+        if no.button(t("review.cancel"), key="review_cancel", width="stretch"):
             state.pop("review_pending", None)
-            _flash("Nothing was changed.")
+            _flash(t("review.nothing_changed"))
             st.rerun()
     return True
 
@@ -236,47 +260,47 @@ def _toggle(fid: str) -> None:
 def _up_next(focus: str) -> list[str]:
     """Every listed item as a short card with a box to pick it; returns the picked ids."""
     picked = state.setdefault("review_picked", set())
-    st.subheader("All items with these filters")
+    st.subheader(t("review.all_items"))
     pages = max(1, -(-len(ids) // PER_PAGE))
-    page = st.number_input("Page", 1, pages, 1, key="review_page") if pages > 1 else 1
+    page = st.number_input(t("review.page"), 1, pages, 1, key="review_page") if pages > 1 else 1
     for fid in ids[(page - 1) * PER_PAGE : page * PER_PAGE]:
         card = by_id[fid]
         with st.container(border=True):
             pick, body, open_ = st.columns([1, 8, 2], vertical_alignment="center")
-            pick.checkbox("Pick", fid in picked, key=f"review_pick_{fid}", on_change=_toggle, args=(fid,),
-                          label_visibility="collapsed", help="Pick for a decision on many at once")  # fmt: skip
+            pick.checkbox(t("review.pick"), fid in picked, key=f"review_pick_{fid}", on_change=_toggle, args=(fid,),
+                          label_visibility="collapsed", help=t("review.pick_help"))  # fmt: skip
             with body:
                 _card_header(card)
                 st.markdown(plain(card.headline[:160]))
-            if open_.button("Open", key=f"review_open_{fid}", disabled=fid == focus, width="stretch"):
+            if open_.button(t("review.open"), key=f"review_open_{fid}", disabled=fid == focus, width="stretch"):
                 state["review_cursor"] = fid
                 st.rerun()
     return [fid for fid in ids if fid in picked]
 
 
 def _bulk(picked: list[str]) -> None:
-    st.markdown("**Decide on many at once** (you are asked to confirm, and can undo)")
+    st.markdown(t("review.bulk"))
     one, two, three, four = st.columns(4)
-    n = len(picked)
-    if one.button(f"Accept picked ({n})", key="review_accept_picked", disabled=not n, width="stretch"):
+    n, listed = number(len(picked)), len(ids)
+    if one.button(t("review.accept_picked", n=n), key="review_accept_picked", disabled=not picked, width="stretch"):
         _ask_to_confirm("accept", picked)
-    if two.button(f"Reject picked ({n})", key="review_reject_picked", disabled=not n, width="stretch"):
+    if two.button(t("review.reject_picked", n=n), key="review_reject_picked", disabled=not picked, width="stretch"):
         _ask_to_confirm("reject", picked)
-    if three.button(f"Accept all {len(ids)} listed", key="review_accept_all", width="stretch"):
+    if three.button(tn("review.accept_all", listed), key="review_accept_all", width="stretch"):
         _ask_to_confirm("accept", ids)
-    if four.button(f"Reject all {len(ids)} listed", key="review_reject_all", width="stretch"):
+    if four.button(tn("review.reject_all", listed), key="review_reject_all", width="stretch"):
         _ask_to_confirm("reject", ids)
 
 
 _undo_bar()
 if not _confirmation():
     if not ids:
-        st.info("Nothing to review with these filters.")
+        st.info(t("review.empty"))
     else:
         focus = _focus()
         _focused(focus)
         picked = _up_next(focus)
         _bulk(picked)
-st.caption(f"Deciding as {plain(reviewer)}.")
+st.caption(t("review.deciding_as", who=plain(reviewer)))
 components.html(_KEYS_SCRIPT, height=0, width=0)  # before the library's map: see _KEY_LISTENER
 add_shortcuts(**KEYS)

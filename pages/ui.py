@@ -11,7 +11,7 @@ from typing import TypeVar
 import streamlit as st
 
 from suite import i18n, warmup
-from suite.errors import SuiteError
+from suite.errors import SuiteError, localized
 from suite.progress import Progress
 from suite.settings import Settings
 from suite.store import Store
@@ -37,6 +37,12 @@ def t(key: str, /, **params: object) -> str:
 def tn(key: str, count: int, /, **params: object) -> str:
     """The form of `key` that fits `count` in this session's language (`1 piece` / `2 pieces`)."""
     return i18n.tn(language(), key, count, **params)
+
+
+def words(text: object) -> str:
+    """A sentence from suite/ (a `suite.errors.Message`, or an error raised with one) in this session's language;
+    any other text as it is."""
+    return localized(text, language())
 
 
 def number(value: float, *, decimals: int | None = None) -> str:
@@ -140,7 +146,7 @@ def _attempt(action: Callable[[], T], what: str) -> tuple[bool, T | None]:
     try:
         return True, action()
     except SuiteError as err:
-        st.error(plain(str(err)))
+        st.error(plain(words(err)))
     except Exception:
         logger.exception("unexpected error in %s", what)
         st.error(t("ui.failed", what=what))
@@ -162,7 +168,8 @@ def progress_bar(label: str) -> Iterator[Progress]:
     bar = st.progress(0.0, text=label)
 
     def update(done: float, total: float, message: str = "") -> None:
-        bar.progress(min(max(done / total, 0.0), 1.0) if total else 0.0, text=f"{label} {message}".strip())
+        shown = f"{label} {words(message)}".strip()
+        bar.progress(min(max(done / total, 0.0), 1.0) if total else 0.0, text=shown)
 
     yield update
     bar.empty()

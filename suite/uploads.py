@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from suite.errors import InvalidInput
+from suite.errors import InvalidInput, message
 
 MAX_UPLOAD_MB = 200  # the largest single upload anywhere; `.streamlit/config.toml` sets the same limit
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
@@ -46,12 +46,13 @@ def check_upload(name: str, data: bytes, *, allowed: Iterable[str], max_mb: floa
     allowed = tuple(s.lower() for s in allowed)
     suffix = Path(shown).suffix.lower()
     if suffix not in allowed:
-        kind = suffix or "a file without an extension"
-        raise InvalidInput(f"{shown}: {kind} is not supported; use {', '.join(allowed)}.")
+        use = ", ".join(allowed)
+        if suffix:
+            raise InvalidInput(message("services.upload.type", name=shown, suffix=suffix, allowed=use))
+        raise InvalidInput(message("services.upload.no_suffix", name=shown, allowed=use))
     if not data:
-        raise InvalidInput(f"{shown}: the file is empty.")
-    if len(data) > max_mb * 2**20:
-        raise InvalidInput(f"{shown}: the file is {len(data) / 2**20:.0f} MB; the limit is {max_mb:g} MB.")
+        raise InvalidInput(message("services.upload.empty", name=shown))
+    check_size(shown, len(data), max_mb=max_mb)
     return shown
 
 
@@ -62,7 +63,7 @@ def check_size(name: str, n_bytes: int, *, max_mb: float) -> str:
     """
     shown = display_name(name)
     if n_bytes > max_mb * 2**20:
-        raise InvalidInput(f"{shown}: the file is {n_bytes / 2**20:.0f} MB; the limit is {max_mb:g} MB.")
+        raise InvalidInput(message("services.upload.too_big", name=shown, mb=n_bytes / 2**20, limit=max_mb))
     return shown
 
 

@@ -17,7 +17,7 @@ from suite.auth.models import Account, Identity, NewPassword, PasswordRejected, 
 from suite.auth.passwords import check_new_password, generate_password, hash_password, needs_rehash, verify_password
 from suite.auth.roles import check_role
 from suite.auth.trail import audit, guard, system_identity
-from suite.errors import InvalidInput, NotFound
+from suite.errors import InvalidInput, NotFound, message
 from suite.settings import Settings
 from suite.store import Store, now
 
@@ -29,11 +29,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9._@+-]{1,63}")
 
 def sign_in_failed_message(settings: Settings) -> str:
     """The one message for every failed sign-in: it never tells whether the account exists or is locked."""
-    return (
-        "That user name and password do not match an active account. After "
-        f"{MAX_FAILED_ATTEMPTS} wrong passwords an account is locked for {settings.lockout_minutes} minutes "
-        "(an admin can unlock it sooner by resetting the password)."
-    )
+    return message("services.auth.sign_in_failed", attempts=MAX_FAILED_ATTEMPTS, minutes=settings.lockout_minutes)
 
 
 def check_user_name(user_name: str) -> str:
@@ -211,7 +207,7 @@ def set_language(store: Store, identity: Identity | None, language: str) -> None
     from suite.i18n import LANGUAGES
 
     if identity is None:
-        raise PermissionDenied("Please sign in to choose your language.")
+        raise PermissionDenied(message("services.auth.language_sign_in"))
     if language not in LANGUAGES:
         raise InvalidInput(f"Unknown language {language!r}; choose one of {', '.join(LANGUAGES)}.")
     queries.set_language(store, identity.user, language)
@@ -238,7 +234,7 @@ def disable_user(store: Store, identity: Identity | None, user_name: str) -> Acc
     account = get_account(store, name)
     if identity is not None and identity.user == name:
         audit(store, identity, "users.disable", name, "failed", {"error": "own account"})
-        raise InvalidInput("You cannot disable your own account; ask another admin.")
+        raise InvalidInput(message("services.auth.own_account"))
     if account.role == "admin" and not account.disabled:
         _keep_an_admin(store, identity, "users.disable", name)
     queries.set_disabled(store, name, True)
@@ -261,7 +257,7 @@ def _keep_an_admin(store: Store, identity: Identity | None, action: str, name: s
     if [admin for admin in queries.enabled_admins(store) if admin != name]:
         return
     audit(store, identity, action, name, "failed", {"error": "last admin"})
-    raise InvalidInput(f"{name} is the last enabled admin; make another account admin first.")
+    raise InvalidInput(message("services.auth.last_admin", name=name))
 
 
 # -- one's own password -------------------------------------------------------------------------------------
@@ -275,13 +271,13 @@ def change_password(store: Store, identity: Identity | None, current_password: s
     guard(store, identity, "auth.change_password")
     row = queries.user_row(store, identity.user)  # type: ignore[union-attr]
     if row is None:
-        raise PermissionDenied("Only local accounts have a password to change.")
+        raise PermissionDenied(message("services.auth.password.local_only"))
     if not verify_password(row["password_hash"], current_password):
         audit(store, identity, "auth.change_password", identity.user, "failed", {"error": "wrong current password"})  # type: ignore[union-attr]
-        raise PasswordRejected("The current password is not right.")
+        raise PasswordRejected(message("services.auth.password.wrong_current"))
     check_new_password(row["user_name"], new_password)
     if new_password == current_password:
-        raise PasswordRejected("Choose a password that differs from the current one.")
+        raise PasswordRejected(message("services.auth.password.same"))
     queries.set_password_hash(store, row["user_name"], hash_password(new_password), must_change=False)
     if row["user_name"] == INITIAL_ADMIN:
         initial_password_file(store.settings).unlink(missing_ok=True)  # it has done its job
@@ -339,8 +335,6 @@ def account_for_email(store: Store, email: str) -> Account:
     row = queries.user_row_by_email(store, address) if address else None
     if row is None or row["disabled"]:
         audit(store, None, "auth.sign_in", address or None, "failed", {"reason": "no account for e-mail", "via": "sso"})
-        raise SignInFailed(
-            f"Your company account ({address or 'no e-mail'}) has no access to Northstar Suite yet. Ask an admin "
-            f"to add it: suite users add NAME --role staff --email {address or 'ADDRESS'} --sso-only"
-        )
+        shown = address or message("services.auth.no_email")
+        raise SignInFailed(message("services.auth.no_access", address=shown, email=address or "ADDRESS"))
     return _account(row)

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from suite.auth.models import PasswordRejected
+from suite.errors import message
 
 MIN_LENGTH = 10
 _HASHER = PasswordHasher()  # argon2id; its parameters are stored in each hash, so they can be raised later
@@ -50,7 +51,7 @@ def check_new_password(user_name: str, password: str) -> str:
         PasswordRejected: too short, or the same as the user name.
     """
     if len(password or "") < MIN_LENGTH:
-        raise PasswordRejected(f"Choose a password of at least {MIN_LENGTH} characters.")
+        raise PasswordRejected(message("services.auth.password.short", length=MIN_LENGTH))
     if password.strip().lower() == user_name.strip().lower():
-        raise PasswordRejected("Choose a password that is not your user name.")
+        raise PasswordRejected(message("services.auth.password.user_name"))
     return password

@@ -20,6 +20,7 @@ from suite.auth import queries
 from suite.auth.accounts import account_for_email, check_password
 from suite.auth.models import Identity, SessionEnded, SignedIn
 from suite.auth.trail import audit
+from suite.errors import message
 from suite.settings import Settings
 from suite.store import Store, new_id, now
 
@@ -27,7 +28,7 @@ MAX_SESSION_HOURS = 12
 SECRET_KEY_FILE = "secret-key"
 TOUCH_EVERY_S = 30  # last-seen is written at most this often per session (one small write, not one per click)
 _SALT = "northstar-suite.session"
-_TOO_OLD = f"Sessions last at most {MAX_SESSION_HOURS} hours. Please sign in again."
+_TOO_OLD = "services.auth.session.too_old"  # a key of the service catalogue, hours=MAX_SESSION_HOURS
 logger = logging.getLogger(__name__)
 
 
@@ -93,12 +94,12 @@ def resume(store: Store, token: str) -> SignedIn:
     try:
         payload = _serializer(store.settings).loads(token, max_age=MAX_SESSION_HOURS * 3600)
     except SignatureExpired:
-        raise SessionEnded(_TOO_OLD, "expired") from None
+        raise SessionEnded(message(_TOO_OLD, hours=MAX_SESSION_HOURS), "expired") from None
     except BadSignature:
-        raise SessionEnded("Please sign in.", "invalid") from None
+        raise SessionEnded(message("services.auth.session.sign_in"), "invalid") from None
     session_id = payload.get("sid") if isinstance(payload, dict) else None
     if not session_id:
-        raise SessionEnded("Please sign in.", "invalid")
+        raise SessionEnded(message("services.auth.session.sign_in"), "invalid")
     identity, must_change = _live(store, session_id)
     return SignedIn(identity=identity, token=token, must_change_password=must_change)
 
@@ -115,23 +116,19 @@ def check(store: Store, session_id: str) -> Identity:
 def _live(store: Store, session_id: str) -> tuple[Identity, bool]:
     row = queries.session_row(store, session_id)
     if row is None or row["ended_at"] is not None:
-        raise SessionEnded("You are signed out. Please sign in.")
+        raise SessionEnded(message("services.auth.session.signed_out"))
     identity = Identity(user=row["user_name"], role=row["role"] or "viewer", session_id=session_id, via=row["via"])
     idle = timedelta(minutes=store.settings.session_idle_minutes)
     stamp = now()
     if row["role"] is None or row["disabled"]:
         _end(store, identity, "account disabled")
-        raise SessionEnded("This account is disabled. Ask an admin.", "disabled")
+        raise SessionEnded(message("services.auth.session.disabled"), "disabled")
     if stamp - row["last_seen_at"] > idle:
         _end(store, identity, "idle")
-        raise SessionEnded(
-            f"You were signed out after {store.settings.session_idle_minutes} minutes without activity. "
-            "Please sign in again.",
-            "idle",
-        )
+        raise SessionEnded(message("services.auth.session.idle", minutes=store.settings.session_idle_minutes), "idle")
     if stamp - row["created_at"] > timedelta(hours=MAX_SESSION_HOURS):
         _end(store, identity, "too old")
-        raise SessionEnded(_TOO_OLD, "expired")
+        raise SessionEnded(message(_TOO_OLD, hours=MAX_SESSION_HOURS), "expired")
     if (stamp - row["last_seen_at"]).total_seconds() > TOUCH_EVERY_S:
         try:
             queries.touch_session(store, session_id)

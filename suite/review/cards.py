@@ -7,6 +7,10 @@ text or one choice, typed as words; `correct` turns it back into the stored valu
 
     card = card_for(item, titles={"support": "Support answers"})
     card.headline, [f"{f.label}: {f.text}" for f in card.facts]
+    card_for(item, language="zh_CN").facts[0].label          # '问题'
+
+Every word of a card comes from the catalogue (`suite/i18n/locales/*/LC_MESSAGES/review.po`), in the language
+asked for; what people wrote (questions, answers, corrections, names) is shown as they wrote it.
 """
 
 from __future__ import annotations
@@ -18,29 +22,34 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.text_classifier import LABELS
-from suite.errors import InvalidInput, NotFound
+from suite import i18n
+from suite.errors import InvalidInput, NotFound, message
 from suite.review.media import media_for
 from suite.review.models import FeedbackItem, Filters, Media
 from suite.review.queue import edit, list_feedback
 from suite.store import Store
 
 MAX_CORRECTION_CHARS = 20_000
-KIND_WORDS = {
-    "thumbs": "Thumbs up or down",
-    "rating": "Rating",
-    "correction": "Correction",
-    "label": "Label",
-    "click": "Interested",
-    "dismiss": "Not interested",
-    "confirm": "Confirmed",
-    "missed": "Missed defect",
-    "false_alarm": "False alarm",
-}
-STATE_WORDS = {"new": "Waiting for review", "accepted": "Accepted", "rejected": "Rejected"}
+KINDS = ("thumbs", "rating", "correction", "label", "click", "dismiss", "confirm", "missed", "false_alarm")
 STATE_ICONS = {"new": ":material/pending:", "accepted": ":material/check_circle:", "rejected": ":material/cancel:"}
-VERDICT_WORDS = {"PASS": "passed", "FAIL": "failed", "REVIEW": "needs a person to look"}
 # Fields a generic card never shows: identifiers, file paths, model versions, machinery.
 _HIDDEN = re.compile(r"(^|_)(id|ids|path|file|version|model|position|score|summary|demo|list_shown|size)$")
+
+
+def kind_words(kind: str, language: str | None = None) -> str:
+    """A feedback kind as people say it ("Missed defect"); an unknown kind with its underscores as spaces."""
+    key = f"review.kind.{kind}"
+    return i18n.t(language, key) if key in i18n.catalogue(i18n.DEFAULT) else _words(kind)
+
+
+def state_words(state: str, language: str | None = None) -> str:
+    """A review state as people say it ("Waiting for review")."""
+    key = f"review.state.{state}"
+    return i18n.t(language, key) if key in i18n.catalogue(i18n.DEFAULT) else _words(state)
+
+
+KIND_WORDS = {kind: kind_words(kind) for kind in KINDS}  # English, for callers that show no other language
+STATE_WORDS = {state: state_words(state) for state in ("new", "accepted", "rejected")}
 
 
 @dataclass(frozen=True)
@@ -53,12 +62,17 @@ class Fact:
 
 @dataclass(frozen=True)
 class Correction:
-    """What a reviewer may correct on an item: free text (no choices) or one of `choices`."""
+    """What a reviewer may correct on an item: free text (no choices) or one of `choices`.
+
+    `choice_words` names each choice in the card's language (the stored value stays the choice itself).
+    """
 
     label: str
     key: str  # the field of the stored value it replaces
     current: str
     choices: tuple[str, ...] = ()
+    what: str = "answer"  # answer / text / tone: which sentence a refusal uses
+    choice_words: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,66 +96,90 @@ class Card:
     media: tuple[Media, ...] = field(default_factory=tuple)
 
 
-def when(ts: datetime | None) -> str:
+def when(ts: datetime | None, language: str | None = None) -> str:
     """A time as people read it, in UTC ("3 Dec 2026, 14:05 UTC"); "" when unknown."""
     if ts is None:
         return ""
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(UTC)
-    return f"{ts.day} {ts:%b %Y, %H:%M} UTC"
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return i18n.when(language, ts, tz=UTC)
 
 
-def _text(value: Any) -> str:
-    """Any stored value as words: lists joined, numbers as they read, nothing for None."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.0%}" if 0 <= value <= 1 else f"{value:,.2f}"
-    if isinstance(value, list | tuple):
-        return "; ".join(t for t in (_text(v) for v in value) if t)
-    if isinstance(value, dict):
-        return "; ".join(f"{_words(k)}: {_text(v)}" for k, v in value.items() if _text(v) and not _HIDDEN.search(k))
-    return " ".join(str(value).split())
+class _Say:
+    """The catalogue words of one language, for the builders: `say("review.fact.question")`, `say.text(value)`."""
+
+    def __init__(self, language: str | None) -> None:
+        self.language = i18n.check_language(language)
+
+    def __call__(self, key: str, /, **params: Any) -> str:
+        return i18n.t(self.language, key, **params)
+
+    def text(self, value: Any) -> str:
+        """Any stored value as words: lists joined, numbers as they read, nothing for None."""
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return self("review.yes") if value else self("review.no")
+        if isinstance(value, float):
+            return (
+                i18n.percent(self.language, value) if 0 <= value <= 1 else i18n.number(self.language, value, decimals=2)
+            )
+        if isinstance(value, list | tuple):
+            return "; ".join(t for t in (self.text(v) for v in value) if t)
+        if isinstance(value, dict):
+            shown = ((k, self.text(v)) for k, v in value.items() if not _HIDDEN.search(str(k)))
+            return "; ".join(f"{_words(k)}: {text}" for k, text in shown if text)
+        return " ".join(str(value).split())
+
+    def facts(self, *pairs: tuple[str, Any]) -> tuple[Fact, ...]:
+        """Facts labelled by catalogue key (a label that is no key is shown as it is)."""
+        return tuple(
+            Fact(self(label) if label.startswith("review.") else label, text)
+            for label, value in pairs
+            if (text := self.text(value))
+        )
+
+    def sure(self, value: Any) -> str:
+        try:
+            return self("review.card.sure", percent=i18n.percent(self.language, float(value)))
+        except (TypeError, ValueError):
+            return ""
 
 
 def _words(key: str) -> str:
     return str(key).replace("_", " ").strip().capitalize()
 
 
-def _facts(*pairs: tuple[str, Any]) -> tuple[Fact, ...]:
-    return tuple(Fact(label, text) for label, value in pairs if (text := _text(value)))
-
-
-def _percent(value: Any) -> str:
-    try:
-        return f"{float(value):.0%} sure"
-    except (TypeError, ValueError):
-        return ""
-
-
-def card_for(item: FeedbackItem, titles: dict[str, str] | None = None, *, home: Path | None = None) -> Card:
+def card_for(
+    item: FeedbackItem, titles: dict[str, str] | None = None, *, home: Path | None = None, language: str | None = None
+) -> Card:
     """The card of one feedback item (see the module docstring).
 
     Args:
-        titles: module key -> title as the dashboard names it.
+        titles: module key -> title as the dashboard names it (default: the catalogue's title in `language`).
         home: the SUITE_HOME whose files may be shown (default: the settings' one).
+        language: the language of the card's words (default English).
     """
+    say = _Say(language)
     value = item.value if isinstance(item.value, dict) else {"feedback": item.value}
     build = _BUILDERS.get(item.module, _generic)
-    kind_title, icon, headline, facts, correction, box_label = build(item, value)
+    kind_title, icon, headline, facts, correction, box_label = build(item, value, say)
     media = tuple(media_for(value, home=home))
     image = next((m for m in media if m.kind == "image"), None)
     audio = next((m for m in media if m.kind == "audio"), None)
-    status = STATE_WORDS.get(item.review_state, item.review_state.capitalize())
+    status = state_words(item.review_state, say.language)
     if item.review_state != "new" and item.reviewer:
-        status += f" by {item.reviewer}" + (f", {when(item.reviewed_at)}" if item.reviewed_at else "")
-    given = "From " + (item.user or "someone unnamed") + (f", {when(item.ts)}" if item.ts else "")
+        at = when(item.reviewed_at, say.language)
+        status = say("review.status.by_when" if at else "review.status.by", state=status, who=item.reviewer, at=at)
+    given = say("review.given.from", who=item.user) if item.user else say("review.given.unnamed")
+    if item.ts:
+        given = say("review.given.at", given=given, at=when(item.ts, say.language))
+    title_key = f"module.{item.module}.title"
+    own_title = say(title_key) if title_key in i18n.catalogue(i18n.DEFAULT) else _words(item.module)
     return Card(
         feedback_id=item.feedback_id,
         module=item.module,
-        module_title=(titles or {}).get(item.module, _words(item.module)),
+        module_title=(titles or {}).get(item.module, own_title),
         kind_title=kind_title,
         icon=icon,
         headline=headline or kind_title,
@@ -160,99 +198,126 @@ def card_for(item: FeedbackItem, titles: dict[str, str] | None = None, *, home: 
 _Built = tuple[str, str, str, tuple[Fact, ...], Correction | None, str]
 
 
-def _support(item: FeedbackItem, v: dict[str, Any]) -> _Built:
+def _support(item: FeedbackItem, v: dict[str, Any], say: _Say) -> _Built:
     output = item.context.get("output")
     answer = v.get("answer") or (output.get("answer") if isinstance(output, dict) else "")
     if v.get("answered") is False:
-        answer = f"{answer} (not sure: it offered a person)" if answer else "No answer: it offered a person"
+        answer = say("review.card.support.unsure", answer=answer) if answer else say("review.card.support.no_answer")
     sources = [c.get("title") or c.get("source") for c in v.get("citations") or [] if isinstance(c, dict)]
     question = v.get("question") or item.context.get("input")
     if item.kind == "thumbs":
         up = v.get("thumbs") == "up" or v.get("up") is True
-        rating = "Thumbs up: helpful" if up else "Thumbs down: not helpful"
-        title, icon = ("Thumbs up", ":material/thumb_up:") if up else ("Thumbs down", ":material/thumb_down:")
-        facts = _facts(("Question", question), ("Answer given", answer), ("Rating", rating), ("Sources", sources))
-        return title, icon, _text(question), facts, None, ""
-    correction = Correction("Correct answer", "correction", _text(v.get("correction")))
-    facts = _facts(
-        ("Question", question), ("Answer given", answer), ("Correct answer, as given", v.get("correction")),
-        ("Sources", sources),
+        rating = say("review.card.support.helpful") if up else say("review.card.support.not_helpful")
+        title = say("review.card.support.up") if up else say("review.card.support.down")
+        icon = ":material/thumb_up:" if up else ":material/thumb_down:"
+        facts = say.facts(("review.fact.question", question), ("review.fact.answer_given", answer),
+                          ("review.fact.rating", rating), ("review.fact.sources", sources))  # fmt: skip
+        return title, icon, say.text(question), facts, None, ""
+    correction = Correction(say("review.fix.answer"), "correction", say.text(v.get("correction")), what="answer")
+    facts = say.facts(
+        ("review.fact.question", question), ("review.fact.answer_given", answer),
+        ("review.fact.correct_answer_given", v.get("correction")), ("review.fact.sources", sources),
     )  # fmt: skip
-    return "Answer corrected", ":material/edit_note:", _text(question), facts, correction, ""
+    return say("review.card.support.corrected"), ":material/edit_note:", say.text(question), facts, correction, ""
 
 
-def _inspect(item: FeedbackItem, v: dict[str, Any]) -> _Built:
-    name, cls = _text(v.get("image_name")) or "the photo", _text(v.get("class")) or "defect"
-    sure = _percent(v.get("confidence"))
-    verdict = VERDICT_WORDS.get(str(v.get("verdict")), "")
-    photo = ("Photo", f"{name} (the check {verdict})" if verdict else name)
+def _inspect(item: FeedbackItem, v: dict[str, Any], say: _Say) -> _Built:
+    name = say.text(v.get("image_name")) or say("review.card.inspect.the_photo")
+    cls = say.text(v.get("class")) or say("review.card.inspect.defect")
+    sure = say.sure(v.get("confidence"))
+    verdict_key = f"review.verdict.{v.get('verdict')}"
+    verdict = say(verdict_key) if verdict_key in i18n.catalogue(i18n.DEFAULT) else ""
+    photo = (
+        "review.fact.photo",
+        say("review.card.inspect.photo_verdict", name=name, verdict=verdict) if verdict else name,
+    )
     if item.kind == "missed":
-        where = "" if v.get("box") else " (no area marked)"
-        facts = _facts(photo, ("Reported", f"A {cls} the model did not box{where}"), ("Note", v.get("note")))
-        return "Missed defect", ":material/search_off:", f"{name}: a {cls} was missed", facts, None, f"missed {cls}"
-    box = f"{cls} box" + (f" ({sure})" if sure else "")
+        reported = say("review.card.inspect.missed" if v.get("box") else "review.card.inspect.missed_no_box", cls=cls)
+        facts = say.facts(photo, ("review.fact.reported", reported), ("review.fact.note", v.get("note")))
+        headline = say("review.card.inspect.missed_headline", name=name, cls=cls)
+        # the tag drawn on the photo keeps to the class name: the image font has no Chinese letters
+        return say("review.kind.missed"), ":material/search_off:", headline, facts, None, f"missed {cls}"
+    box = say("review.card.inspect.box_sure", cls=cls, sure=sure) if sure else say("review.card.inspect.box", cls=cls)
     if item.kind == "confirm":
-        title, icon, reported = "Box confirmed", ":material/check:", f"The {box} is a real {cls}"
+        title, icon = say("review.card.inspect.confirmed"), ":material/check:"
+        reported = say("review.card.inspect.real", box=box, cls=cls)
     elif item.kind == "false_alarm":
-        title, icon, reported = "Not a defect", ":material/block:", f"The {box} is a false alarm: no defect there"
+        title, icon = say("review.card.inspect.not_defect"), ":material/block:"
+        reported = say("review.card.inspect.false_alarm", box=box)
     else:
-        real = _text(v.get("corrected_class")) or "another type"
-        title, icon, reported = "Wrong defect type", ":material/swap_horiz:", f"The {box} is really a {real}"
+        real = say.text(v.get("corrected_class")) or say("review.card.inspect.another_type")
+        title, icon = say("review.card.inspect.wrong_type"), ":material/swap_horiz:"
+        reported = say("review.card.inspect.really", box=box, real=real)
     tag = f"{cls} {float(v['confidence']):.0%}" if isinstance(v.get("confidence"), int | float) else cls
-    return title, icon, f"{name}: {reported[0].lower()}{reported[1:]}", _facts(photo, ("Reported", reported)), None, tag
+    headline = say("review.card.inspect.headline", name=name, reported=f"{reported[0].lower()}{reported[1:]}")
+    return title, icon, headline, say.facts(photo, ("review.fact.reported", reported)), None, tag
 
 
-def _transcribe(item: FeedbackItem, v: dict[str, Any]) -> _Built:
-    name = _text(v.get("file")) or "a recording"
-    correction = Correction("Corrected text", "corrected_text", _text(v.get("corrected_text")))
-    facts = _facts(("Recording", name), ("What the model heard", v.get("original_text")),
-                   ("Corrected text, as given", v.get("corrected_text")))  # fmt: skip
-    return "Transcript corrected", ":material/edit_note:", f"Correction of {name}", facts, correction, ""
+def _transcribe(item: FeedbackItem, v: dict[str, Any], say: _Say) -> _Built:
+    name = say.text(v.get("file")) or say("review.card.transcribe.a_recording")
+    correction = Correction(say("review.fix.text"), "corrected_text", say.text(v.get("corrected_text")), what="text")
+    facts = say.facts(("review.fact.recording", name), ("review.fact.heard", v.get("original_text")),
+                      ("review.fact.corrected_text_given", v.get("corrected_text")))  # fmt: skip
+    headline = say("review.card.transcribe.headline", name=name)
+    return say("review.card.transcribe.corrected"), ":material/edit_note:", headline, facts, correction, ""
 
 
-def _recommend(item: FeedbackItem, v: dict[str, Any]) -> _Built:
-    product = _text(v.get("title")) or "a product"
+def _recommend(item: FeedbackItem, v: dict[str, Any], say: _Say) -> _Built:
+    product = say.text(v.get("title")) or say("review.card.recommend.a_product")
     if v.get("category"):
-        product += f" ({_text(v.get('category'))})"
-    shopper = _text(v.get("user_id")) or "a new visitor"
+        product = say("review.card.recommend.in_category", product=product, category=say.text(v.get("category")))
+    shopper = say.text(v.get("user_id")) or say("review.card.recommend.new_visitor")
     interested = item.kind == "click" or v.get("answer") == "interested"
-    answer = "Interested" if interested else "Not interested"
-    pick = f"pick #{v['position']}" if isinstance(v.get("position"), int) else ""
-    facts = _facts(("Product", product), ("Shopper", shopper), ("Answer", answer), ("Shown as", pick),
-                   ("Reason shown", v.get("reason_shown")))  # fmt: skip
+    answer = say("review.kind.click") if interested else say("review.kind.dismiss")
+    pick = say("review.card.recommend.pick", n=v["position"]) if isinstance(v.get("position"), int) else ""
+    facts = say.facts(("review.fact.product", product), ("review.fact.shopper", shopper),
+                      ("review.fact.answer", answer), ("review.fact.shown_as", pick),
+                      ("review.fact.reason_shown", v.get("reason_shown")))  # fmt: skip
     icon = ":material/thumb_up:" if interested else ":material/thumb_down:"
-    return answer, icon, f"Shopper {shopper}: {answer.lower()} in {product}", facts, None, ""
+    key = "review.card.recommend.interested" if interested else "review.card.recommend.not_interested"
+    return answer, icon, say(key, shopper=shopper, product=product), facts, None, ""
 
 
-def _risk(item: FeedbackItem, v: dict[str, Any]) -> _Built:
+def _risk(item: FeedbackItem, v: dict[str, Any], say: _Say) -> _Built:
     if item.kind in ("confirm", "false_alarm"):
-        who = _text(v.get("company")) or _text(v.get("ticker")) or "a company"
+        who = say.text(v.get("company")) or say.text(v.get("ticker")) or say("review.card.risk.a_company")
         if v.get("company") and v.get("ticker"):
-            who = f"{_text(v['company'])} ({_text(v['ticker'])})"
+            who = say("review.card.risk.company", company=say.text(v["company"]), ticker=say.text(v["ticker"]))
         real = item.kind == "confirm"
-        title, icon = ("Alert confirmed", ":material/notifications_active:") if real else (
-            "False alarm", ":material/notifications_off:")  # fmt: skip
-        facts = _facts(("Company", who), ("Day", v.get("day")), ("Severity", _text(v.get("severity")).capitalize()),
-                       ("What happened", v.get("reason")), ("Headlines", (v.get("headlines") or [])[:3]),
-                       ("Note", v.get("note")))  # fmt: skip
-        what = "a real alert" if real else "a false alarm"
-        return title, icon, f"{who}: marked {what}", facts, None, ""
+        title = say("review.card.risk.confirmed") if real else say("review.kind.false_alarm")
+        icon = ":material/notifications_active:" if real else ":material/notifications_off:"
+        severity = say.text(v.get("severity")).lower()
+        severity_key = f"review.severity.{severity}"
+        if severity_key in i18n.catalogue(i18n.DEFAULT):
+            severity = say(severity_key)
+        facts = say.facts(("review.fact.company", who), ("review.fact.day", v.get("day")),
+                          ("review.fact.severity", severity.capitalize()),
+                          ("review.fact.what_happened", v.get("reason")),
+                          ("review.fact.headlines", (v.get("headlines") or [])[:3]),
+                          ("review.fact.note", v.get("note")))  # fmt: skip
+        key = "review.card.risk.marked_real" if real else "review.card.risk.marked_false"
+        return title, icon, say(key, who=who), facts, None, ""
     headline = v.get("headline") or item.context.get("input")
     key = "corrected_label" if "corrected_label" in v else "label"
     output = item.context.get("output")
-    said = _text(v.get("model_label")) or (_text(output.get("label")) if isinstance(output, dict) else "")
-    sure = _percent(v.get("model_confidence"))
-    correction = Correction("Right tone", key, _text(v.get(key)), LABELS)
-    facts = _facts(("Headline", headline), ("The model said", f"{said} ({sure})" if said and sure else said),
-                   ("Tone, as corrected", v.get(key)))  # fmt: skip
-    return "Tone corrected", ":material/edit_note:", _text(headline), facts, correction, ""
+    said = say.text(v.get("model_label")) or (say.text(output.get("label")) if isinstance(output, dict) else "")
+    tones = {label: say(f"review.tone.{label}") for label in LABELS}
+    said = tones.get(said, said)
+    sure = say.sure(v.get("model_confidence"))
+    current = say.text(v.get(key))
+    correction = Correction(say("review.fix.tone"), key, current, LABELS, what="tone", choice_words=tones)
+    model_said = say("review.card.risk.said_sure", said=said, sure=sure) if said and sure else said
+    facts = say.facts(("review.fact.headline", headline), ("review.fact.model_said", model_said),
+                      ("review.fact.tone_corrected", tones.get(current, current)))  # fmt: skip
+    return say("review.card.risk.tone_corrected"), ":material/edit_note:", say.text(headline), facts, correction, ""
 
 
-def _generic(item: FeedbackItem, v: dict[str, Any]) -> _Built:
+def _generic(item: FeedbackItem, v: dict[str, Any], say: _Say) -> _Built:
     asked = item.context.get("input")
-    facts = _facts(("About", asked), *((_words(k), val) for k, val in v.items() if not _HIDDEN.search(str(k))))
+    shown = ((_words(k), val) for k, val in v.items() if not _HIDDEN.search(str(k)))
+    facts = say.facts(("review.fact.about", asked), *shown)
     summary = v.get("summary") if isinstance(v.get("summary"), str) else (facts[0].text if facts else "")
-    return _words(item.kind), ":material/feedback:", _text(summary), facts, None, ""
+    return kind_words(item.kind, say.language), ":material/feedback:", say.text(summary), facts, None, ""
 
 
 _BUILDERS = {
@@ -261,6 +326,11 @@ _BUILDERS = {
     "transcribe": _transcribe,
     "recommend": _recommend,
     "risk": _risk,
+}
+_TYPE_FIRST = {
+    "answer": "services.review.type_answer",
+    "text": "services.review.type_text",
+    "tone": "services.review.type_tone",
 }
 
 
@@ -277,7 +347,7 @@ def get_item(store: Store, feedback_id: str) -> FeedbackItem:
         for item in list_feedback(store, since, limit=1_000):  # oldest first from its own time: it comes early
             if item.feedback_id == feedback_id:
                 return item
-    raise NotFound(f"There is no feedback item {str(feedback_id)[:80]!r}; refresh the page.")
+    raise NotFound(message("services.review.no_item", item=repr(str(feedback_id)[:80])))
 
 
 def correct(
@@ -294,14 +364,14 @@ def correct(
     item = get_item(store, feedback_id)
     correction = card_for(item, home=store.settings.home).correction
     if correction is None:
-        raise InvalidInput("This kind of feedback has nothing to correct; accept or reject it instead.")
+        raise InvalidInput(message("services.review.nothing_to_correct"))
     text = " ".join(str(text or "").split()) if correction.choices else str(text or "").strip()
     if not text:
-        raise InvalidInput(f"Type the {correction.label.lower()} before saving, or accept the item as it is.")
+        raise InvalidInput(message(_TYPE_FIRST.get(correction.what, _TYPE_FIRST["answer"])))
     if len(text) > MAX_CORRECTION_CHARS:
-        raise InvalidInput(f"That is {len(text):,} characters; keep a correction under {MAX_CORRECTION_CHARS:,}.")
+        raise InvalidInput(message("services.review.too_long", n=len(text), limit=MAX_CORRECTION_CHARS))
     if correction.choices and text not in correction.choices:
-        raise InvalidInput(f"The {correction.label.lower()} must be one of {', '.join(correction.choices)}.")
+        raise InvalidInput(message("services.review.one_of", choices=", ".join(correction.choices)))
     value = dict(item.value) if isinstance(item.value, dict) else {}
     value[correction.key] = text
     edit(store, feedback_id, value, reviewer=reviewer, note=note, **access)

@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from suite.errors import InvalidInput
+from suite import i18n
+from suite.errors import InvalidInput, message
 from suite.review.queue import undo
 from suite.store import Store
 
-DONE_WORDS = {"accept": "accepted", "reject": "rejected", "reopen": "reopened", "edit": "corrected and accepted"}
+_SENTENCES = {  # review.po, with .one/.other forms
+    "accept": "review.batch.accept",
+    "reject": "review.batch.reject",
+    "reopen": "review.batch.reopen",
+    "edit": "review.batch.edit",
+}
 
 
 @dataclass(frozen=True)
@@ -30,10 +36,13 @@ class Batch:
     ts: datetime
     feedback_ids: tuple[str, ...]
 
-    def sentence(self) -> str:
-        """ "accepted 3 items" / "corrected and accepted 1 item"."""
+    def sentence(self, language: str | None = None) -> str:
+        """ "accepted 3 items" / "corrected and accepted 1 item" (in `language`, English by default)."""
         n = len(self.feedback_ids)
-        return f"{DONE_WORDS.get(self.decision, self.decision)} {n} item{'s' if n != 1 else ''}"
+        key = _SENTENCES.get(self.decision)
+        if key is None:
+            return f"{self.decision} {n} item{'s' if n != 1 else ''}"
+        return i18n.tn(language, key, n)
 
 
 def last_batch(store: Store, reviewer: str) -> Batch | None:
@@ -67,7 +76,7 @@ def undo_last(store: Store, reviewer: str, **access: Any) -> Batch:
     """
     batch = last_batch(store, reviewer)
     if batch is None:
-        raise InvalidInput("You have no decision left to undo.")
+        raise InvalidInput(message("services.review.nothing_to_undo"))
     later = store.query(
         """SELECT feedback_id, reviewer FROM review_log
            WHERE list_contains(?, feedback_id) AND decision <> 'undo' AND undone_at IS NULL AND ts > ?
@@ -75,9 +84,6 @@ def undo_last(store: Store, reviewer: str, **access: Any) -> Batch:
         [list(batch.feedback_ids), batch.ts],
     )
     if later:
-        raise InvalidInput(
-            f"An item of your last batch was decided again since, by {later[0]['reviewer']}; "
-            "open it and decide on it again instead of undoing."
-        )
+        raise InvalidInput(message("services.review.decided_since", who=later[0]["reviewer"]))
     undo(store, list(batch.feedback_ids), reviewer=batch.reviewer, note=f"undid: {batch.sentence()}", **access)
     return batch

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from suite.errors import StoreBusy, StoreCorrupt, StoreFull
+from suite.errors import StoreBusy, StoreCorrupt, StoreFull, message
 from suite.store.schema import migrate
 
 logger = logging.getLogger(__name__)
@@ -207,10 +207,7 @@ class Database:
             if may_open and now >= max(self._resume_at, self._next_attempt_at) and self._try_open():
                 return
             if now >= deadline:
-                raise StoreBusy(
-                    "The database is busy (another suite process, probably a retraining job, is using it). "
-                    "Please try again in a minute."
-                )
+                raise StoreBusy(message("services.store.busy"))
             wake = max(self._resume_at, self._next_attempt_at) if self._con is None else now + 0.05
             self._cond.wait(max(0.001, min(wake, deadline) - now))
 

@@ -35,7 +35,7 @@ from psycopg import errors as pg_errors
 from psycopg.adapt import Dumper, Loader
 from psycopg.types.json import set_json_loads
 
-from suite.errors import InvalidInput, StoreBusy, StoreFull
+from suite.errors import InvalidInput, StoreBusy, StoreFull, message
 from suite.store.dialect import COMPAT_FUNCTIONS, to_postgres
 from suite.store.schema import migrate
 
@@ -318,9 +318,7 @@ class PgCursor:
         try:
             self._cur.execute("SELECT pg_advisory_xact_lock(%s)", [_WRITE_TURN])
         except pg_errors.LockNotAvailable as err:
-            raise StoreBusy(
-                "The database is busy (another suite process is saving a change). Please try again in a minute."
-            ) from err
+            raise StoreBusy(message("services.store.busy_saving")) from err
         self._cur.execute("SET LOCAL lock_timeout = 0")
 
     def insert_rows(self, table: str, rows: list[dict]) -> None:

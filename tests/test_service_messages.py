@@ -1,0 +1,80 @@
+"""Sentences from suite/ in the page's language: every key a service passes to `message(...)` is in both
+catalogues, the English text is what the CLI and the API print, and a page shows it translated."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from suite import i18n
+from suite.errors import InvalidInput, Message, StoreBusy, localized, message
+from suite.uploads import check_size, check_upload
+
+ROOT = Path(__file__).resolve().parent.parent
+# message("services.x", ...), Message("..."), and the catalogue keys suite/ modules look up with t(language, "...")
+ASKED = re.compile(r"""\b(?:message|Message)\(\s*"([a-z_][\w.]*)\"""")
+LOOKED_UP = re.compile(r"""\btn?\(\s*[\w.]+,\s*"([a-z_][\w.]*)\"""")
+KEY_CONSTANT = re.compile(r"""^_?[A-Z_]+ = "(services\.[\w.]+)\"""", re.M)  # a key kept in a constant
+
+
+def _asked() -> set[tuple[str, str]]:
+    found = set()
+    for path in sorted((ROOT / "suite").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for pattern in (ASKED, LOOKED_UP, KEY_CONSTANT):
+            found |= {(str(path.relative_to(ROOT)), key) for key in pattern.findall(text)}
+    return found
+
+
+@pytest.mark.parametrize("language", list(i18n.LANGUAGES))
+def test_every_message_key_used_in_suite_is_in_the_catalogue(language):
+    keys = set(i18n.catalogue(language))
+    plural_bases = {key.rsplit(".", 1)[0] for key in keys if key.endswith(".other")}
+    asked = _asked()
+    assert {key for _, key in asked if key.startswith("services.")}, "no message(...) found under suite/"
+    missing = sorted((path, key) for path, key in asked if key not in keys and key not in plural_bases)
+    assert missing == []
+
+
+def test_the_scan_finds_a_key_that_is_not_there(tmp_path):
+    source = 'raise InvalidInput(message("services.no.such.key", name=shown))\nt(language, "review.nope")\n'
+    keys = set(ASKED.findall(source)) | set(LOOKED_UP.findall(source))
+    assert keys == {"services.no.such.key", "review.nope"}
+    assert not keys & set(i18n.catalogue("en"))
+
+
+def test_english_stays_the_text_of_the_error_and_chinese_is_one_call_away():
+    with pytest.raises(InvalidInput) as caught:
+        check_upload("../reports/notes.txt", b"", allowed=[".txt"])
+    err = caught.value
+    assert str(err) == "notes.txt: the file is empty."  # what the CLI prints and the API returns
+    assert err.message is not None and err.message.key == "services.upload.empty"
+    assert localized(err, "zh_CN") == "notes.txt：文件是空的。"
+    assert localized(err, "en") == str(err)
+    with pytest.raises(InvalidInput) as caught:
+        check_upload("photo.exe", b"x", allowed=[".jpg", ".png"])
+    assert str(caught.value) == "photo.exe: .exe is not supported; use .jpg, .png."
+    assert localized(caught.value, "zh_CN") == "photo.exe：不支持 .exe 文件，请使用 .jpg, .png。"
+    with pytest.raises(InvalidInput) as caught:
+        check_size("big.wav", 25 * 2**20, max_mb=20)
+    assert str(caught.value) == "big.wav: the file is 25 MB; the limit is 20 MB."
+    assert "上限为 20 MB" in localized(caught.value, "zh_CN")
+
+
+def test_a_plain_error_or_text_is_shown_as_it_is():
+    assert localized(InvalidInput("Something plain."), "zh_CN") == "Something plain."
+    assert localized("a note", "zh_CN") == "a note" and localized(None, "en") == ""
+
+
+def test_a_message_keeps_its_key_through_pickling_and_translates_nested_params():
+    busy = StoreBusy(message("services.store.busy"))
+    again = pickle.loads(pickle.dumps(busy))
+    assert str(again) == str(busy) and again.message.key == "services.store.busy"
+    assert localized(again, "zh_CN").startswith("数据库正忙")
+    refused = message("services.auth.no_access", address=message("services.auth.no_email"), email="ADDRESS")
+    assert "(no e-mail)" in refused
+    assert "无电子邮件地址" in localized(refused, "zh_CN")
+    assert isinstance(refused, Message) and isinstance(refused, str)

@@ -48,6 +48,7 @@ def review_box(
         raise InvalidInput(f"Box {index} is not part of this inspection of {inspection.image_name}.")
     value = {
         **_context(inspection),
+        "index": index,
         "box": defect.box,
         "class": defect.class_name,
         "confidence": round(defect.confidence, 4),

@@ -70,3 +70,14 @@ def waiting_reviews(store: Store, limit: int) -> list[dict[str, Any]]:
         [limit],
     )
     return [{**row, "defects": from_json(row["defects"]) or []} for row in rows]
+
+
+def result_feedback(store: Store, result_id: str) -> list[dict[str, Any]]:
+    """Every piece of feedback people gave on one inspection (box reviews, missed defects), oldest first."""
+    store.flush(wait_s=2.0)
+    rows = store.query(
+        """SELECT feedback_id, ts, "user", kind, value FROM feedback
+           WHERE module = 'inspect' AND value->>'result_id' = ? ORDER BY ts, feedback_id""",
+        [result_id],
+    )
+    return [{**row, "value": from_json(row["value"]) or {}} for row in rows]

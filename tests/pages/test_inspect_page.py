@@ -110,13 +110,23 @@ def test_report_a_missed_defect_with_its_area(app_page, settings):
     at.run()
     assert "PASS" in " ".join(m.value for m in at.markdown)
     rid = at.session_state["inspect_results"][0].result_id
+    at.toggle(key=f"miss-open-{rid}").set_value(True).run()
     at.selectbox(key=f"miss-cls-{rid}").set_value("pit")
-    at.checkbox(key=f"miss-area-{rid}").check()
+    # the box dragged on the photo (shown at 512 px in a 336 px drawing area), as the drawing component sends it
+    fit = 336 / 512
+    box = {"type": "LabeledRect", "left": 80 * fit, "top": 100 * fit, "width": 24 * fit, "height": 24 * fit}
+    at.session_state[f"draw-{rid}"] = {
+        "drawing": {"raw": {"objects": [box]}, "data": None},
+        "backgroundFit": {
+            "naturalWidth": 512,
+            "naturalHeight": 512,
+            "scaleX": fit,
+            "scaleY": fit,
+            "offsetX": 0,
+            "offsetY": 0,
+        },
+    }
     at.run()
-    at.number_input(key=f"mx1-{rid}").set_value(40)
-    at.number_input(key=f"my1-{rid}").set_value(50)
-    at.number_input(key=f"mx2-{rid}").set_value(52)
-    at.number_input(key=f"my2-{rid}").set_value(62)
     next(b for b in at.button if b.label == "Report missed defect").click()
     at.run()
     assert not at.exception and not at.error
@@ -125,7 +135,11 @@ def test_report_a_missed_defect_with_its_area(app_page, settings):
     rows = store.query("SELECT kind, value FROM feedback WHERE module = 'inspect'")
     assert [r["kind"] for r in rows] == ["missed"]
     value = json.loads(rows[0]["value"])
-    assert value["class"] == "pit" and value["box"] == [40, 50, 52, 62] and value["image_name"] == "clean.jpg"
+    assert (
+        value["class"] == "pit"
+        and value["box"] == pytest.approx([40, 50, 52, 62])
+        and value["image_name"] == "clean.jpg"
+    )
 
 
 def _small_set(root: Path) -> Path:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from suite.errors import InvalidInput
 
@@ -91,6 +92,32 @@ def _database_url(value: str) -> str:
     return value
 
 
+def models_location(uri: str) -> Path:
+    """The folder a `SUITE_MODELS_URI` names: a path or a file:// URI (a mounted shared folder: NFS, SMB, a
+    bucket mounted with s3fs/gcsfuse). Other schemes are refused until an object-store backend exists.
+
+    Raises:
+        ValueError: a scheme other than file://, or a file:// URI naming another host.
+    """
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", uri)
+    if scheme is None:
+        return Path(uri).expanduser()
+    if scheme.group(1).lower() != "file":
+        raise ValueError(
+            f"{scheme.group(1)}:// is not supported yet; mount the storage as a folder on every machine "
+            "(NFS, or s3fs/gcsfuse for a bucket) and give its path or file:///path"
+        )
+    parsed = urlparse(uri)
+    if parsed.netloc not in ("", "localhost"):
+        raise ValueError(f"file:// URIs name a local folder, not the host {parsed.netloc!r}; use file:///path")
+    return Path(unquote(parsed.path))
+
+
+def _models_uri(value: str) -> str:
+    models_location(value)  # refuse a scheme that cannot be used now, at start
+    return value
+
+
 # field name -> parser of the SUITE_<NAME> text (fields not listed here are plain text)
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "home": lambda value: Path(value).expanduser(),
@@ -107,6 +134,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "api_rate_per_minute": _number(int, 1, 1_000_000),
     "api_model_concurrency": _number(int, 1, 64),
     "database_url": _database_url,
+    "models_uri": _models_uri,
     "transcribe_size": _transcribe_size,
     "transcribe_speakers": _flag,
     "redact_transcripts": _flag,
@@ -203,7 +231,17 @@ class Settings:
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        """Every module's model files: default models, registered versions and their CHAMPION pointers.
+
+        `SUITE_HOME/models`, or the shared folder `SUITE_MODELS_URI` names, so that replicas with their own
+        SUITE_HOME (and one store) serve the same champion.
+        """
+        if not self.models_uri:
+            return self.home / "models"
+        try:
+            return models_location(self.models_uri)
+        except ValueError as err:
+            raise InvalidInput(f"SUITE_MODELS_URI={self.models_uri!r} is not valid: {err}.") from None
 
     @property
     def spool_dir(self) -> Path:

@@ -50,6 +50,9 @@ from suite.training import TrainingOutcome
 logger = logging.getLogger(__name__)
 
 Trainer = Callable[..., TrainingOutcome]  # retrain(store, *, output_dir, progress) -> TrainingOutcome
+# Where a claimed job's training step runs: (store, job, staging folder, control) -> TrainingOutcome. None: here,
+# in this process; `suite.jobs.ray_jobs.RayTrainer`: as a Ray task (`suite worker --ray`).
+TrainStep = Callable[[Store, dict, Path, JobControl], TrainingOutcome]
 
 
 class DatasetTrainer(Protocol):
@@ -96,10 +99,11 @@ def trainable_modules(settings: Settings) -> list[str]:
     return [key for key in MODULE_KEYS if trainer_for(settings, key) is not None]
 
 
-def run_job(store: Store, job: dict, *, progress: Progress = no_progress) -> dict:
+def run_job(store: Store, job: dict, *, progress: Progress = no_progress, train: TrainStep | None = None) -> dict:
     """Run one claimed job to the end; returns its outcome dict (also saved on the job row).
 
-    The job ends 'succeeded' (a version was recorded, and promoted if the gate allows), 'cancelled' (someone
+    `train` runs the training step elsewhere (a Ray task); the claim, the registry, the gate and the job row stay
+    here. The job ends 'succeeded' (a version was recorded, and promoted if the gate allows), 'cancelled' (someone
     asked it to stop; nothing kept) or 'failed' (the error is in the outcome and the log).
     """
     settings, module, job_id = store.settings, job["module"], job["job_id"]
@@ -119,7 +123,7 @@ def run_job(store: Store, job: dict, *, progress: Progress = no_progress) -> dic
     )
     try:
         staging.mkdir(parents=True, exist_ok=True)
-        training = _train(store, job, staging, control)
+        training = (train or _train)(store, job, staging, control)
         train_s = time.monotonic() - started
         result: dict[str, Any] = register_outcome(store, training, job_id=job_id)
         result.update(
@@ -167,6 +171,7 @@ def run_pending(
     *,
     progress: Progress = no_progress,
     on_job: Callable[[str | None], None] = lambda job_id: None,
+    train: TrainStep | None = None,
 ) -> list[dict]:
     """Run every queued job this worker can lock (one per module); returns their outcomes.
 
@@ -181,7 +186,7 @@ def run_pending(
         if job is not None:
             on_job(job["job_id"])
             try:
-                results.append(run_job(store, job, progress=progress))
+                results.append(run_job(store, job, progress=progress, train=train))
             finally:
                 on_job(None)
     return results
@@ -269,8 +274,11 @@ def run_worker(
     schedule: Schedule | None = None,
     progress: Progress = no_progress,
     should_stop: Callable[[], bool] = lambda: False,
+    train: TrainStep | None = None,
 ) -> list[dict]:
     """Recover after a crash, then run queued jobs and those the schedule makes due; forever, or one pass with `once`.
+
+    `train` runs each job's training step elsewhere (`suite worker --ray`: `ray_jobs.RayTrainer`).
 
     Queued jobs are looked for every `QUEUE_POLL_S` seconds (or `schedule.poll_s` when shorter); the schedule
     and crash recovery are checked every `schedule.poll_s`, housekeeping (`suite.jobs.housekeeping`) every
@@ -298,7 +306,7 @@ def run_worker(
                     logger.warning("marked %d job(s) of a dead worker as failed", len(failed))
                 for module, reason in due(store, schedule, trainable_modules(store.settings)):
                     queue.enqueue(store, module, requested_by="schedule", reason=reason)
-            results.extend(run_pending(store, progress=progress, on_job=heartbeat.job))
+            results.extend(run_pending(store, progress=progress, on_job=heartbeat.job, train=train))
             keeper.run_if_due()
             if once or stopping():
                 return results

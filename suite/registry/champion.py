@@ -1,13 +1,16 @@
 """Which model version each module serves: a pointer file replaced atomically on promotion.
 
-`SUITE_HOME/models/<module>/CHAMPION` holds the champion's version name. Serving code asks
-`champion_dir(settings, module)` on each request (a tiny file read), so a running dashboard picks up a
-new champion without a restart; `None` means the module's default model (bundled or trained by `prepare`).
+`<models>/<module>/CHAMPION` holds the champion's version name, where `<models>` is `settings.models_dir`:
+`SUITE_HOME/models`, or the shared folder of `SUITE_MODELS_URI` that every replica mounts. Serving code asks
+`champion_dir(settings, module)` on each request (a tiny file read), so a running dashboard (or any replica
+sharing the folder) picks up a new champion without a restart; `None` means the module's default model
+(bundled or trained by `prepare`).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from suite.settings import Settings
@@ -42,7 +45,7 @@ def set_champion(settings: Settings, module: str, version: str | None) -> None:
     if version is None:
         pointer.unlink(missing_ok=True)
         return
-    tmp = pointer.with_suffix(f".tmp-{os.getpid()}")
+    tmp = pointer.with_suffix(f".tmp-{socket.gethostname()}-{os.getpid()}")  # replicas on several hosts share it
     tmp.write_text(version + "\n")
     with tmp.open("rb") as handle:
         os.fsync(handle.fileno())

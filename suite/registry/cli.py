@@ -119,11 +119,20 @@ def retrain(
 @clikit.friendly
 def worker(
     once: bool = typer.Option(False, "--once", help="Run what is due now, then exit."),
+    ray: bool = typer.Option(
+        False, "--ray", help="Train each job as a Ray task at SUITE_RAY_ADDRESS (the lock and the gate stay here)."
+    ),
 ) -> None:
     """Run due retraining jobs on the schedule (SUITE_RETRAIN_HOUR, SUITE_RETRAIN_MIN_FEEDBACK) and queued ones."""
     from suite.jobs.runner import run_worker
 
-    for result in run_worker(clikit.store(), once=once):
+    store = clikit.store()
+    train = None
+    if ray:
+        from suite.jobs.ray_jobs import RayTrainer
+
+        train = RayTrainer(store.settings)
+    for result in run_worker(store, once=once, train=train):
         clikit.emit(result)
 
 

@@ -1,10 +1,11 @@
 """Model versions per module: record a trained challenger, gate it, promote, roll back.
 
-Artifacts live in `SUITE_HOME/models/<module>/<version>/`; the `CHAMPION` pointer file (champion.py) is what
-serving code reads, so it is the source of truth. Each version is registered with the list of its files (size
-and SHA-256, `manifest`); promotion and rollback check the folder against it first, so a version whose files
-are gone or damaged never replaces a working champion. A version the gate rejected serves only when a person
-gives a reason (`override_reason`, kept on the version row and in the history).
+Artifacts live in `<models>/<module>/<version>/` (`settings.models_dir`: `SUITE_HOME/models`, or the shared
+folder `SUITE_MODELS_URI` names, so every replica serves what one of them promoted); the `CHAMPION` pointer file
+(champion.py) is what serving code reads, so it is the source of truth. Each version is registered with the list
+of its files (size and SHA-256, `manifest`); promotion and rollback check the folder against it first, so a
+version whose files are gone or damaged never replaces a working champion. A version the gate rejected serves
+only when a person gives a reason (`override_reason`, kept on the version row and in the history).
 
 Promotion updates the database inside one transaction and replaces the pointer as the last step before COMMIT:
 a failure before that leaves the old champion serving and the rows as they were; `reconcile` repairs the rows

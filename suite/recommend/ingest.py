@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from suite.errors import InvalidInput, StoreFull
+from suite.errors import InvalidInput, StoreFull, message
 from suite.progress import Progress, no_progress
 from suite.recommend import queries
 from suite.recommend.csvfile import CsvFile, Row, open_csv
@@ -122,7 +122,7 @@ def import_files(
         ImportFailed, StoreFull, StoreBusy: the database did not take the batch (nothing was saved).
     """
     if catalog is None and interactions is None:
-        raise InvalidInput("Give a catalog file and/or an interaction log to import.")
+        raise InvalidInput(message("services.import.nothing_given"))
     folder = store.settings.module_dir(MODULE) / "staging"
     folder.mkdir(parents=True, exist_ok=True)
     _sweep(folder)
@@ -252,21 +252,25 @@ def _columns(file: CsvFile, required: tuple[str, ...], optional: tuple[str, ...]
     """Where each known column is, and how many fields a row must have at least (refuses unusable headers)."""
     header = file.header()
     if header is None:
-        raise InvalidInput(f"{file.name} is empty. Expected a header row: {', '.join(required)}.")
+        raise InvalidInput(message("services.import.empty", file=file.name, required=", ".join(required)))
     names = [h.strip().lower() for h in header]
-    expected = f"Expected columns: {', '.join(required)} (optional: {', '.join(optional)})"
     missing = [c for c in required if c not in names]
     if missing:
         seps = [sep for sep in (";", "\t", "|") if sep in header[0]]
-        hint = f" The file seems to use {seps[0]!r} between columns; save it with commas." if seps else ""
         raise InvalidInput(
-            f"{file.name} is missing the column(s) {', '.join(missing)}. {expected}; found: {_shown(names)}.{hint}"
+            message(
+                "services.import.missing_columns_sep" if seps else "services.import.missing_columns",
+                file=file.name,
+                missing=", ".join(missing),
+                required=", ".join(required),
+                optional=", ".join(optional),
+                found=_shown(names),
+                sep=repr(seps[0]) if seps else "",
+            )
         )
     repeated = sorted({n for n in names if n in (*required, *optional) and names.count(n) > 1})
     if repeated:
-        raise InvalidInput(
-            f"{file.name}: the column(s) {', '.join(repeated)} appear more than once in the header; keep one of each."
-        )
+        raise InvalidInput(message("services.import.repeated_columns", file=file.name, repeated=", ".join(repeated)))
     cols = {name: names.index(name) for name in (*required, *optional) if name in names}
     return cols, max(cols.values()) + 1
 
@@ -299,13 +303,13 @@ def _chunks(file: CsvFile, batch: _Batch, width: int) -> Iterator[list[Row]]:
 
 def _refuse_if_unusable(file: CsvFile, report: ImportReport, good: int) -> None:
     if report.rows_read == 0:
-        raise InvalidInput(f"{file.name} has a header but no rows.")
+        raise InvalidInput(message("services.import.no_rows", file=file.name))
     if good == 0:
         first = report.bad_examples[0]
         raise InvalidInput(
-            f"{file.name}: none of the {report.rows_read:,} row(s) could be used (line {first['line']}: "
-            f"{first['reason']}); nothing was imported."
-        )
+            message("services.import.none_usable", file=file.name, rows=report.rows_read, line=first["line"],
+                    reason=first["reason"])
+        )  # fmt: skip
 
 
 # -- one field -------------------------------------------------------------------------------------------

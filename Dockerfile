@@ -23,9 +23,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 
 WORKDIR /app
 COPY . /app
+# extras to install: "gpu" (default); deploy/compose.yaml builds with "gpu,scale" (Ray for the Ray head, its
+# workers and `suite worker --ray`)
+ARG SUITE_EXTRAS=gpu
 RUN python3.11 -m venv /app/.venv \
     && /app/.venv/bin/pip install --upgrade pip \
-    && /app/.venv/bin/pip install -c constraints.txt -e '.[gpu]' \
+    && /app/.venv/bin/pip install -c constraints.txt -e ".[${SUITE_EXTRAS}]" \
     && /app/.venv/bin/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml','rb'))['tool']['suite']['no-deps'])" \
        | xargs /app/.venv/bin/pip install --no-deps \
     && /app/.venv/bin/pip uninstall -y faiss-cpu

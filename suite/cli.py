@@ -29,6 +29,10 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progre
 def serve(
     port: int = typer.Option(8501, help="Port to serve on."),
     address: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 inside a container)."),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="Only the dashboard: the retraining worker runs elsewhere (deploy/compose.yaml)."
+    ),
+    warm_up: bool = typer.Option(True, "--warm-up/--no-warm-up", help="Load every model at start (or at first use)."),
 ) -> None:
     """Serve the dashboard at http://127.0.0.1:PORT (usage statistics off; every page is behind sign-in) and run the
     retraining worker beside it, restarted if it dies; Ctrl-C or SIGTERM stops both."""
@@ -38,8 +42,12 @@ def serve(
     check_address(address)
     first_start(clikit.settings(), clikit.store(), lambda line: typer.echo(line, err=True))
     clikit.store().close()  # the children take turns with the database file; this process needs it no more
+    if no_worker:  # this process becomes the dashboard (signals reach Streamlit directly)
+        typer.echo(f"Northstar Suite: http://{address}:{port} (dashboard only)", err=True)
+        command = serve_command(port, address, warm_up=warm_up)
+        os.execv(command[0], command)
     typer.echo(f"Northstar Suite: http://{address}:{port} (with the retraining worker)", err=True)
-    raise typer.Exit(supervise(serve_command(port, address), worker_command(), env=os.environ.copy()))
+    raise typer.Exit(supervise(serve_command(port, address, warm_up=warm_up), worker_command(), env=os.environ.copy()))
 
 
 # The server process starts the models' warm-up (suite/launch.py), then Streamlit. Streamlit treats a `pages/`

@@ -60,6 +60,7 @@ def connect(settings: Settings, *, address: str | None = None) -> str:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
     except Exception as err:  # ConnectionError, or a RuntimeError that names the address
         raise InvalidInput(f"Cannot reach the Ray cluster at {address}: {err}") from None
+    logger.info("retraining jobs train as Ray tasks on the cluster at %s", address)
     if not settings.database_url or not settings.models_uri:
         logger.warning(
             "jobs run on Ray at %s with a store or model folder on this machine only (SUITE_DATABASE_URL=%s, "

@@ -132,6 +132,7 @@ def worker(
         from suite.jobs.ray_jobs import RayTrainer
 
         train = RayTrainer(store.settings)
+        typer.echo(f"Retraining jobs train as Ray tasks on the cluster at {train.address}.", err=True)
     for result in run_worker(store, once=once, train=train):
         clikit.emit(result)
 

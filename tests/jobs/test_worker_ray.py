@@ -8,6 +8,8 @@ import logging
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -89,6 +91,31 @@ def test_queued_retraining_runs_on_ray_and_is_gated_and_recorded_like_the_local_
     assert set(local) == set(result)
     assert local["challenger"] == result["challenger"]
     assert set(local["gate"]) == set(result["gate"])
+
+
+def test_a_job_cancelled_while_its_ray_task_trains_ends_cancelled_with_nothing_kept(pg_store, local_ray):
+    from suite.jobs.ray_jobs import RayTrainer
+
+    store = pg_store
+    trainer = RayTrainer(store.settings)
+    job_id, _ = queue.enqueue(store, "risk", requested_by="test", reason="to be cancelled")
+    outcome: list[dict] = []
+    thread = threading.Thread(target=lambda: outcome.extend(run_pending(store, ["risk"], train=trainer)))
+    thread.start()
+    deadline = time.monotonic() + 120
+    while queue.get_job(store, job_id)["state"] == "queued" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert queue.cancel(store, job_id, by="test") == "running"
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+
+    [result] = outcome
+    assert result["state"] == "cancelled" and result["cancelled"]
+    assert queue.get_job(store, job_id)["state"] == "cancelled"
+    assert store.scalar("SELECT count(*) FROM model_versions") == 0
+    assert champion_version(store.settings, "risk") is None
+    assert store.query("SELECT * FROM job_locks") == []
+    assert not queue.staging_dir(store.settings, "risk", job_id).exists()
 
 
 def test_worker_ray_without_an_address_says_what_to_set(tmp_path):

@@ -106,12 +106,7 @@ def load_embedder(name_or_path: str | None = None, device: str | None = None) ->
     name goes through the hub, which needs internet.
     """
     device = resolve_device(device)
-    if not name_or_path or name_or_path == BUNDLED_MODEL:
-        path, name, version = str(bundled_model_path()), BUNDLED_MODEL, "bundled-0.1.0"
-    elif Path(name_or_path).exists():
-        path, name, version = str(Path(name_or_path).resolve()), Path(name_or_path).name, _folder_version(name_or_path)
-    else:
-        path, name, version = None, name_or_path, "hub"
+    path, name, version = embedder_source(name_or_path)
 
     def build() -> TextEmbedder:
         embedder = TextEmbedder(model_name=name, model_path=path, device=device, model_version=version)
@@ -119,6 +114,25 @@ def load_embedder(name_or_path: str | None = None, device: str | None = None) ->
         return embedder
 
     return load_once(("embedder", path or name, device), build)
+
+
+def embedder_source(name_or_path: str | None = None) -> tuple[str | None, str, str]:
+    """(local folder or None for a hub name, model name, version) of the model `load_embedder` would load."""
+    if not name_or_path or name_or_path == BUNDLED_MODEL:
+        return str(bundled_model_path()), BUNDLED_MODEL, "bundled-0.1.0"
+    if Path(name_or_path).exists():
+        return str(Path(name_or_path).resolve()), Path(name_or_path).name, _folder_version(name_or_path)
+    return None, name_or_path, "hub"
+
+
+def vector_cache_key(embedder) -> str:
+    """What stored vectors of this embedder are keyed by: model, version and, where it has one, the runtime that
+    computed them (an ONNX export's folder and precision), so vectors of another model or runtime never mix."""
+    parts = [str(embedder.model_name), str(embedder.model_version)]
+    folder = getattr(embedder, "folder", None)
+    if folder is not None:  # an export: its folder names the weights it was made from (see onnx_text.export_dir)
+        parts += [Path(folder).name, str(getattr(embedder, "backend", ""))]
+    return "-".join(p for p in parts if p)
 
 
 def text_key(text: str) -> str:

@@ -273,3 +273,35 @@ def load_onnx_embedder(folder: str | Path, *, runtime: str = "auto", int8: bool 
         return embedder
 
     return load_once(("onnx-embedder", str(folder), runtime, int8), build, slot=("onnx-embedder", str(folder), int8))
+
+
+def load_fast_embedder(name_or_path: str | None, device: str | None, models_dir: str | Path):
+    """The text embedder to serve with: on the CPU the ONNX export of the model, else the PyTorch model.
+
+    The export is made once under `models_dir`/onnx/ (the same folder support and risk use for the same
+    weights, see `export_dir`) and PyTorch is not even loaded once it is there. On a GPU, for a hub name, when
+    no ONNX runtime is installed or when the export is not faithful, `pipelines.embedder.load_embedder` serves.
+    Decided once per process and export name (weights and version, see `export_dir`), not per folder: another
+    SUITE_HOME holding the same export (a copied home, a test's) is served by the model already compiled, and
+    a failed export is not retried on every call.
+    """
+    from pipelines.device import resolve_device
+    from pipelines.embedder import embedder_source, load_embedder
+    from pipelines.onnx_runtime import available_runtime
+
+    device = resolve_device(device)
+    path, _, version = embedder_source(name_or_path)
+    if device != "cpu" or path is None or available_runtime() is None:
+        return load_embedder(name_or_path, device)
+    folder = export_dir(models_dir, path, version)
+
+    def build():
+        try:
+            exported = export_embedder(path, folder, version=version)
+            return None if exported is None else load_onnx_embedder(exported)
+        except Exception as err:  # noqa: BLE001 - a failed export or runtime leaves the PyTorch model serving
+            logger.warning("the ONNX export of %s is not available (%s); using PyTorch", path, err)
+            return None
+
+    fast = load_once(("fast-embedder", folder.name), build)
+    return fast if fast is not None else load_embedder(name_or_path, device)

@@ -19,6 +19,7 @@ import json
 import os
 import random
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ if __name__ != "__main__":  # imported by locust: the simulated clients
 
     _DATA = json.loads(Path(os.environ["API_LOAD_DATA"]).read_text())
     _ACKS: dict[str, list] = {"support_feedback_ids": [], "recommend_feedback_ids": [], "interactions_added": []}
+    # (user, item, time) of every event acknowledged as added: a missing one can be named afterwards
     _ACKS_LOCK = threading.Lock()
 
     def _ack(kind: str, values: list) -> None:
@@ -79,11 +81,14 @@ if __name__ != "__main__":  # imported by locust: the simulated clients
                     return
                 items = [i["item_id"] for i in response.json()["items"]]
             if items and self.rng.randrange(EVENT_EVERY) == 0:
-                body = {"events": [{"user_id": user_id, "item_id": self.rng.choice(items), "event": "view"}]}
+                stamp = datetime.now(UTC).isoformat()  # the shop's own clock, as a real system sends
+                event = {"user_id": user_id, "item_id": self.rng.choice(items), "event": "view", "timestamp": stamp}
+                body = {"events": [event]}
                 with self.client.post("/v1/recommend/events", json=body, name="recommend events",
                                       catch_response=True) as sent:  # fmt: skip
                     if sent.status_code == 200:
-                        _ack("interactions_added", [sent.json()["interactions"]["rows_added"]])
+                        added = sent.json()["interactions"]["rows_added"]
+                        _ack("interactions_added", [[event["user_id"], event["item_id"], stamp, added]])
                     else:
                         sent.failure(f"HTTP {sent.status_code}: {sent.text[:200]}")
 
@@ -248,8 +253,10 @@ def run_one(prepared: Path, workers: int, seconds: int, users: int, folder: Path
         found += store.scalar(f"SELECT count(*) FROM feedback WHERE feedback_id IN ({marks})", chunk)
     support_after = store.scalar("SELECT count(*) FROM feedback WHERE module = 'support'")
     interactions = store.scalar("SELECT count(*) FROM rec_interactions WHERE source = 'api'") - before["interactions"]
+    acked_events = acks.get("interactions_added", [])
+    missing = _missing_events(store, [e for e in acked_events if e[3]])
     store.close()
-    acked_interactions = sum(acks.get("interactions_added", []))
+    acked_interactions = sum(e[3] for e in acked_events)
     return {
         "workers": workers,
         "stats": stats,
@@ -262,7 +269,19 @@ def run_one(prepared: Path, workers: int, seconds: int, users: int, folder: Path
         "feedback_new_rows": support_after - before["support"],
         "interactions_acked": acked_interactions,
         "interactions_found": interactions,
+        "interactions_missing": missing,
     }
+
+
+def _missing_events(store, acked: list[list]) -> list[list]:
+    """The acknowledged (user, item, time) events that are not in the interaction log."""
+    import pandas as pd
+
+    stored = {
+        (r["user_id"], r["item_id"], pd.Timestamp(r["ts"]).tz_convert("UTC"))
+        for r in store.query("SELECT user_id, item_id, ts FROM rec_interactions WHERE source = 'api'")
+    }
+    return [e for e in acked if (e[0], e[1], pd.Timestamp(e[2]).tz_convert("UTC")) not in stored]
 
 
 def report(results: list[dict], seconds: int, users: int) -> str:
@@ -338,13 +357,18 @@ def main() -> None:
             results.append(run_one(prepared, workers, args.seconds, args.users, folder))
         body = report(results, args.seconds, args.users)
     print(body)
+    for r in results:
+        for user, item, stamp, _ in r["interactions_missing"][:20]:
+            print(f"  {r['workers']} worker(s): acknowledged but not stored: {user} viewed {item} at {stamp}")
     print(f"load average now: {', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     write_section("api_load", "REST API under load", body)
     bad = [r for r in results if next(s for s in r["stats"] if s["Name"] == "Aggregated")["Failure Count"] != "0"]
     lost = [
         r
         for r in results
-        if r["feedback_found"] != r["feedback_acked"] or r["interactions_found"] != r["interactions_acked"]
+        if r["feedback_found"] != r["feedback_acked"]
+        or r["interactions_found"] != r["interactions_acked"]
+        or r["interactions_missing"]
     ]
     if bad or lost:
         raise SystemExit("errors during the load, or acknowledged writes missing from the store (see above)")

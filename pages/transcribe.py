@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,7 @@ from pages.ui import (
     get_store,
     module_summary,
     module_title,
+    number,
     page_header,
     plain,
     progress_bar,
@@ -22,6 +25,7 @@ from pages.ui import (
     tn,
     when,
 )
+from suite.transcribe.lines import Line, save_line, took_worth_saying, transcript_lines
 from suite.transcribe.models import Transcript
 from suite.transcribe.service import (
     AUDIO_SUFFIXES,
@@ -40,6 +44,7 @@ from suite.transcribe.service import (
     vocabulary,
 )
 
+BROWSER_RECORDING = re.compile(r"audio-\d{4}-\d\d-\d\dT[\d-]+Z?\.wav")
 SPOKEN = [None, "en", "zh", "de", "fr", "es", "ja"]  # None: detect automatically
 
 page_header(module_title("transcribe"), module_summary("transcribe"), module="transcribe")
@@ -55,47 +60,105 @@ def clock(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
+def play_from(key: str, seconds: float) -> None:
+    """A line's play button: the player above starts there and plays at once."""
+    st.session_state[f"play-at-{key}"] = seconds
+    st.session_state[f"autoplay-{key}"] = True
+
+
+def open_line(key: str, index: int | None) -> None:
+    st.session_state[f"editing-{key}"] = index
+
+
+def show_line(transcript: Transcript, line: Line, key: str, playable: bool) -> None:
+    """One line: its time (a play button when the audio is kept), speaker, 'edited' mark, text, and an edit button
+    that turns the line into a text box in place."""
+    editing = st.session_state.get(f"editing-{key}") == line.index
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    if playable:
+        row.button(
+            clock(line.start),
+            icon=":material/play_arrow:",
+            type="tertiary",
+            key=f"play-{key}-{line.index}",
+            help=t("tr.line.play_help"),
+            on_click=play_from,
+            args=(key, line.start),
+        )
+    else:
+        row.caption(clock(line.start))
+    if line.speaker:
+        row.caption(plain(line.speaker))
+    if line.edited:
+        row.markdown(f":violet-badge[:material/edit_note: {t('tr.line.edited')}]", width="content")
+    if not editing:
+        row.button(
+            t("tr.line.edit"),
+            icon=":material/edit:",
+            type="tertiary",
+            key=f"edit-{key}-{line.index}",
+            help=t("tr.line.edit_help"),
+            on_click=open_line,
+            args=(key, line.index),
+        )
+        st.markdown(plain(line.text) or "&nbsp;")
+        return
+    typed = st.text_area(
+        t("tr.line.label", number=line.index + 1),
+        value=line.text,
+        key=f"line-{key}-{line.index}",
+        label_visibility="collapsed",
+        height=68 if len(line.text) < 120 else "content",
+    )
+    buttons = st.container(horizontal=True, gap="small")
+    if buttons.button(t("tr.line.save"), key=f"save-line-{key}-{line.index}", type="primary") and done(
+        lambda: save_line(store, transcript, line.index, typed, identity=signed_identity()),
+        what=t("tr.what.line"),
+    ):
+        st.session_state.pop(f"editing-{key}", None)
+        st.session_state[f"line-saved-{key}"] = line.index
+        st.rerun()  # the line shows its saved text and the 'edited' mark at once
+    buttons.button(t("tr.line.cancel"), key=f"cancel-line-{key}-{line.index}", on_click=open_line, args=(key, None))
+
+
 def show_transcript(transcript: Transcript, key: str) -> None:
-    """One transcript: player, time-stamped lines, correction box, downloads."""
+    """One transcript: player, time-stamped lines to play from and correct in place, whole-text box, downloads."""
     st.subheader(plain(transcript.file_name))
     if transcript.notice:
         st.warning(plain(transcript.notice))
-    segments = transcript.segments
     audio = playable_audio(settings, transcript)
     if audio is not None:
-        # a line clicked in the table below (kept in session state across the rerun) moves the player there
-        picked = (st.session_state.get(f"lines-{key}") or {}).get("selection", {}).get("rows", [])
-        start = int(segments[picked[0]].start) if picked and picked[0] < len(segments) else 0
-        st.audio(str(audio), start_time=start)
-    if not segments:
+        start = st.session_state.get(f"play-at-{key}", 0.0)
+        st.audio(str(audio), start_time=int(start), autoplay=st.session_state.pop(f"autoplay-{key}", False))
+    if not transcript.segments:
         st.info(t("tr.no_speech"))
         return
     if transcript.duration_s is not None:
         spoken = transcript.language or ""
         about = t("tr.about", minutes=clock(transcript.duration_s), language=_spoken(spoken) if spoken else "?")
-        # how long it took only when that was long enough to matter (a long recording), never the model's version
-        took = t("tr.took", seconds=f"{transcript.elapsed_s:.0f}") if (transcript.elapsed_s or 0) >= 60 else ""
-        st.caption(about + took)
-    columns = {t("tr.col.from"): [clock(s.start) for s in segments], t("tr.col.to"): [clock(s.end) for s in segments]}
-    if transcript.speakers:
-        columns[t("tr.col.speaker")] = [s.speaker or "" for s in segments]
-    columns[t("tr.col.said")] = [s.text for s in segments]
-    st.dataframe(
-        pd.DataFrame(columns),
-        hide_index=True,
-        width="stretch",
-        key=f"lines-{key}",
-        on_select="rerun",
-        selection_mode="single-row",
-    )
-    if audio is not None:
-        st.caption(t("tr.click_line"))
-    edited = st.text_area(t("tr.correct"), value=transcript.current_text, key=f"edit-{key}")
-    if st.button(t("tr.save"), key=f"save-{key}") and done(
-        lambda: save_correction(store, transcript.transcript_id, edited, identity=signed_identity()),
-        what=t("tr.what.save"),
-    ):
-        st.success(t("tr.saved"))
+        # how long it took only for a long recording, where it helps to plan; never the model's version
+        took_it = took_worth_saying(transcript.duration_s, transcript.elapsed_s)
+        st.caption(about + (t("tr.took", seconds=number(round(transcript.elapsed_s or 0))) if took_it else ""))
+    now = run(lambda: transcript_lines(store, transcript), what=t("tr.what.lines"))
+    if now is None:
+        return
+    saved = st.session_state.pop(f"line-saved-{key}", None)
+    if saved is not None:
+        st.toast(t("tr.line.saved", number=saved + 1))
+    st.caption(t("tr.lines.hint") if audio is not None else t("tr.lines.hint_no_audio"))
+    if now.whole_text_corrected:
+        st.info(t("tr.lines.whole_note"))
+    box = st.container(height=520) if len(now.lines) > 12 else st.container()
+    with box:
+        for line in now.lines:
+            show_line(transcript, line, key, audio is not None)
+    with st.expander(t("tr.whole")):
+        edited = st.text_area(t("tr.correct"), value=now.current_text, key=f"edit-{key}")
+        if st.button(t("tr.save"), key=f"save-{key}") and done(
+            lambda: save_correction(store, transcript.transcript_id, edited, identity=signed_identity()),
+            what=t("tr.what.save"),
+        ):
+            st.success(t("tr.saved"))
     stem = Path(transcript.file_name).stem
     for column, fmt in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
         column.download_button(
@@ -138,7 +201,11 @@ with new_tab:
     if st.button(t("tr.transcribe"), type="primary", disabled=not (uploads or recording)):
         items = [(item.name, item.getvalue()) for item in uploads or []]
         if recording:
-            items.append((recording.name or "recording.wav", recording.getvalue()))
+            # the browser names a recording "audio-2026-12-04T20-15-35-123Z.wav"; people see "Recording 20-15.wav"
+            name = recording.name or ""
+            if not name or BROWSER_RECORDING.fullmatch(name):
+                name = t("tr.recording_file", time=datetime.now().strftime("%H-%M"))
+            items.append((name, recording.getvalue()))
         with progress_bar(t("tr.transcribing")) as progress:
             st.session_state["transcribe_batch"] = run(
                 lambda: transcribe_uploads(

@@ -181,3 +181,14 @@ def _transcript(row: dict[str, Any]) -> Transcript:
         vocabulary=tuple(str(v) for v in vocabulary) if isinstance(vocabulary, list) else (),
         corrected_text=row.get("corrected_text"),
     )
+
+
+def latest_correction(store: Store, transcript_id: str) -> dict | None:
+    """The value of the newest correction feedback of a transcript (with its line edits, if any), or None."""
+    store.flush(wait_s=2.0)
+    rows = store.query(
+        """SELECT value FROM feedback WHERE module = 'transcribe' AND kind = 'correction'
+           AND value->>'transcript_id' = ? ORDER BY ts DESC, feedback_id DESC LIMIT 1""",
+        [transcript_id],
+    )
+    return (from_json(rows[0]["value"]) or {}) if rows else None

@@ -141,9 +141,10 @@ def transcribe_file(
             decoded = transcriber.transcribe(path, options, progress)
             speaker_notice = _label_speakers(decoded, path, settings.device) if speakers else ""
         except SuiteError as err:  # the pipeline names the file on disk; people know it by its own name
-            if name == path.name or path.name not in str(err):
+            said = as_uploaded(str(err), path, name)
+            if said == str(err):
                 raise
-            raise type(err)(str(err).replace(path.name, name)) from err
+            raise type(err)(said) from err
         decoded = _clean(decoded, hints.replacements, redact, names=settings.redact_names, keep=hints.vocabulary)
         call.record(decoded)
         call.output = _summary(transcript_id, decoded)
@@ -171,10 +172,24 @@ def transcribe_file(
             redacted=redact,
             vocabulary=hints.vocabulary,
             hints_version=hints.version,
-            notice=" ".join(n for n in (served_notice, decoded.notice, speaker_notice) if n),
+            notice=as_uploaded(" ".join(n for n in (served_notice, decoded.notice, speaker_notice) if n), path, name),
         )
         _add(store, transcript, kept)
     return transcript
+
+
+def as_uploaded(text: str, path: Path, name: str) -> str:
+    """`text` with the staged copy of an upload (its temporary folder, its numbered safe name) named as the
+    person who uploaded it knows it: `name`."""
+    if not text or name == path.name:
+        return text
+    for folder in dict.fromkeys((str(path.parent.resolve()), str(path.parent))):
+        if folder not in ("", "."):
+            text = text.replace(folder + "/", "")
+    for on_disk, known in ((path.name, name), (shown(path.name), name), (path.stem, Path(name).stem)):
+        if on_disk and on_disk != known:
+            text = text.replace(on_disk, known)
+    return text
 
 
 def _add(store: Store, transcript: Transcript, kept: Path | None) -> None:
@@ -432,11 +447,19 @@ def search_history(store: Store, query: str = "", *, limit: int = 50) -> list[Tr
 
 
 @audited("transcribe.correct", target="transcript_id")
-def save_correction(store: Store, transcript_id: str, corrected_text: str | bytes, *, user: str | None = None) -> str:
+def save_correction(
+    store: Store,
+    transcript_id: str,
+    corrected_text: str | bytes,
+    *,
+    user: str | None = None,
+    lines: dict | None = None,
+) -> str:
     """Keep the corrected text beside the original and send it to the review queue; returns the feedback id.
 
     `corrected_text` may be bytes (a file): it is decoded (UTF-8, UTF-16, Windows-1252) or refused, never stored
     garbled. A correction may be twice as long as its transcript, or 5,000 characters when that is more.
+    `lines` (from `suite.transcribe.lines.save_line`) records the line edited in place and every line's text.
     """
     corrected = read_text(corrected_text, what="The corrected transcript").strip()
     if not corrected:
@@ -462,6 +485,7 @@ def save_correction(store: Store, transcript_id: str, corrected_text: str | byte
             "model": f"{original.engine} {original.model_name} {original.model_version}",
             "original_text": original.text,
             "corrected_text": corrected,
+            **({"lines": lines} if lines else {}),
         },
     )
     queries.add_correction(store, original, corrected, feedback_id=feedback_id, user=user or store.settings.user)

@@ -33,8 +33,7 @@ def test_upload_a_clip_and_see_the_transcript(app_page, settings):
     at.run()
     assert not at.exception
     assert not at.error
-    table = at.dataframe[0].value
-    assert "quarterly report" in " ".join(table["what was said"])
+    assert "quarterly report" in _said(at)
     assert any(shown(s.value) == "report.wav" for s in at.subheader)
     editor = at.text_area(key="edit-new-0")
     assert "finance" in editor.value
@@ -75,7 +74,7 @@ def test_a_browser_recording_is_transcribed(app_page):
     at.run()
     assert not at.exception and not at.error
     assert any(shown(s.value) == "voice-note.wav" for s in at.subheader)
-    assert "tuesday afternoon" in " ".join(at.dataframe[0].value["what was said"]).lower()
+    assert "tuesday afternoon" in _said(at).lower()
 
 
 def test_a_refused_upload_names_the_file_as_uploaded(app_page):
@@ -97,6 +96,11 @@ LINK = "[click here](http://evil.example/login)"
 def shown(value: str) -> str:
     """What a reader sees of an escaped Markdown value: the text without its escaping backslashes."""
     return value.replace("\\", "")
+
+
+def _said(at) -> str:
+    """The transcript's lines as a reader sees them."""
+    return " ".join(shown(m.value) for m in at.markdown)
 
 
 def _markdown_values(at) -> list[str]:
@@ -124,7 +128,7 @@ def test_untrusted_names_and_transcripts_never_render_as_live_markdown(app_page,
     assert any("beacon.png" in shown(v) for v in rendered)  # the name is shown ...
     for value in rendered:  # ... but as text: no image, link or autolink syntax left unescaped
         assert "![" not in value and "](" not in value and "http://" not in value and "www.evil" not in value
-    assert text in " ".join(at.dataframe[0].value["what was said"])  # the table shows the words as they are
+    assert text in _said(at)  # the lines show the words as they are
     assert not at.get("audio")  # a stored path outside SUITE_HOME is never served
 
 

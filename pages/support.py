@@ -8,6 +8,7 @@ import re
 
 import streamlit as st
 
+from pages.links import close_link, linked_item
 from pages.session import identity as signed_identity
 from pages.ui import (
     done,
@@ -49,7 +50,14 @@ state.setdefault("support_chat", [])  # the Answers of this session, oldest firs
 state.setdefault("support_rated", {})
 state.setdefault("support_tickets", {})
 
-chat_tab, kb_tab, tickets_tab = st.tabs([t("support.tab.ask"), t("support.tab.kb"), t("support.tab.tickets")])
+# a link from Needs attention (?ticket=<id>) opens the handed-over questions with that ticket's card first
+opened = linked_item(
+    "ticket",
+    lambda i: next((k for k in list_tickets(store) if k.ticket_id == i), None),
+    what=t("support.what.tickets"),
+)
+tab_labels = [t("support.tab.ask"), t("support.tab.kb"), t("support.tab.tickets")]
+chat_tab, kb_tab, tickets_tab = st.tabs(tab_labels, default=tab_labels[2] if opened is not None else None)
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\](?!\\:)")  # an escaped citation marker [n] (not a link label "[n]:")
 
 
@@ -166,7 +174,22 @@ with kb_tab:
     else:
         st.info(t("support.no_articles"))
 
+
+def ticket_card(ticket) -> None:
+    """The ticket a link opened: the question, who asked and when, what the assistant found, its status."""
+    with st.container(border=True):
+        st.markdown(f":blue-badge[{t('links.opened')}] :gray-badge[{t(f'support.status.{ticket.status}')}]")
+        st.markdown(f"**{md(ticket.question)}**")
+        st.caption(t("support.link.asked", who=md(ticket.user or t("support.link.visitor")), when=when(ticket.ts)))
+        if ticket.candidates:
+            st.markdown(t("support.link.closest", title=md(ticket.candidates[0].title)))
+            st.text(ticket.candidates[0].passage)
+        st.button(t("links.close"), key="support_link_close", on_click=close_link, args=("ticket",))
+
+
 with tickets_tab:
+    if opened is not None:
+        ticket_card(opened)
     tickets = run(lambda: list_tickets(store), what=t("support.what.tickets")) or []
     st.metric(t("support.open_tickets"), number(sum(k.status == "open" for k in tickets)))
     outcomes = run(lambda: daily_outcomes(store), what=t("support.what.outcomes")) or []
@@ -199,7 +222,13 @@ with tickets_tab:
         )
         with st.form("ticket-status"):
             by_id = {k.ticket_id: k for k in tickets}
-            chosen = st.selectbox(t("support.ticket"), list(by_id), format_func=lambda i: by_id[i].question[:80])
+            order = list(by_id)
+            chosen = st.selectbox(
+                t("support.ticket"),
+                order,
+                index=order.index(opened.ticket_id) if opened is not None and opened.ticket_id in by_id else 0,
+                format_func=lambda i: by_id[i].question[:80],
+            )
             status = st.radio(
                 t("support.mark_as"), STATUSES, format_func=lambda s: t(f"support.status.{s}"), horizontal=True
             )

@@ -67,6 +67,18 @@ def headlines_frame(store: Store, tickers: list[str] | None = None) -> pd.DataFr
     return frame
 
 
+def batch_headlines(store: Store, batch_id: str, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The headlines one import stored, newest first, with the tickers each names (for the upload's result)."""
+    return store.query(
+        """SELECT h.headline_id, h.ts, h.headline, h.label, h.confidence, h.low_confidence, h.corrected_label,
+                  list(m.ticker ORDER BY m.ticker) FILTER (WHERE m.ticker IS NOT NULL) AS tickers
+           FROM risk_headlines h LEFT JOIN risk_mentions m USING (headline_id)
+           WHERE h.batch_id = ?
+           GROUP BY ALL ORDER BY h.ts DESC LIMIT ?""",
+        [batch_id, int(limit)],
+    )
+
+
 def all_headlines(store: Store) -> list[dict[str, Any]]:
     """headline_id, headline and label of every stored headline, oldest first."""
     return store.query("SELECT headline_id, headline, label FROM risk_headlines ORDER BY ts")

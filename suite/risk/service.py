@@ -25,6 +25,16 @@ from suite.risk.backtest import CATCH_DAYS
 from suite.risk.backtest import backtest_store as backtest
 from suite.risk.classifier import current_classifier, current_thresholds, labelled_set
 from suite.risk.demo import template_truth
+from suite.risk.display import (
+    HIGH_BAD_HEADLINES,
+    LABEL_WORDS,
+    MEDIUM_BAD_HEADLINES,
+    AlertFacts,
+    HeadlineCheck,
+    alert_facts,
+    check_headline,
+    upload_headlines,
+)
 from suite.risk.ingest import accepted_file, load_prices, upsert_watchlist
 from suite.risk.models import HeadlineTone, ImportRecord, IngestReport
 from suite.risk.outbox import MAX_ATTEMPTS, RETRY_DELAYS_S, deliver_pending, deliveries
@@ -40,6 +50,14 @@ from suite.uploads import check_upload
 
 __all__ = [
     "ACTIONS",
+    "HIGH_BAD_HEADLINES",
+    "LABEL_WORDS",
+    "MEDIUM_BAD_HEADLINES",
+    "AlertFacts",
+    "HeadlineCheck",
+    "alert_facts",
+    "check_headline",
+    "upload_headlines",
     "BEFORE_DAYS",
     "CATCH_DAYS",
     "LABELS",

@@ -7,7 +7,8 @@ A day raises an alert when either
   `z` standard deviations (the spread is floored at 0.25 so a quiet company is not alerted on noise), or
 - volume: at least `volume_min` headlines, `volume_ratio` times the usual daily count, with tone below
   `volume_tone`;
-and the company has no other alert within `cooldown_days` days of it (one story, one alert).
+and the company has no other alert within `cooldown_days` days of it (one story, one alert). Its severity
+counts the day's bad-news headlines (`severity_for`), so it reads the same whichever rule raised it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import pandas as pd
 from suite.risk.models import Thresholds
 
 SPREAD_FLOOR = 0.25
+HIGH_BAD_HEADLINES = 5  # severity: bad-news headlines about the company on the alert's day
+MEDIUM_BAD_HEADLINES = 2
 _CORRECTED_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
 
 
@@ -35,6 +38,17 @@ class Candidate:
     baseline: float
     z: float
     volume: int
+
+
+def severity_for(bad_headlines: int) -> str:
+    """One rule for every alert, whatever raised it: how much bad news the day brought.
+
+    High with `HIGH_BAD_HEADLINES` or more bad-news headlines about the company that day, medium with
+    `MEDIUM_BAD_HEADLINES` or more, low with fewer.
+    """
+    if bad_headlines >= HIGH_BAD_HEADLINES:
+        return "high"
+    return "medium" if bad_headlines >= MEDIUM_BAD_HEADLINES else "low"
 
 
 def headline_weights(frame: pd.DataFrame) -> pd.DataFrame:
@@ -107,16 +121,11 @@ def detect(
                 continue
             if any(abs((d - row.day).days) <= thresholds.cooldown_days for d in alert_days):
                 continue
-            if row.z <= -(z_limit + 1.5) or (volume_hit and row.tone <= -0.5):
-                severity = "high"
-            elif row.z <= -(z_limit + 0.5) or volume_hit:
-                severity = "medium"
-            else:
-                severity = "low"
+            severity = severity_for(round(row.volume * row.neg_share))
             trigger = "tone and volume" if tone_hit and volume_hit else "tone" if tone_hit else "volume"
             reason = (
                 f"Tone {row.tone:+.2f} against its usual {row.baseline:+.2f} over the last {thresholds.window_days} "
-                f"days ({abs(row.z):.1f} times its normal spread lower), on {row.volume} headlines "
+                f"days (a fall {abs(row.z):.1f} times its usual day-to-day swing), on {row.volume} headlines "
                 f"(usually {row.usual_volume:.1f} a day); {row.neg_share:.0%} of them negative."
             )
             found.append(

@@ -52,7 +52,7 @@ def test_upload_reports_bad_rows_by_line(app_page, settings, tmp_path_factory):
     next(b for b in at.button if b.label == "Read headlines").click().run()
     assert not at.exception
     summary = at.success[0].value
-    assert "1 new headlines stored" in summary and "line 3" in summary
+    assert "1 new headline stored" in summary and "line 3" in summary
 
 
 BEACON = "![x](http://127.0.0.1:9/beacon.png)"
@@ -132,9 +132,9 @@ def test_webhook_delivery_state_shows_on_the_page(app_page, settings, monkeypatc
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "delivered" in captions and "retrying" in captions and "refused" in captions
-    assert any(s.value == "Webhook deliveries" for s in at.subheader)
-    table = next(d.value for d in at.dataframe if "status" in d.value.columns)
-    assert sorted(table["status"]) == ["delivered", "retrying"]
+    assert any(s.value == "Alert messages sent" for s in at.subheader)
+    table = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    assert sorted(table["Status"]) == ["delivered", "retrying"]
 
     later = now()
     while any(d.status == "retrying" for d in deliveries(store)):
@@ -144,8 +144,8 @@ def test_webhook_delivery_state_shows_on_the_page(app_page, settings, monkeypatc
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "failed" in captions and "gave up" in captions
-    table = next(d.value for d in at.dataframe if "status" in d.value.columns)
-    assert sorted(table["status"]) == ["delivered", "failed"]
+    table = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    assert sorted(table["Status"]) == ["delivered", "failed"]
 
 
 def test_a_bad_webhook_setting_is_shown_not_used(app_page, settings, monkeypatch):

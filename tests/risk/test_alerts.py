@@ -16,7 +16,7 @@ from suite.risk import outbox, queries
 from suite.risk.alerts import refresh_alerts
 from suite.risk.models import Alert, Thresholds
 from suite.risk.service import act_on_alert, backtest, correct_label, deliver_pending, deliveries, list_alerts
-from suite.risk.signals import detect
+from suite.risk.signals import detect, severity_for
 from suite.risk.webhook import WebhookFailed, post
 from suite.store import now
 
@@ -51,13 +51,15 @@ def _signals(days: list[tuple[str, int, float, float]]) -> pd.DataFrame:
     )
 
 
-def test_cooldown_holds_and_severity_follows_the_drop():
+def test_cooldown_holds_and_severity_counts_the_bad_news():
     days = [("2025-05-01", 6, -0.8, -3.3), ("2025-05-02", 5, -0.7, -3.0), ("2025-05-06", 3, -0.6, -2.7)]
     days += [("2025-05-20", 2, -0.5, -2.6)]
     found = detect(_signals(days), Thresholds())
-    assert [(c.day.isoformat(), c.severity) for c in found] == [("2025-05-01", "high"), ("2025-05-20", "low")]
+    assert [(c.day.isoformat(), c.severity) for c in found] == [("2025-05-01", "high"), ("2025-05-20", "medium")]
     assert len(detect(_signals(days), Thresholds(cooldown_days=0))) == 4
     assert detect(_signals(days), Thresholds(per_company_z=(("T", 3.5),)))[0].trigger == "volume"
+    # one rule whatever raised the alert: 5 bad-news headlines or more are high, 2 or more medium, else low
+    assert [severity_for(n) for n in (1, 2, 4, 5, 9)] == ["low", "medium", "medium", "high", "high"]
     one_headline = [("2025-05-01", 1, -0.9, -3.6)]
     assert detect(_signals(one_headline), Thresholds()) == []
 

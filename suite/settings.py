@@ -134,6 +134,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "api_rate_per_minute": _number(int, 1, 1_000_000),
     "api_model_concurrency": _number(int, 1, 64),
     "database_url": _database_url,
+    "ray_replicas": _number(int, 1, 64),
+    "ray_gpu_fraction": _number(float, 0.0, 8.0),
+    "ray_cpus": _number(float, 0.0, 64.0),
+    "ray_max_batch": _number(int, 1, 1024),
     "models_uri": _models_uri,
     "transcribe_size": _transcribe_size,
     "transcribe_speakers": _flag,
@@ -182,6 +186,10 @@ class Settings:
     database_url: str = ""  # postgresql://... moves the store to PostgreSQL (unset: DuckDB file under SUITE_HOME)
     models_uri: str = ""  # a shared folder (or file:// path) with every replica's model versions (unset: SUITE_HOME)
     ray_address: str = ""  # a Ray cluster (ray://host:10001 or auto): models then run as Ray Serve deployments
+    ray_replicas: int = 1  # replicas of each module's deployment
+    ray_gpu_fraction: float = 0.0  # GPUs per replica (0.25: four models share one GPU; 0: CPU replicas)
+    ray_cpus: float = 0.5  # CPUs Ray reserves per replica
+    ray_max_batch: int = 16  # requests one replica batches into one model call (text, headline, image models)
     redact_transcripts: bool = True  # personal data (e-mail, phone, card numbers, names, addresses) masked when stored
     redact_questions: bool = True  # the same for support questions as stored in events, feedback and tickets
     redact_names: bool = True  # names and places too (Presidio + spaCy); off: only the pattern-based kinds

@@ -82,7 +82,17 @@ def _cached_version(path: Path) -> str:
 
 
 def get_detector(settings: Settings):
-    """The serving detector, checked against the champion pointer on every call (cheap).
+    """The serving detector: `local_detector` in this process, or its Ray Serve deployment when
+    SUITE_RAY_ADDRESS is set (`pipelines.serving`); either returns the same `DetectionResult`s."""
+    from pipelines.serving import served
+    from suite.registry import champion_version
+
+    version = champion_version(settings, MODULE) or "default"
+    return served(settings, kind="image", module=MODULE, version=version, local=local_detector)
+
+
+def local_detector(settings: Settings):
+    """The serving detector in this process, checked against the champion pointer on every call (cheap).
 
     On the CPU it runs the model's ONNX export (made once, see `exported_weights`) when a runtime is installed.
     """

@@ -28,7 +28,8 @@ from suite.recommend.models import (
     RecommendationList,
     Shopper,
 )
-from suite.recommend.serving import current_dir, get_serving, load_model
+from suite.recommend.pictures import Picture, picture_for
+from suite.recommend.serving import current_dir, get_serving, load_model, ranked
 from suite.settings import Settings
 from suite.store import Store
 from suite.tracking import track
@@ -150,10 +151,10 @@ def recommend_for_user(
     user_id = _checked_id(user_id, "Pick a shopper (their customer id) first.", "A shopper id")
     _check_k(k)
     with track(store, module=MODULE, action="for_user", user=user, input_summary=f"shopper {user_id}, k={k}") as call:
-        serving = get_serving(store)
         history = queries.user_history(store, user_id)
-        result = ranking.rank(
-            serving,
+        result = ranked(
+            store,
+            "rank",
             user_id,
             history,
             queries.dismissed_items(store, user_id),
@@ -188,12 +189,13 @@ def recommend_for_visitor(
         raise InvalidInput(f"Pick at most {MAX_INTERESTS} interests from the shop's categories.")
     summary = f"visitor interests={interests} text={text[:100]!r}"
     with track(store, module=MODULE, action="for_visitor", user=user, input_summary=summary) as call:
-        serving = get_serving(store)
-        unknown = sorted(set(interests) - set(serving.model.catalog["category"]))
+        known = categories(store) if store.settings.ray_address else get_serving(store).model.catalog["category"]
+        unknown = sorted(set(interests) - set(known))
         if unknown:
             raise InvalidInput(f"Unknown interest(s): {', '.join(unknown)}. Pick from the shop's categories.")
-        result = ranking.rank(
-            serving,
+        result = ranked(
+            store,
+            "rank",
             None,
             pd.DataFrame(columns=_VISITOR_HISTORY),
             set(),
@@ -215,7 +217,7 @@ def similar_items(store: Store, item_id: str, *, k: int = 10, user: str | None =
     item_id = _checked_id(item_id, "Pick a product first.", "A product id")
     _check_k(k)
     with track(store, module=MODULE, action="similar", user=user, input_summary=f"item {item_id}") as call:
-        result = ranking.similar(get_serving(store), item_id, k=k)
+        result = ranked(store, "similar", item_id, k=k)
         call.record(result)
         call.output = {"item_id": item_id, "items": [r.item_id for r in result.items]}
         result.request_id = call.request_id
@@ -330,3 +332,11 @@ def warm_up(settings: Settings, store: Store) -> None:
     serving = get_serving(store)
     empty = pd.DataFrame(columns=_VISITOR_HISTORY)
     ranking.rank(serving, None, empty, set(), k=1, max_per_category=None, interests=[], text="warm up")
+
+
+# -- pictures of the cards -----------------------------------------------------------------------------------
+def card_picture(item_id: str, category: str | None, *, settings: Settings, image: str | None = None) -> Picture:
+    """The picture of one recommendation card, from local files only (`suite.recommend.pictures`): the product's
+    own image when given (a data URL or a file in SUITE_HOME), a picture in SUITE_HOME/recommend/pictures/, the
+    sample catalog's category picture, else a placeholder drawn for the category. Never fetched from the web."""
+    return picture_for(item_id, category, home=settings.home, image=image)

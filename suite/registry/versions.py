@@ -338,6 +338,20 @@ def _switch(
         )
         set_champion(store.settings, module, target)  # the atomic rename, last before COMMIT
     logger.info("%s: %s -> %s (%s by %s)", module, current or "default", target or "default", action, by)
+    _switch_served(store.settings, module, target)
+
+
+def _switch_served(settings, module: str, target: str | None) -> None:
+    """With SUITE_RAY_ADDRESS set, have the module's Ray Serve replicas load the new champion now (they keep
+    the old one for requests already under way, and would load the new one on its first request anyway)."""
+    if not settings.ray_address:
+        return
+    from pipelines.serving import switch_version
+
+    try:
+        switch_version(settings, module, target)
+    except Exception:  # noqa: BLE001 - the switch is made; replicas load the new version on first use
+        logger.exception("could not reconfigure the Ray Serve deployment of %s for %s", module, target or "default")
 
 
 def reconcile(store: Store, module: str | None = None) -> int:

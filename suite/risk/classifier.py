@@ -13,7 +13,7 @@ from pipelines.text_classifier import Classifier, load_classifier, train_head
 from suite.errors import InvalidInput, ModelUnavailable
 from suite.modules import ModelStatus
 from suite.progress import Progress, no_progress
-from suite.registry.champion import champion_dir
+from suite.registry.champion import champion_dir, champion_version
 from suite.risk.languages import ZH_FOLDER, LanguageRouter, load_chinese, prepare_chinese
 from suite.risk.models import Thresholds
 from suite.settings import Settings
@@ -146,6 +146,15 @@ def current_classifier(settings: Settings) -> Classifier:
     english = load_classifier(folder, device=settings.device, embedder=embedder)
     chinese = folder / ZH_FOLDER if (folder / ZH_FOLDER / "head.npz").exists() else default_dir(settings) / ZH_FOLDER
     return LanguageRouter(english, lambda: load_chinese(chinese))
+
+
+def served_classifier(settings: Settings) -> Classifier:
+    """The classifier requests are answered with: `current_classifier` in this process, or its Ray Serve
+    deployment when SUITE_RAY_ADDRESS is set (`pipelines.serving`); either returns the same `Sentiment`s."""
+    from pipelines.serving import served
+
+    version = champion_version(settings, "risk") or "default"
+    return served(settings, kind="headline", module="risk", version=version, local=current_classifier)
 
 
 def current_thresholds(settings: Settings) -> Thresholds:

@@ -133,7 +133,7 @@ def ingest(store: Store, data: bytes | str, file_name: str = "upload.csv", *, us
         UnreadableFile: the file as a whole cannot be used (nothing was stored).
         EmptyWatchlist: no company is watched yet.
     """
-    from suite.risk.classifier import current_classifier, current_thresholds
+    from suite.risk.classifier import current_thresholds, served_classifier
 
     report = IngestReport(batch_id=new_id(), file_name=display_name(file_name))
     thresholds = current_thresholds(store.settings)  # a damaged champion refuses before anything is stored
@@ -173,7 +173,7 @@ def ingest(store: Store, data: bytes | str, file_name: str = "upload.csv", *, us
     report.duplicates += len(stories) - len(fresh)
     report.unlinked = sum(1 for s in fresh if not s["tickers"])
     if fresh:
-        _score(store, report, fresh, current_classifier(store.settings), user)
+        _score(store, report, fresh, served_classifier(store.settings), user)
     report.added = len(fresh)
     _save(store, report, fresh, [stories[k] for k in existing if k in stories], user)
     affected = sorted({t for s in fresh for t in s["tickers"]})

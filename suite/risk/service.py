@@ -23,7 +23,7 @@ from suite.risk import ingest as _ingest
 from suite.risk.alerts import ACTIONS, SNOOZE_DAYS, list_alerts
 from suite.risk.backtest import CATCH_DAYS
 from suite.risk.backtest import backtest_store as backtest
-from suite.risk.classifier import current_classifier, current_thresholds, labelled_set
+from suite.risk.classifier import current_classifier, current_thresholds, labelled_set, served_classifier
 from suite.risk.demo import template_truth
 from suite.risk.display import (
     HIGH_BAD_HEADLINES,
@@ -125,7 +125,7 @@ def classify(store: Store, texts: list[str], *, user: str | None = None) -> list
     empty = [number for number, text in enumerate(texts, start=1) if not clean_text(text)]
     if empty:  # refused before the model loads (or is trained on a first run)
         raise InvalidInput(f"Headline number(s) {empty[:10]} are empty; give some text to classify.")
-    classifier = current_classifier(store.settings)
+    classifier = served_classifier(store.settings)
     with track(store, module="risk", action="classify", user=user, input_summary=texts[0][:200]) as call:
         results = classifier.classify(list(texts))
         call.record(classifier)
@@ -175,4 +175,4 @@ def correct_labels(store: Store, corrections: Mapping[str, str], *, user: str | 
 def warm_up(settings: Settings, store: Store) -> None:
     """Load the served headline classifier (training the default head on a first run) and classify one
     headline, so the first headlines after start are scored at once; nothing is logged."""
-    current_classifier(settings).classify(["Markets steady ahead of quarterly earnings"])
+    served_classifier(settings).classify(["Markets steady ahead of quarterly earnings"])

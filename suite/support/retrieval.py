@@ -25,7 +25,7 @@ from pipelines.multilingual_embedder import load_multilingual_embedder
 from pipelines.vector_index import VectorIndex
 from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
-from suite.registry.champion import champion_dir
+from suite.registry.champion import champion_dir, champion_version
 from suite.settings import Settings
 from suite.store import Store
 from suite.support.glossary import expand
@@ -208,6 +208,15 @@ def embed_sorted(embedder, texts: list[str], batch_size: int = 32) -> np.ndarray
 
 
 def serving_embedder(settings: Settings):
+    """The embedder questions and articles are embedded with: `local_serving_embedder` in this process, or its
+    Ray Serve deployment when SUITE_RAY_ADDRESS is set (`pipelines.serving`; the same vectors either way)."""
+    from pipelines.serving import served
+
+    version = champion_version(settings, "support") or "default"
+    return served(settings, kind="text", module="support", version=version, local=local_serving_embedder)
+
+
+def local_serving_embedder(settings: Settings):
     """The champion's fine-tuned embedder when one is promoted, else the suite's default embedder.
 
     On the CPU the model runs exported to ONNX (`pipelines.onnx_text`: the same vectors, checked at export,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.ui import get_store, number, page_header, plain, run, t, when
+from pages.ui import get_store, language, number, page_header, plain, run, t, when
 from suite.attention import KINDS, needs_attention
 from suite.review.media import image_with_boxes, media_for
 
@@ -17,7 +17,7 @@ SHOWN = 60  # entries listed at once, most urgent first
 
 page_header(t("attention.title"), t("attention.summary"))
 store = get_store()
-inbox = run(lambda: needs_attention(store), what=t("attention.what"))
+inbox = run(lambda: needs_attention(store, language()), what=t("attention.what"))  # its words in this language
 
 if inbox is not None:
     for problem in inbox.problems:

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from pages import session
-from pages.ui import get_store, page_header, run, t, tn
-from suite.auth import AuditFilter, export_audit_csv, list_audit
-from suite.store import to_json
+from pages.ui import get_store, language, page_header, role_name, run, t, tn
+from suite.auth import ROLES, AuditFilter, export_audit_csv, list_audit
+from suite.ops.display import detail_words, word
 
 page_header(t("audit.title"), t("audit.summary"))
 store = get_store()
@@ -18,8 +18,8 @@ today = datetime.now(UTC).date()
 a, b, c, d = st.columns(4)
 picked = a.date_input(t("audit.range"), value=(today - timedelta(days=7), today), max_value=today)
 start, last = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (picked or today, picked or today)
-actor = b.text_input(t("audit.who"), placeholder="alice, cli:root, anonymous")
-action = c.text_input(t("audit.action"), placeholder="auth., users., models.")
+actor = b.text_input(t("audit.who"), placeholder=t("staff.audit.who_example"))
+action = c.text_input(t("audit.action"), placeholder=t("staff.audit.action_example"))
 outcome = d.selectbox(
     t("audit.outcome"),
     ["ok", "denied", "failed"],
@@ -45,7 +45,11 @@ st.dataframe(
                 **e.as_dict(),
                 "ts": f"{e.ts.astimezone(UTC):%Y-%m-%d %H:%M:%S}",  # to the second, in UTC as the column says
                 "outcome": t(f"audit.outcome.{e.outcome}") if e.outcome in ("ok", "denied", "failed") else e.outcome,
-                "detail": "" if e.detail is None else to_json(e.detail),
+                "role": role_name(e.role) if e.role in ROLES else e.role or "",
+                "target": e.target or "",
+                "via": word(language(), "via", e.via),
+                "session_id": (e.session_id or "")[:8],  # enough to tell sessions apart
+                "detail": detail_words(e.detail),  # words, never a dict
             }
             for e in entries
         ],

@@ -7,15 +7,14 @@ explained in suite/tour.py.
 import streamlit as st
 
 from pages.session import identity as signed_identity
-from pages.ui import get_store, page_header, plain, run
+from pages.ui import get_store, language, module_title, number, page_header, percent, plain, run, t, tn
 from suite import tour
+from suite.ops.display import version_label, versions_made
+from suite.registry.versions import list_versions
 
-page_header(
-    "Pilot tour",
-    "A guided walk through the five assistants on the demo data (load it on Home first), one live step each, "
-    "ending on how they learn: a wrong answer, a staff correction, a review, a retraining, and the same "
-    "question answered again.",
-)
+page_header(t("staff.tour.title"), t("staff.tour.summary"))
+lang = language()
+STEPS = tour.steps(lang)  # titles and texts in this language
 store = get_store()
 who = signed_identity()
 state = st.session_state
@@ -24,16 +23,16 @@ results: dict = state["tour"]
 
 KEYS = ("support", "recommend", "inspect", "transcribe", "risk", "learned", "heard")
 steps_done = sum(key in results for key in KEYS)
-st.progress(steps_done / len(KEYS), text=f"{steps_done} of {len(KEYS)} steps done")
+st.progress(steps_done / len(KEYS), text=t("staff.tour.progress", done=number(steps_done), total=number(len(KEYS))))
 
 
-def step(number: int, key: str, button: str, action) -> object | None:
+def step(position: int, key: str, button: str, action) -> object | None:
     """A step's heading, its button, and its result (kept for this session)."""
-    info = tour.STEPS[number - 1]
-    st.subheader(f"{number}. {info.title}")
+    info = STEPS[position - 1]
+    st.subheader(f"{position}. {info.title}")
     st.write(info.text)
     if st.button(button, key=f"tour_{key}"):
-        with st.spinner("Working…"):
+        with st.spinner(t("staff.tour.working")):
             value = run(action, what=info.title)
         if value is not None:
             results[key] = value
@@ -46,44 +45,48 @@ def retrained_and_in_use(module: str, job_key: str, done_key: str, use_key: str)
 
         @st.fragment(run_every=2)
         def follow_job() -> None:
-            now = run(lambda: tour.retraining(store, results[job_key]), what="Reading the job")
+            now = run(lambda: tour.retraining(store, results[job_key]), what=t("staff.tour.what.job"))
             if now is None:
                 return
             if now.finished:
                 results[done_key] = now
                 st.rerun()
-            label = now.stage or now.state
-            st.progress(min(max(now.progress, 0.0), 1.0), text=f"Retraining {module}: {plain(label)}")
+            label = plain(now.stage) if now.stage and lang == "en" else t(f"staff.job_state.{now.state}")
+            st.progress(
+                min(max(now.progress, 0.0), 1.0),
+                text=t("staff.tour.retraining", module=module_title(module), stage=label),
+            )
             if now.state == "queued" and now.waited_s > 20:
-                st.warning(plain(now.headline))
+                st.warning(plain(now.headline) if lang == "en" else t("staff.models.job_sentence.queued"))
 
         follow_job()
     finished = results.get(done_key)
     if finished is None:
         return False
     if finished.state != "succeeded":
-        st.error(f"The retraining {finished.state}: {plain(finished.error)}")
+        st.error(
+            t("staff.tour.retraining_ended", state=t(f"staff.job_state.{finished.state}"), error=plain(finished.error))
+        )
         return False
-    before = "—" if finished.before is None else f"{finished.before:.4f}"
-    after = "—" if finished.after is None else f"{finished.after:.4f}"
+    before = "—" if finished.before is None else number(finished.before, decimals=4)
+    after = "—" if finished.after is None else number(finished.after, decimals=4)
+    made = versions_made(run(lambda: list_versions(store, module), what=t("staff.models.what.versions")) or [])
+    named = version_label(lang, finished.version, made)  # its number and when it was trained, never its hash
     st.markdown(
-        f"New {module} version **{plain(finished.version)}**: {plain(finished.metric)} {before} → {after} "
-        "on the frozen evaluation set."
-    )
+        t("staff.tour.new_version", module=module_title(module), version=named, metric=plain(finished.metric),
+          before=before, after=after)
+    )  # fmt: skip
     for reason in finished.gate_reasons:
         st.caption(plain(reason))
     if finished.promoted:
-        results.setdefault(use_key, f"The gate passed {module} {finished.version} and it is in use.")
+        results.setdefault(use_key, t("staff.tour.gate_passed", module=module_title(module), version=named))
     elif use_key not in results:
-        st.info(
-            "The gate kept the old model (its reasons are above). An admin can still put the new version in use "
-            "with a reason, kept in the version's history."
-        )
-        reason = st.text_input("Reason", tour.OVERRIDE_REASON, key=f"tour_reason_{module}")
-        if st.button("Put the new version in use", key=f"tour_promote_{module}"):
+        st.info(t("staff.tour.gate_kept"))
+        reason = st.text_input(t("staff.tour.reason"), t("staff.tour.override_reason"), key=f"tour_reason_{module}")
+        if st.button(t("staff.tour.put_in_use"), key=f"tour_promote_{module}"):
             said = run(
-                lambda: tour.put_in_use(store, finished.version, module, identity=who, reason=reason),
-                what="Promoting",
+                lambda: tour.put_in_use(store, finished.version, module, identity=who, reason=reason, language=lang),
+                what=t("staff.models.what.promote"),
             )
             if said:
                 results[use_key] = said
@@ -94,124 +97,132 @@ def retrained_and_in_use(module: str, job_key: str, done_key: str, use_key: str)
 
 
 def citations_caption(answer) -> str:
-    return " · ".join(f"[{c.number}] {c.title} ({c.source})" for c in answer.citations) or "no sources"
+    return " · ".join(f"[{c.number}] {c.title} ({c.source})" for c in answer.citations) or t("staff.tour.no_sources")
 
 
 with st.container(border=True):
     first = step(
-        1, "support", "Ask the support assistant", lambda: tour.support_step(store, tour.SUPPORT_QUESTION, identity=who)
+        1, "support", t("staff.tour.ask"), lambda: tour.support_step(store, tour.SUPPORT_QUESTION, identity=who)
     )
-    st.markdown(f"**Customer:** {plain(tour.SUPPORT_QUESTION)}")
+    st.markdown(f"**{t('staff.tour.customer')}** {plain(tour.SUPPORT_QUESTION)}")
     if first is not None:
-        st.markdown(f"**Assistant:** {plain(first.answer)}")
-        st.caption(f"Sources: {plain(citations_caption(first))} · confidence {first.confidence:.0%}")
+        st.markdown(f"**{t('staff.tour.assistant')}** {plain(first.answer)}")
+        st.caption(
+            t("staff.tour.sources", sources=plain(citations_caption(first)), confidence=percent(first.confidence))
+        )
 
 with st.container(border=True):
-    shown = step(2, "recommend", "Get recommendations", lambda: tour.recommend_step(store, identity=who))
+    shown = step(2, "recommend", t("staff.tour.recommend"), lambda: tour.recommend_step(store, identity=who))
     if shown is not None:
         st.markdown("\n".join(f"- **{plain(card.title)}** — {plain(card.reason)}" for card in shown.items[:5]))
 
 with st.container(border=True):
-    checked = step(3, "inspect", "Inspect the sample photo", lambda: tour.inspect_step(store, identity=who))
+    checked = step(3, "inspect", t("staff.tour.inspect"), lambda: tour.inspect_step(store, identity=who))
     if checked is not None:
         left, right = st.columns([1, 2])
-        left.image(str(tour.SAMPLE_PHOTO), caption="sample photo", width=220)
+        left.image(str(tour.SAMPLE_PHOTO), caption=t("staff.tour.sample_photo"), width=220)
         found = checked.shown_defects()
-        right.markdown(f"**Verdict: {checked.verdict}**")
-        right.markdown("\n".join(f"- {plain(d.class_name)} ({d.confidence:.0%})" for d in found) or "No defect found.")
+        right.markdown(f"**{t('staff.tour.verdict', verdict=t(f'staff.verdict.{checked.verdict}'))}**")
+        listed = "\n".join(f"- {plain(d.class_name)} ({percent(d.confidence)})" for d in found)
+        right.markdown(listed or t("staff.tour.no_defect"))
 
 with st.container(border=True):
-    heard = step(4, "transcribe", "Transcribe the sample clip", lambda: tour.transcribe_step(store, identity=who))
+    heard = step(4, "transcribe", t("staff.tour.transcribe"), lambda: tour.transcribe_step(store, identity=who))
     st.audio(str(tour.SAMPLE_CLIP))
     if heard is not None:
-        st.markdown(f"**Transcript:** {plain(heard.text)}")
+        st.markdown(f"**{t('staff.tour.transcript')}** {plain(heard.text)}")
 
 with st.container(border=True):
-    headline = st.text_input("Headline", tour.SAMPLE_HEADLINE, key="tour_headline")
-    tone = step(5, "risk", "Classify the headline", lambda: tour.risk_step(store, headline, identity=who))
+    headline = st.text_input(t("staff.tour.headline"), tour.SAMPLE_HEADLINE, key="tour_headline")
+    tone = step(5, "risk", t("staff.tour.classify"), lambda: tour.risk_step(store, headline, identity=who))
     if tone is not None:
-        st.markdown(f"**Tone: {tone.label}** ({tone.confidence:.0%} sure)")
+        said = t("staff.tour.tone", label=t(f"staff.tone.{tone.label}"), sure=percent(tone.confidence))
+        st.markdown(said)
 
 with st.container(border=True):
-    st.subheader("6. The learning moment")
-    st.write(tour.STEPS[5].text)
+    st.subheader(f"6. {STEPS[5].title}")
+    st.write(STEPS[5].text)
     if first is None:
-        st.info("Ask the support assistant first (step 1).")
+        st.info(t("staff.tour.ask_first"))
     else:
-        st.markdown(
-            "The answer to step 1 is **wrong**: it quotes the passage about devices bought from other stores. "
-            "Staff know the right answer:"
-        )
-        correction = st.text_area("Correction", tour.SUPPORT_CORRECTION, key="tour_correction")
-        if st.button("Send the correction", key="tour_correct"):
-            ids = run(lambda: tour.correct_answer(store, first, correction, identity=who), what="Saving the correction")
+        st.markdown(t("staff.tour.wrong"))
+        correction = st.text_area(t("staff.tour.correction"), tour.SUPPORT_CORRECTION, key="tour_correction")
+        if st.button(t("staff.tour.send_correction"), key="tour_correct"):
+            ids = run(
+                lambda: tour.correct_answer(store, first, correction, identity=who), what=t("staff.tour.what.save")
+            )
             if ids:
                 results["feedback_ids"] = ids
         if "feedback_ids" in results:
-            st.success("Correction saved; it waits in the review queue.")
-            if st.button("Accept it as a reviewer", key="tour_accept"):
+            st.success(t("staff.tour.saved"))
+            if st.button(t("staff.tour.accept"), key="tour_accept"):
                 accepted = run(
-                    lambda: tour.accept_feedback(store, results["feedback_ids"], identity=who), what="Accepting"
+                    lambda: tour.accept_feedback(store, results["feedback_ids"], identity=who),
+                    what=t("staff.tour.what.accept"),
                 )
                 if accepted is not None:
                     results["accepted"] = accepted
         if "accepted" in results:
-            st.success("Accepted: only accepted feedback reaches training.")
-            if st.button("Retrain now", key="tour_retrain"):
-                job_id = run(lambda: tour.start_retraining(store, identity=who), what="Queueing the retraining")
+            st.success(t("staff.tour.accepted"))
+            if st.button(t("staff.models.retrain"), key="tour_retrain"):
+                job_id = run(lambda: tour.start_retraining(store, identity=who), what=t("staff.models.what.queue"))
                 if job_id:
                     results["job_id"] = job_id
 
         if retrained_and_in_use("support", "job_id", "retrained", "in_use"):
-            if st.button("Ask the same question again", key="tour_ask_again"):
-                again = run(lambda: tour.support_step(store, identity=who), what="Answering")
+            if st.button(t("staff.tour.ask_again"), key="tour_ask_again"):
+                again = run(lambda: tour.support_step(store, identity=who), what=t("staff.tour.what.answer"))
                 if again is not None:
-                    results["learned"] = run(lambda: tour.compare(first, again), what="Comparing")
+                    results["learned"] = run(lambda: tour.compare(first, again), what=t("staff.tour.what.compare"))
                     results["again"] = again
 
         learned = results.get("learned")
         if learned is not None:
             again = results["again"]
-            st.markdown(f"**Before:** {plain(learned.before)}")
-            st.markdown(f"**Now:** {plain(learned.after)}")
-            st.caption(f"Sources: {plain(citations_caption(again))}")
-            (st.success if learned.changed and learned.cites_correction else st.warning)(learned.sentence())
-            st.page_link(
-                "pages/models.py", label="See the new version on the Models page", icon=":material/model_training:"
-            )
+            st.markdown(f"**{t('staff.tour.before')}** {plain(learned.before)}")
+            st.markdown(f"**{t('staff.tour.now')}** {plain(learned.after)}")
+            st.caption(t("staff.tour.sources_only", sources=plain(citations_caption(again))))
+            (st.success if learned.changed and learned.cites_correction else st.warning)(learned.sentence(lang))
+            st.page_link("pages/models.py", label=t("staff.tour.see_models"), icon=":material/model_training:")
 
 with st.container(border=True):
-    st.subheader("7. The same for speech")
-    st.write(tour.STEPS[6].text)
+    st.subheader(f"7. {STEPS[6].title}")
+    st.write(STEPS[6].text)
     if heard is None:
-        st.info("Transcribe the sample clip first (step 4).")
+        st.info(t("staff.tour.transcribe_first"))
     else:
-        st.markdown(f"Step 4 heard **{plain(heard.text)}**; the clip says **{plain(tour.CLIP_TRANSCRIPT)}**")
-        if st.button("Send the transcript correction", key="tour_speech_correct"):
-            if run(lambda: tour.correct_transcript(store, heard, identity=who), what="Saving the correction"):
+        st.markdown(t("staff.tour.heard_vs_said", heard=plain(heard.text), said=plain(tour.CLIP_TRANSCRIPT)))
+        if st.button(t("staff.tour.send_transcript"), key="tour_speech_correct"):
+            if run(lambda: tour.correct_transcript(store, heard, identity=who), what=t("staff.tour.what.save")):
                 results["speech_corrected"] = True
         if results.get("speech_corrected"):
-            st.success("Correction saved; with the one the demo left, the same mistake now has two corrections.")
-            if st.button("Accept the clip's corrections", key="tour_speech_accept"):
-                accepted = run(lambda: tour.accept_clip_corrections(store, identity=who), what="Accepting")
+            st.success(t("staff.tour.speech_saved"))
+            if st.button(t("staff.tour.accept_clip"), key="tour_speech_accept"):
+                accepted = run(
+                    lambda: tour.accept_clip_corrections(store, identity=who, language=lang),
+                    what=t("staff.tour.what.accept"),
+                )
                 if accepted is not None:
                     results["speech_accepted"] = accepted
         if "speech_accepted" in results:
-            st.success(f"{results['speech_accepted']} correction(s) accepted.")
-            if st.button("Retrain speech", key="tour_speech_retrain"):
-                job_id = run(lambda: tour.start_retraining(store, "transcribe", identity=who), what="Queueing")
+            st.success(tn("staff.tour.corrections_accepted", results["speech_accepted"]))
+            if st.button(t("staff.tour.retrain_speech"), key="tour_speech_retrain"):
+                job_id = run(
+                    lambda: tour.start_retraining(store, "transcribe", identity=who), what=t("staff.models.what.queue")
+                )
                 if job_id:
                     results["speech_job"] = job_id
         if retrained_and_in_use("transcribe", "speech_job", "speech_retrained", "speech_in_use"):
-            if st.button("Transcribe the clip again", key="tour_speech_again"):
-                again = run(lambda: tour.transcribe_step(store, identity=who), what="Transcribing")
+            if st.button(t("staff.tour.transcribe_again"), key="tour_speech_again"):
+                again = run(lambda: tour.transcribe_step(store, identity=who), what=t("staff.tour.what.transcribe"))
                 if again is not None:
                     results["heard"] = tour.compare_transcripts(heard, again)
         now_heard = results.get("heard")
         if now_heard is not None:
-            st.markdown(f"**Heard now:** {plain(now_heard.after)}")
-            (st.success if now_heard.name_after and not now_heard.name_before else st.warning)(now_heard.sentence())
+            st.markdown(f"**{t('staff.tour.heard_now')}** {plain(now_heard.after)}")
+            good = now_heard.name_after and not now_heard.name_before
+            (st.success if good else st.warning)(now_heard.sentence(lang))
 
-if results and st.button("Start the tour again", key="tour_reset"):
+if results and st.button(t("staff.tour.restart"), key="tour_reset"):
     state.pop("tour", None)
     st.rerun()

@@ -16,7 +16,8 @@ suite". With the demo's correction of that clip and the tour's, the transcriptio
 suite/transcribe/retrain.py) learns the name as vocabulary and a replacement; its WER on the sample clips drops
 (0.25 -> 0.19 when tried here), so the gate passes it on its own, and the clip is transcribed right.
 
-Only the modules' `service` functions and the shared packages are used (this is not a module).
+Only the modules' `service` functions and the shared packages are used (this is not a module). What the tour
+says is in the catalogue of suite/i18n: the functions that return words take the `language` to say them in.
 """
 
 from __future__ import annotations
@@ -25,15 +26,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from suite import i18n
 from suite.auth.models import Identity
 from suite.errors import InvalidInput
 from suite.inspect.models import Inspection
 from suite.inspect.service import inspect_image
 from suite.jobs import queue
 from suite.jobs.live import live_job
+from suite.ops.display import version_label, versions_made
 from suite.recommend.models import RecommendationList
 from suite.recommend.service import recommend_for_user
-from suite.registry.versions import gate_rejected, get_version, promote
+from suite.registry.versions import gate_rejected, get_version, list_versions, promote
 from suite.review.models import Filters
 from suite.review.queue import decide, list_feedback
 from suite.risk.models import HeadlineTone
@@ -67,19 +70,23 @@ class Step:
     text: str
 
 
-STEPS: tuple[Step, ...] = (
-    Step("support", "Support answers", "Ask the help-center assistant a customer's question."),
-    Step("recommend", "Recommendations", f"See what the shop would suggest to shopper {DEMO_SHOPPER} next."),
-    Step("inspect", "Defect inspection", "Check a sample photo of a metal surface for scratches, pits and cracks."),
-    Step("transcribe", "Transcription", "Turn a short sample recording into text."),
-    Step("risk", "Market risk alerts", "Read the tone of a news headline about a watched company."),
-    Step("learn", "The learning moment", "Correct a wrong answer, review it, retrain, and ask again."),
-    Step(
-        "speech",
-        "The same for speech",
-        "Correct the product name the speech model mishears in step 4, review, retrain, transcribe again.",
-    ),
-)
+STEP_KEYS = ("support", "recommend", "inspect", "transcribe", "risk", "learn", "speech")
+
+
+def steps(language: str = i18n.DEFAULT) -> tuple[Step, ...]:
+    """The seven steps, titled and explained in `language` (the first five are named after their module)."""
+    return tuple(
+        Step(
+            key,
+            i18n.t(language, f"module.{key}.title" if key in _MODULE_STEPS else f"staff.tour.step.{key}"),
+            i18n.t(language, f"staff.tour.step.{key}.text", shopper=DEMO_SHOPPER),
+        )
+        for key in STEP_KEYS
+    )
+
+
+_MODULE_STEPS = ("support", "recommend", "inspect", "transcribe", "risk")
+STEPS: tuple[Step, ...] = steps()  # in English
 
 
 # Each step passes on the signed-in person (`identity`): the services check their role and name them in the log.
@@ -139,7 +146,7 @@ def correct_transcript(
     return save_correction(store, transcript.transcript_id, text, **_as(identity))
 
 
-def accept_clip_corrections(store: Store, *, identity: Identity | None = None) -> int:
+def accept_clip_corrections(store: Store, *, identity: Identity | None = None, language: str = i18n.DEFAULT) -> int:
     """Accept the waiting corrections of the sample clip (the demo load left one; the tour adds another).
 
     The transcription retraining learns a replacement only from a mistake corrected at least twice.
@@ -147,7 +154,7 @@ def accept_clip_corrections(store: Store, *, identity: Identity | None = None) -
     waiting = list_feedback(store, Filters(module="transcribe", kind="correction", state="new"))
     ids = [item.feedback_id for item in waiting if (item.value or {}).get("file") == SAMPLE_CLIP.name]
     if not ids:
-        raise InvalidInput("There is no waiting correction of the sample clip: send one first.")
+        raise InvalidInput(i18n.t(language, "staff.tour.no_clip_correction"))
     return accept_feedback(store, ids, identity=identity)
 
 
@@ -213,6 +220,7 @@ def put_in_use(
     *,
     identity: Identity | None = None,
     reason: str = OVERRIDE_REASON,
+    language: str = i18n.DEFAULT,
 ) -> str:
     """The fallback when the gate kept the old model: serve the tour's new version by hand, with a reason.
 
@@ -220,17 +228,16 @@ def put_in_use(
     Returns what happened in a sentence, with the gate's reason when it was overridden.
     """
     v = get_version(store, module, version)
+    named = version_label(language, version, versions_made(list_versions(store, module)))  # never its hash
+    said = {"module": i18n.t(language, f"module.{module}.title"), "version": named}
     if v.status == "champion":
-        return f"{module} {version} is already in use."
+        return i18n.t(language, "staff.tour.already_in_use", **said)
     if gate_rejected(v):
-        why = "; ".join(v.scores.gate_reasons) or "it did not pass"
+        why = "; ".join(v.scores.gate_reasons) or i18n.t(language, "staff.tour.did_not_pass")
         promote(store, module, version, by=_name(identity), override_reason=reason, **_as(identity))
-        return (
-            f"{module} {version} is now in use: promoted by hand with a reason, although the gate kept the old one "
-            f"({why})."
-        )
+        return i18n.t(language, "staff.tour.in_use_override", why=why, **said)
     promote(store, module, version, by=_name(identity), reason="promoted during the Pilot tour", **_as(identity))
-    return f"{module} {version} is now in use: promoted by hand."
+    return i18n.t(language, "staff.tour.in_use_by_hand", **said)
 
 
 @dataclass(frozen=True)
@@ -243,18 +250,18 @@ class Learned:
     cites_correction: bool
     version: str
 
-    def sentence(self) -> str:
+    def sentence(self, language: str = i18n.DEFAULT) -> str:
         if self.changed and self.cites_correction:
-            return "The assistant now answers from the staff correction, and cites it."
+            return i18n.t(language, "staff.tour.learned.cites")
         if self.changed:
-            return "The answer changed, but it does not cite the correction yet."
-        return "The answer is the same: the new version is not in use yet."
+            return i18n.t(language, "staff.tour.learned.changed")
+        return i18n.t(language, "staff.tour.learned.same")
 
 
 def compare(before: Answer, after: Answer) -> Learned:
     # Duck-typed: a page session may keep an Answer made before the server reloaded the class.
     if before is None or after is None:
-        raise InvalidInput("Ask the question before and after retraining first.")
+        raise InvalidInput(i18n.t(i18n.DEFAULT, "staff.tour.ask_twice"))
     return Learned(
         before=before.answer,
         after=after.answer,
@@ -273,12 +280,12 @@ class Heard:
     name_before: bool  # the product name written right
     name_after: bool
 
-    def sentence(self) -> str:
+    def sentence(self, language: str = i18n.DEFAULT) -> str:
         if self.name_after and not self.name_before:
-            return f"The speech model now writes “{PRODUCT_NAME}”, learned from the reviewed corrections."
+            return i18n.t(language, "staff.tour.heard.learned", name=PRODUCT_NAME)
         if self.name_after:
-            return f"“{PRODUCT_NAME}” was already written right."
-        return f"“{PRODUCT_NAME}” is still misheard: the new version may not be in use yet."
+            return i18n.t(language, "staff.tour.heard.already", name=PRODUCT_NAME)
+        return i18n.t(language, "staff.tour.heard.still", name=PRODUCT_NAME)
 
 
 def compare_transcripts(before: Transcript, after: Transcript) -> Heard:

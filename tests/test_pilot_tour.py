@@ -166,13 +166,15 @@ def test_the_pilot_tour_runs_end_to_end_and_the_retrained_answer_cites_the_corre
     _click(page, "Accept it as a reviewer")
     _wait_text(page, "Accepted: only accepted feedback")
     _click(page, "Retrain now")
-    _wait_text(page, "New support version", RETRAIN_MS)  # the worker ran it, the page followed
+    _wait_text(page, "New version of Support answers", RETRAIN_MS)  # the worker ran it, the page followed
     _settle(page)
-    version = re.search(r"v\d{8}-\d{6}-[0-9a-f]{8}", _markdown_after(page, "New support version")).group(0)
+    said = _markdown_after(page, "New version of Support answers")
+    version = re.search(r"Version \d+, trained \d+ \w+ \d{4}, \d\d:\d\d UTC", said).group(0)  # never a hash
+    assert not re.search(r"v\d{8}-\d{6}-[0-9a-f]{8}", said)
     # No admin override: the frozen set ties and the gate's secondary metric (accepted feedback solved) decides.
     _wait_text(page, "secondary metric: accepted feedback solved")
     _wait_text(page, re.compile(r"accepted corrections answered correctly: 0 of 1 (->|→|&gt;|>) ?1 of 1"))
-    _wait_text(page, f"The gate passed support {version} and it is in use.")
+    _wait_text(page, f"The gate passed the new Support answers version ({version}) and it is in use.")
     assert page.get_by_text("The gate kept the old model").count() == 0
     _click(page, "Ask the same question again")
     after = _markdown_after(page, "Now:")

@@ -7,7 +7,9 @@ import pytest
 
 from suite.jobs.runner import run_pending, trainer_for
 from suite.modules import MODULES
+from suite.ops.display import version_label, versions_made
 from suite.registry import champion_version
+from suite.registry.versions import list_versions
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "risk"
 
@@ -18,6 +20,7 @@ def test_untrainable_modules_are_labelled(app_page, store):
     overview = at.dataframe[0].value
     expected = ["yes" if trainer_for(store.settings, info.key) else "not trainable yet" for info in MODULES]
     assert list(overview["trainable"]) == expected and expected[-1] == "yes"  # risk retrains
+    assert set(overview["serving"]) == {"Default model"}  # in words, never "default-<hash>"
     for info, trainable in zip(MODULES, expected, strict=True):
         at.selectbox[0].set_value(info.key).run()
         assert any(b.label == "Retrain now" for b in at.button) == (trainable == "yes")
@@ -63,11 +66,14 @@ def test_accept_in_queue_then_retrain_now_shows_job_and_new_version(app_page, st
     assert result["state"] == "succeeded", result
     at.run()
     versions = at.dataframe[1].value
-    assert list(versions["version"]) == [result["version"]]
-    assert versions["status"][0] == ("champion" if result["promoted"] else result["status"])
-    assert versions["measure"][0] == "macro_f1" and versions["feedback items used"][0] > 0
+    # a version is named by its number and when it was trained, never by its hash; states in words
+    assert list(versions["version"]) == [version_label("en", result["version"], versions_made(list_versions(store)))]
+    assert versions["version"][0].startswith("Version 1, trained ") and result["version"] not in versions["version"][0]
+    status = {"champion": "In use", "challenger": "Kept aside", "rejected": "Rejected by the gate"}
+    assert versions["status"][0] == status["champion" if result["promoted"] else result["status"]]
+    assert versions["measure"][0] == "macro_f1" and versions["feedback_used"][0] > 0
     jobs = at.dataframe[2].value
-    assert jobs["state"][0] == "succeeded" and jobs["version"][0] == result["version"]
+    assert jobs["state"][0] == "Finished" and jobs["version"][0] == versions["version"][0]
     if not result["promoted"]:  # a person can still put it to use from the page
         at.selectbox[1].set_value(result["version"]).run()
         if result["status"] == "rejected":  # the gate said no: the page asks why it should serve anyway
@@ -121,8 +127,8 @@ def test_a_rejected_version_is_used_only_with_a_reason(app_page, store, tmp_path
     assert not at.exception and champion_version(store.settings, "risk") == rejected
     assert get_version(store, "risk", rejected).override_reason == "new products are missing from the test set"
     versions = at.run().dataframe[1].value  # newest first
-    assert list(versions["version"]) == [rejected, champion]
-    assert list(versions["used anyway because"]) == ["new products are missing from the test set", ""]
+    assert [v.split(",")[0] for v in versions["version"]] == ["Version 2", "Version 1"]  # [rejected, champion]
+    assert list(versions["override"]) == ["new products are missing from the test set", ""]
 
 
 def _shown(elements) -> str:
@@ -180,7 +186,8 @@ def test_retrain_now_says_why_a_job_waits_then_shows_its_progress_and_the_gate_d
         assert not at.exception
         decision = _shown(at.success)
         version = champion_version(store.settings, "risk")
-        assert f"Done: new version {version} is now in use (macro_f1 0.900 vs 0.500" in decision
-        assert at.dataframe[1].value["version"][0] == version  # the versions table lists it
+        named = version_label("en", version, versions_made(list_versions(store)))  # its number and date, no hash
+        assert f"Done: new version {named} is now in use (macro_f1 0.900 vs 0.500" in decision
+        assert version not in decision and at.dataframe[1].value["version"][0] == named  # the versions table lists it
     finally:
         use_trainer("risk", None)

@@ -29,12 +29,15 @@ def test_operations_shows_trends_versions_jobs_and_exports(app_page, store, fake
     for title in ("Are people happier?", "Model versions over time", "Is incoming work changing?", "Retraining jobs"):
         assert title in headers
     frames = [d.value for d in at.dataframe]
-    assert any("gate" in f.columns and f["status"].iloc[0] == "champion" for f in frames)
-    assert any("state" in f.columns and f["state"].iloc[0] == "succeeded" for f in frames)
+    # headers and values in words: no raw column names, no version hash
+    assert any("Gate's reasons" in f.columns and f["Status"].iloc[0] == "In use" for f in frames)
+    assert any("State" in f.columns and f["State"].iloc[0] == "Finished" for f in frames)
+    versions = next(f for f in frames if "Gate's reasons" in f.columns)
+    assert versions["Version"].iloc[0].startswith("Version 1, trained ") and "UTC" in versions["Version"].iloc[0]
     at.radio[1].set_value("parquet").run()
     assert not at.exception
     button = at.get("download_button")[0]
-    assert "Download events" in button.proto.label
+    assert "Download the uses (events)" in button.proto.label
 
 
 def _shown(element) -> str:
@@ -81,10 +84,10 @@ def test_operations_lists_rows_put_aside_and_the_retry_it_describes_works(app_pa
     at.run()
     assert not at.exception
     assert "Rows that could not be saved" in [s.value for s in at.subheader]
-    assert any("1 recorded row(s) could not go into the database" in w.value for w in at.warning)
-    [frame] = [d.value for d in at.dataframe if "reason" in d.value.columns]
-    assert frame["file"][0] == kept.file and frame["table"][0] == "later_table"
-    assert "later_table does not exist" in frame["reason"][0] and frame["when"][0]
+    assert any("1 recorded row could not go into the database" in w.value for w in at.warning)
+    [frame] = [d.value for d in at.dataframe if "Reason" in d.value.columns]
+    assert frame["File"][0] == kept.file and frame["Table"][0] == "later_table"
+    assert "later_table does not exist" in frame["Reason"][0] and "UTC" in frame["When"][0]
     advice = " ".join(m.value for m in at.markdown)
     spool = store.settings.spool_dir
     assert "To retry" in advice and f"mv {spool / 'quarantine'}/FILE {spool}/retry-FILE" in advice

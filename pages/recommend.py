@@ -1,7 +1,8 @@
 """Recommendations page: a shopper's top 10 with reasons, new-visitor picks, similar products, insights.
 
 Product titles, categories and shopper ids come from imported files: they are shown with `st.text` (or as
-plain widget options), never as Markdown, so a title like `![x](http://evil/beacon.png)` stays text.
+plain widget options), never as Markdown, so a title like `![x](http://evil/beacon.png)` stays text. Each card
+has a picture (`rec.card_picture`: the product's own local one, else its category's, else a drawn placeholder).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def show_cards(result: RecommendationList, *, feedback: bool) -> None:
     columns = st.columns(2)
     for rank, item in enumerate(result.items, start=1):
         with columns[(rank - 1) % 2].container(border=True):
+            picture = rec.card_picture(item.item_id, item.category, settings=settings)
+            st.image(picture.data)  # its own 320 px, narrower on a phone; never fetched from the web
             price = f" · ${item.price:,.2f}" if item.price is not None else ""
             st.text(f"{rank}. {item.title}")  # imported text: never Markdown
             st.text(f"{item.category or ''}{price}")

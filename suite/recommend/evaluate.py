@@ -1,4 +1,5 @@
-"""The offline protocol: each shopper's last 20 % of interactions held out, every model trained on the rest.
+"""The offline protocol: each shopper's last 20 % of interactions held out, every model trained on the rest
+(the hybrid's blend is learned on a validation split carved from that rest, never on the held-out part).
 
 Targets are the held-out products the shopper had not touched in training; every model ranks all other
 products (already-seen ones excluded) and is scored by Recall@10, NDCG@10 and catalog coverage.
@@ -23,7 +24,8 @@ from suite.recommend.recmodel import RecModel, train_model
 HOLDOUT = 0.2
 K = 10
 FEW_INTERACTIONS = 5
-MODELS = ("popularity", "cooccurrence", "als", "content", "hybrid")
+MODELS = ("popularity", "cooccurrence", "als", "ease", "content", "hybrid")
+COMPONENT_OF = {"popularity": "popularity", "cooccurrence": "cooc", "als": "als", "ease": "ease", "content": "content"}
 
 
 def time_split(frame: pd.DataFrame, holdout: float = HOLDOUT) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -36,6 +38,15 @@ def time_split(frame: pd.DataFrame, holdout: float = HOLDOUT) -> tuple[pd.DataFr
     return frame[~is_test].reset_index(drop=True), frame[is_test].reset_index(drop=True)
 
 
+def random_split(frame: pd.DataFrame, holdout: float = HOLDOUT, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per shopper, a seeded random round(holdout * n) of their interactions to test (shoppers with one stay)."""
+    shuffled = frame.sample(frac=1.0, random_state=seed)
+    position = shuffled.groupby("user_id").cumcount()
+    count = shuffled.groupby("user_id")["item_id"].transform("size")
+    is_test = ((position < np.round(count * holdout)) & (count >= 2)).to_numpy()
+    return shuffled[~is_test].reset_index(drop=True), shuffled[is_test].reset_index(drop=True)
+
+
 @dataclass
 class EvalSet:
     users: list[str]
@@ -43,23 +54,33 @@ class EvalSet:
     targets: list[np.ndarray]  # item indices held out (new to the user)
     history_counts: np.ndarray  # training interactions per evaluated user
 
+    def subset(self, rows: np.ndarray) -> EvalSet:
+        return EvalSet(
+            [self.users[r] for r in rows],
+            self.histories[rows],
+            [self.targets[r] for r in rows],
+            self.history_counts[rows],
+        )
+
 
 def build_eval_set(model: RecModel, train: pd.DataFrame, test: pd.DataFrame) -> EvalSet:
     users = sorted(set(test["user_id"]))
     histories = model.history_matrix(train, users)
-    test_items = test["item_id"].map(model.item_index)
-    test = test.assign(idx=test_items).dropna(subset=["idx"])
-    by_user = test.groupby("user_id")["idx"].agg(lambda s: np.unique(s.astype(int)))
+    items = model.positions(test["item_id"])
+    rows = pd.Index(users).get_indexer(pd.Index(test["user_id"]))
+    keep = items >= 0
+    held = sparse.csr_matrix((np.ones(int(keep.sum()), np.float32), (rows[keep], items[keep])), shape=histories.shape)
+    held.sum_duplicates()
+    seen = histories.copy()
+    seen.data = np.ones_like(seen.data)
+    held = (held - held.multiply(seen)).tocsr()  # products new to the shopper
+    held.eliminate_zeros()
+    held.sort_indices()
+    keep_rows = np.flatnonzero(np.diff(held.indptr) > 0)
+    targets = [held.indices[held.indptr[r] : held.indptr[r + 1]].astype(np.int64) for r in keep_rows]
     counts = train.groupby("user_id").size()
-    targets, keep = [], []
-    for row, user in enumerate(users):
-        seen = set(histories[row].indices)
-        target = np.array([i for i in by_user.get(user, []) if i not in seen], dtype=np.int64)
-        if target.size:
-            targets.append(target)
-            keep.append(row)
-    users = [users[r] for r in keep]
-    return EvalSet(users, histories[keep], targets, counts.reindex(users).fillna(0).to_numpy())
+    users = [users[r] for r in keep_rows]
+    return EvalSet(users, histories[keep_rows], targets, counts.reindex(users).fillna(0).to_numpy())
 
 
 def metrics(ranked: list[np.ndarray], targets: list[np.ndarray], n_items: int, k: int = K) -> dict[str, float]:
@@ -102,7 +123,7 @@ def rank_all(
             lengths = np.diff(hist.indptr)
             scores, _ = scorer.blend(parts, lengths)
         else:
-            component = {"popularity": "popularity", "cooccurrence": "cooc", "als": "als", "content": "content"}[name]
+            component = COMPONENT_OF[name]
             scores = scorer.components(hist, user_vectors=vectors, only=(component,))[component]
         ranked.extend(top_k(scores, blocked, K))
     return ranked
@@ -118,10 +139,13 @@ def evaluate(
     device: str = "cpu",
     progress: Progress = no_progress,
 ) -> list[ModelScore]:
-    """Time-split evaluation of each model: one score per model, with the same for shoppers with < 5 interactions."""
+    """Time-split evaluation of each model: one score per model, with the same for shoppers with < 5 interactions.
+
+    The hybrid's blend is learned inside `train_model` from the training part only (its own validation split).
+    """
     train, test = time_split(frame)
     progress(0, len(models) + 1, "training on the earlier 80 %")
-    model = train_model(train, catalog, version="evaluation", device=device)
+    model = train_model(train, catalog, version="evaluation", device=device, embedder=embedder, cache_dir=cache_dir)
     started = time.perf_counter()
     vectors = content_vectors(model.catalog, embedder, cache_dir)
     content_s = time.perf_counter() - started
@@ -132,9 +156,10 @@ def evaluate(
         "popularity": model.train_s["popularity"],
         "cooccurrence": model.train_s["cooccurrence"],
         "als": model.train_s["als"],
+        "ease": model.train_s.get("ease", 0.0),
         "content": content_s,
     }
-    train_s["hybrid"] = sum(train_s.values())
+    train_s["hybrid"] = sum(train_s.values()) + model.train_s.get("blend", 0.0)
     results = []
     n_items = int(model.catalog["in_catalog"].sum())
     for done, name in enumerate(models, start=1):

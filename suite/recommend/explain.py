@@ -1,9 +1,20 @@
-"""The reason shown under each card, in the shopper's terms ("Because you bought the ...")."""
+"""The reason shown under each card, in the shopper's terms ("Because you bought the ..."), and always true.
+
+A card's hybrid score is a weighted sum of min-max scaled components, and every component but popularity is
+a sum over the shopper's history (co-occurrence and EASE: one row per product touched; content: the history
+profile, plus what they typed; ALS: the recalculated user vector is a linear solve, so its score splits into
+one share per history product too). `attribute` computes those shares for each card; the reason names the
+driver with the largest share: a history product, the typed text, or recent popularity.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from suite.recommend.hybrid import Scorer
 
@@ -20,6 +31,11 @@ SIMILAR_REASONS = {
     "cooc": "Often chosen by the same shoppers",
     "als": "Liked by shoppers with similar taste",
 }
+# Text similarity of a typed search to a product (the bundled embedder; "quiet coffee grinder": espresso beans
+# 0.32, the best baby product 0.19, "yoga mat" vs yoga mats 0.71, nonsense text at most 0.19 anywhere).
+MATCH_COSINE = 0.45  # "Matches what you are looking for"
+RELATED_COSINE = 0.30  # "Related to what you are looking for"; below: not a match at all
+_STOP = {"the", "and", "for", "with", "a", "an", "of", "to", "in", "my", "me", "some", "something", "i", "want"}
 
 
 def strongest_events(positions: np.ndarray, events: pd.Series) -> dict[int, str]:
@@ -31,25 +47,145 @@ def strongest_events(positions: np.ndarray, events: pd.Series) -> dict[int, str]
     return strongest
 
 
-def reason(scorer: Scorer, item: int, source: str, events: dict[int, str], query_text: str) -> str:
-    """Why `item` was picked, given the component that chose it and the shopper's history (`events`)."""
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def text_match(scorer: Scorer, text: str, text_vector: np.ndarray | None) -> np.ndarray:
+    """Per product: 2 = matches the typed text, 1 = related to it, 0 = neither.
+
+    A product matches when its text is close to the search (cosine >= MATCH_COSINE) or its title holds every
+    word of it; related at cosine >= RELATED_COSINE.
+    """
+    n = scorer.vectors.shape[0]
+    if not text.strip():
+        return np.zeros(n, dtype=np.int8)
+    out = np.zeros(n, dtype=np.int8)
+    if text_vector is not None:
+        cosine = scorer.vectors @ np.asarray(text_vector, dtype=np.float32)
+        out[cosine >= RELATED_COSINE] = 1
+        out[cosine >= MATCH_COSINE] = 2
+    wanted = _words(text)
+    if wanted:
+        titles = scorer.model.arrays.titles
+        for i in np.flatnonzero(out < 2):
+            if wanted <= _words(titles[i]):
+                out[i] = 2
+    return out
+
+
+@dataclass
+class Attribution:
+    """Each card's score split by driver: `history` (cards x history products), `query`, `popularity`,
+    plus `offset` (the part no driver owns: each component's scaling shift, the same for every card)."""
+
+    history_items: np.ndarray  # product rows of the history, in column order of `history`
+    history: np.ndarray
+    history_by_component: dict[str, np.ndarray]
+    query: np.ndarray
+    popularity: np.ndarray
+    offset: float
+
+    def total(self) -> np.ndarray:
+        return self.history.sum(axis=1) + self.query + self.popularity + self.offset
+
+
+def attribute(
+    scorer: Scorer,
+    hist: sparse.csr_matrix,
+    raw: dict[str, np.ndarray],
+    weights: dict[str, np.ndarray],
+    cards: np.ndarray,
+    queries: np.ndarray | None,
+) -> Attribution:
+    """Split the blended score of `cards` (product rows) for one shopper into one share per driver.
+
+    `hist` is the (1 x items) history matrix, `raw` the unscaled components (`Scorer.components`), `weights`
+    the per-shopper blend weights (`Scorer.weights`), `queries` the typed text's vector (1 x dim) or None.
+    """
     model = scorer.model
-    arrays = model.arrays
-    history_idx = np.array(sorted(events), dtype=np.int64)
-    if source == "popularity" or (source != "content" and history_idx.size == 0):
-        return f"Popular in {arrays.categories[item]} right now"
-    if source == "content" and history_idx.size == 0:
-        return f"Matches what you are looking for: “{query_text}”" if query_text else "Matches your interests"
-    if source == "content":
-        sims = scorer.vectors[history_idx] @ scorer.vectors[item]
-    else:
-        sims = model.cooc_row(item)[history_idx]  # co-occurrence is symmetric: one row
-        if sims.max(initial=0) <= 0:
-            factors = model.als.item_factors
-            sims = factors[history_idx] @ factors[item]
-    anchor = int(history_idx[int(np.argmax(sims))])
-    verb = VERBS.get(events.get(anchor, "view"), "looked at")
-    title = arrays.titles[anchor]
-    if source == "content":
-        return f"Similar to the {title} you {verb}"
-    return f"Because you {verb} the {title}"
+    cards = np.asarray(cards, dtype=np.int64)
+    row = hist.getrow(0)
+    items, values = row.indices.astype(np.int64), row.data.astype(np.float32)
+    order = np.argsort(items)
+    items, values = items[order], values[order]
+    damped = np.log1p(values)
+    scale, offset = {}, 0.0
+    for name, component in raw.items():
+        low, high = float(component[0].min()), float(component[0].max())
+        span = high - low
+        scale[name] = float(weights[name][0]) / span if span > 1e-12 else 0.0
+        offset -= scale[name] * low
+    shares: dict[str, np.ndarray] = {}
+    n_cards, n_hist = cards.size, items.size
+    zeros = np.zeros((n_cards, n_hist), dtype=np.float64)
+    query = np.zeros(n_cards)
+    if n_hist:
+        cooc = model.cooc[items][:, cards].toarray().T  # (cards x history)
+        shares["cooc"] = scale.get("cooc", 0.0) * cooc * damped[None, :]
+        if model.ease is not None:
+            shares["ease"] = scale.get("ease", 0.0) * model.ease[np.ix_(items, cards)].T.astype(np.float64)
+        profile = damped @ scorer.vectors[items]
+        norm = float(np.linalg.norm(profile))
+        if norm > 0:
+            sims = scorer.vectors[cards] @ scorer.vectors[items].T
+            shares["content"] = scale.get("content", 0.0) * sims * (damped / norm)[None, :]
+        als = model.als
+        y = als.item_factors[items].astype(np.float64)
+        confidence = values.astype(np.float64) * als.alpha
+        factors = als.item_factors.astype(np.float64)
+        gram = factors.T @ factors + als.regularization * np.eye(factors.shape[1])
+        gram += (y.T * (confidence - 1.0)) @ y
+        solved = np.linalg.solve(gram, y.T)  # factors x history: the user vector is solved @ confidence
+        shares["als"] = scale.get("als", 0.0) * (als.item_factors[cards] @ solved) * confidence[None, :]
+    if queries is not None:
+        query = scale.get("content", 0.0) * (scorer.vectors[cards] @ queries[0])
+    popularity = scale.get("popularity", 0.0) * raw["popularity"][0, cards] if "popularity" in raw else zeros[:, 0]
+    history = sum(shares.values(), zeros.copy())
+    return Attribution(items, history, shares, query, np.asarray(popularity, dtype=np.float64), offset)
+
+
+def driver(attribution: Attribution, card: int) -> tuple[str, int | None, str]:
+    """(kind, history product row or None, component) of the largest share of card number `card`.
+
+    kind is "history", "query" or "popularity"; component is the one giving most of that history product's
+    share ("content", "cooc", "ease", "als"), or the kind itself.
+    """
+    best_query, best_popularity = attribution.query[card], attribution.popularity[card]
+    if attribution.history.shape[1]:
+        column = int(np.argmax(attribution.history[card]))
+        best_history = attribution.history[card, column]
+        if best_history >= max(best_query, best_popularity) and best_history > 0:
+            parts = {name: share[card, column] for name, share in attribution.history_by_component.items()}
+            return "history", int(attribution.history_items[column]), max(parts, key=parts.get)
+    if best_query > best_popularity:
+        return "query", None, "content"
+    return "popularity", None, "popularity"
+
+
+def reason(
+    scorer: Scorer,
+    item: int,
+    kind: str,
+    anchor: int | None,
+    component: str,
+    events: dict[int, str],
+    *,
+    text: str = "",
+    match: int = 0,
+    interests: list[str] | tuple[str, ...] = (),
+) -> str:
+    """The sentence under a card for the driver `driver` found (`match`: `text_match` of this product)."""
+    arrays = scorer.model.arrays
+    category = str(arrays.categories[item])
+    if kind == "history" and anchor is not None:
+        verb = VERBS.get(events.get(anchor, "view"), "looked at")
+        title = arrays.titles[anchor]
+        return f"Similar to the {title} you {verb}" if component == "content" else f"Because you {verb} the {title}"
+    if text and match == 2:
+        return f"Matches what you are looking for: “{text}”"
+    if text and match == 1:
+        return f"Related to what you are looking for: “{text}”"
+    if interests and category in interests:
+        return f"Popular in {category}, one of your interests" if kind == "popularity" else "Matches your interests"
+    return f"Popular in {category} right now"

@@ -1,14 +1,17 @@
-"""Score every item for a batch of shoppers with each model, and blend them by history length.
+"""Score every item for a batch of shoppers with each model, and blend them.
 
-The one definition of the recommender's weights. The blending rule (told to merchandisers in the page's
-insights tab by `describe_blend`):
-- collaborative share = n / (n + HISTORY_PIVOT), where n is the number of distinct products in the
-  shopper's history: 0 for a new visitor, one half at HISTORY_PIVOT (2) products, 80 % at 8.
-  It is split between ALS and co-occurrence (ALS_SHARE : 1 - ALS_SHARE).
-- the rest goes to content (similar text to what they touched or typed) and to recent popularity,
-  CONTENT_SHARE : 1 - CONTENT_SHARE; a new visitor gets VISITOR_CONTENT_SHARE content when they stated
-  interests or typed what they look for, and popularity only when they did neither.
-Every component is min-max scaled per shopper first, so the weights mean what they say.
+The one definition of the recommender's weights. Every component is min-max scaled per shopper first, so
+the weights mean what they say. Two ways to weigh them:
+- the learned blend (`Blend`, fitted by `suite.recommend.blendfit` on a validation split carved from the
+  training period and saved with the model): one set of weights per history-length segment
+  (SEGMENT_EDGES), chosen to maximise NDCG@10 on each shopper's latest interactions;
+- the fixed rule (models trained before the learned blend, and new visitors always):
+  collaborative share = n / (n + HISTORY_PIVOT), where n is the number of distinct products in the
+  shopper's history, split between ALS, co-occurrence and EASE (COLLAB_SPLIT); the rest goes to content
+  (similar text to what they touched or typed) and to recent popularity, CONTENT_SHARE : 1 - CONTENT_SHARE;
+  a new visitor gets VISITOR_CONTENT_SHARE content when they stated interests or typed what they look for,
+  and popularity only when they did neither.
+A shopper with history who also typed what they look for gets at least the rule's content share.
 
 "More like this product" (`Scorer.similar`) blends SIMILAR_WEIGHTS of text similarity, co-occurrence
 (scaled by its row maximum) and ALS taste similarity.
@@ -16,20 +19,46 @@ Every component is min-max scaled per shopper first, so the weights mean what th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 from scipy import sparse
 
+from suite.recommend import ease
 from suite.recommend.recmodel import RecModel
 
 HISTORY_PIVOT = 2.0
 ALS_SHARE = 0.2
+COLLAB_SPLIT = {"als": 0.2, "cooc": 0.4, "ease": 0.4}  # of the collaborative share, when the model has EASE
 CONTENT_SHARE = 0.3
 VISITOR_CONTENT_SHARE = 0.7  # no history but stated interests: mostly what they asked for
-COMPONENTS = ("als", "cooc", "content", "popularity")
+COMPONENTS = ("als", "cooc", "ease", "content", "popularity")
+SEGMENT_EDGES = (1, 5, 20)  # history lengths [1, 5), [5, 20), [20, ...): one set of learned weights each
 SIMILAR_WEIGHTS = {"content": 0.5, "cooc": 0.3, "als": 0.2}
+
+
+@dataclass(frozen=True)
+class Blend:
+    """Learned weights, one dict (component -> weight, summing to 1) per history-length segment."""
+
+    weights: tuple[dict[str, float], ...]
+    edges: tuple[int, ...] = SEGMENT_EDGES
+    validation: dict = field(default_factory=dict)  # what the fit measured (users, NDCG@10 before/after)
+
+    def as_dict(self) -> dict:
+        return {"edges": list(self.edges), "weights": [dict(w) for w in self.weights], "validation": self.validation}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Blend | None:
+        if not data:
+            return None
+        weights = tuple({name: float(w.get(name, 0.0)) for name in COMPONENTS} for w in data["weights"])
+        return cls(weights=weights, edges=tuple(data["edges"]), validation=data.get("validation", {}))
+
+    def segment(self, history_lengths: np.ndarray) -> np.ndarray:
+        """Segment index of each history length (only meaningful for lengths >= 1)."""
+        return np.clip(np.searchsorted(self.edges, history_lengths, side="right") - 1, 0, len(self.weights) - 1)
 
 
 def collaborative_share(history_length: np.ndarray | float) -> np.ndarray | float:
@@ -38,13 +67,12 @@ def collaborative_share(history_length: np.ndarray | float) -> np.ndarray | floa
 
 
 def describe_blend() -> str:
-    """The blending rule in words for merchandisers, from the constants above."""
-    most = 4 * HISTORY_PIVOT
+    """The blending rule in words for merchandisers."""
     return (
-        "Shoppers with a longer history get more weight on what similar shoppers chose "
-        f"(half at {HISTORY_PIVOT:g} products, {collaborative_share(most):.0%} at {most:g}); newcomers get more "
-        "weight on products whose description matches what they looked at or asked for, and on what is popular "
-        "right now."
+        "For shoppers with a history, the weights of what similar shoppers chose, of products whose description "
+        "matches what they looked at, and of what is popular right now are learned from each shopper's most "
+        "recent visits before every training (separately for short, medium and long histories). New visitors "
+        "get products whose description matches what they asked for, and what is popular right now."
     )
 
 
@@ -54,19 +82,42 @@ def _scale_rows(scores: np.ndarray) -> np.ndarray:
     return np.divide(scores - low, span, out=np.zeros_like(scores), where=span > 1e-12)
 
 
-def blend_weights(history_lengths: np.ndarray, has_query: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Per-shopper weights of each component (the rule in the module docstring)."""
+def rule_weights(
+    history_lengths: np.ndarray, has_query: np.ndarray | None = None, *, with_ease: bool = True
+) -> dict[str, np.ndarray]:
+    """Per-shopper weights of each component by the fixed rule (module docstring)."""
     n = np.asarray(history_lengths, dtype=np.float32)
     informed = n > 0 if has_query is None else (n > 0) | np.asarray(has_query)
     collab = collaborative_share(n)
     content = np.where(informed, (1 - collab) * CONTENT_SHARE, 0.0)
     content = np.where((n == 0) & informed, VISITOR_CONTENT_SHARE, content)
+    split = COLLAB_SPLIT if with_ease else {"als": ALS_SHARE, "cooc": 1 - ALS_SHARE, "ease": 0.0}
     return {
-        "als": collab * ALS_SHARE,
-        "cooc": collab * (1 - ALS_SHARE),
+        **{name: collab * share for name, share in split.items()},
         "content": content,
         "popularity": 1 - collab - content,
     }
+
+
+def blend_weights(
+    history_lengths: np.ndarray,
+    has_query: np.ndarray | None = None,
+    blend: Blend | None = None,
+    *,
+    with_ease: bool = True,
+) -> dict[str, np.ndarray]:
+    """Per-shopper weights of each component: the learned blend for shoppers with history, else the rule."""
+    n = np.asarray(history_lengths, dtype=np.float32)
+    rule = rule_weights(n, has_query, with_ease=with_ease)
+    if blend is None:
+        return rule
+    segment = blend.segment(n)
+    learned = {name: np.array([w[name] for w in blend.weights], dtype=np.float32)[segment] for name in COMPONENTS}
+    out = {name: np.where(n > 0, learned[name], rule[name]) for name in COMPONENTS}
+    if has_query is not None:  # they typed what they look for: at least the rule's share on the text match
+        asked = (n > 0) & np.asarray(has_query)
+        out["content"] = np.where(asked, np.maximum(out["content"], rule["content"]), out["content"])
+    return out
 
 
 @dataclass
@@ -75,6 +126,10 @@ class Scorer:
 
     model: RecModel
     vectors: np.ndarray
+
+    @cached_property
+    def learned(self) -> Blend | None:
+        return Blend.from_dict(self.model.blend)
 
     # Per-model work done once, not on every request (a Scorer lives as long as its serving model).
     @cached_property
@@ -126,6 +181,11 @@ class Scorer:
                 out["cooc"] = self._cooc_row(damped)
             else:
                 out["cooc"] = np.asarray((damped @ self.model.cooc).todense(), dtype=np.float32)
+        if "ease" in only:
+            if self.model.ease is None:
+                out["ease"] = np.zeros((n, self.vectors.shape[0]), dtype=np.float32)
+            else:
+                out["ease"] = ease.score(self.model.ease, histories)
         if "content" in only:
             profile = np.asarray(damped @ self.vectors, dtype=np.float32)
             norms = np.linalg.norm(profile, axis=1, keepdims=True)
@@ -142,9 +202,13 @@ class Scorer:
         self, components: dict[str, np.ndarray], history_lengths: np.ndarray, has_query: np.ndarray | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Hybrid scores plus each component's weighted, scaled contribution (for explanations)."""
-        weights = blend_weights(history_lengths, has_query)
+        weights = self.weights(history_lengths, has_query)
         parts = {name: _scale_rows(components[name]) * weights[name][:, None] for name in COMPONENTS}
         return sum(parts.values()), parts
+
+    def weights(self, history_lengths: np.ndarray, has_query: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Per-shopper component weights: the model's learned blend, else the fixed rule."""
+        return blend_weights(history_lengths, has_query, self.learned, with_ease=self.model.ease is not None)
 
     def similar(self, item: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Scores of every item as "more like `item`", plus each component's weighted part (for reasons)."""

@@ -37,32 +37,68 @@ def rank(
     interests: list[str],
     text: str,
 ) -> RecommendationList:
-    """The top `k` for one shopper (or a visitor: `user_id` None, empty `history`) from their history and interests."""
+    """The top `k` for one shopper (or a visitor: `user_id` None, empty `history`) from their history and interests.
+
+    Interests are a filter: only products of those categories are shown. A typed `text` ranks the products
+    that match it first (within the interests when both are given); when none matches, the list says so in
+    `note` and no card claims to match it. Every reason names the driver with the largest share of its card's
+    score (`explain.attribute`).
+    """
     model, scorer = serving.model, serving.scorer
     catalog, arrays = model.catalog, model.arrays
+    text = (text or "").strip()
     hist = model.history_matrix(history, [user_id or "_visitor"]) if not history.empty else None
     if hist is None:
         hist = sparse.csr_matrix((1, len(catalog)), dtype=np.float32)
-    query_text = ". ".join(filter(None, [("Interested in " + ", ".join(interests)) if interests else "", text]))
-    queries = serving.embedder.embed([query_text]) if query_text else None
-    parts = scorer.components(hist, queries=queries)
+    blocked = rules.blocked_for(arrays.hidden, arrays.consumable, history, model.item_index, dismissed)
+    allowed = ~blocked
     if interests:
         in_interest = catalog["category"].isin(interests).to_numpy()
+        allowed &= in_interest
+    where = ", ".join(interests) if interests else "the shop"
+    note, match = "", np.zeros(len(catalog), dtype=np.int8)
+    text_vector = None
+    if text:
+        text_vector = serving.embedder.embed([text])[0]
+        match = explain.text_match(scorer, text, text_vector)
+        if not (match[allowed] > 0).any():
+            note = f"Nothing in {where} matches “{text}”"
+            note += f"; showing popular products in {where} instead." if interests else "."
+            text, text_vector, match = "", None, np.zeros(len(catalog), dtype=np.int8)
+    queries = None
+    if text_vector is not None:
+        queries = text_vector[None, :].astype(np.float32)
+    elif interests:
+        queries = serving.embedder.embed(["Interested in " + ", ".join(interests)])
+    parts = scorer.components(hist, queries=queries)
+    if interests:
         parts["popularity"] = np.where(in_interest[None, :], parts["popularity"], 0.0)
     length = np.array([hist.indptr[1] - hist.indptr[0]])
-    scores, contributions = scorer.blend(parts, length, np.array([bool(query_text)]))
-    blocked = rules.blocked_for(arrays.hidden, arrays.consumable, history, model.item_index, dismissed)
-    chosen = top_k(scores, blocked[None, :], k, categories=arrays.categories, max_per_category=max_per_category)[0]
+    has_query = np.array([queries is not None])
+    scores, contributions = scorer.blend(parts, length, has_query)
+    if interests and max_per_category:  # the shopper chose the categories: the cap must not empty the list
+        max_per_category = max(max_per_category, -(-k // len(interests)))
+    ordering = scores + 2.0 * (match[None, :] == 2) + 1.0 * (match[None, :] == 1)  # matches of the text first
+    chosen = top_k(ordering, ~allowed[None, :], k, categories=arrays.categories, max_per_category=max_per_category)[0]
+    if text and not note and int((match[chosen] > 0).sum()) < len(chosen):
+        found = int((match[allowed] > 0).sum())
+        note = f"Only {found} product{'s' if found != 1 else ''} in {where} match “{text}”; the rest are other picks."
     events = explain.strongest_events(model.positions(history["item_id"]), history["event"])
-    stated = text or ", ".join(interests)
+    weights = scorer.weights(length, has_query)
+    attribution = explain.attribute(scorer, hist, parts, weights, chosen, queries)
     items = []
-    for index in chosen:
-        source = max(contributions, key=lambda name: contributions[name][0, index])
-        reason = explain.reason(scorer, int(index), source, events, stated)
-        items.append(_card(arrays, int(index), float(scores[0, index]), reason, source))
+    for card, index in enumerate(chosen):
+        kind, anchor, component = explain.driver(attribution, card)
+        if kind == "query" and text and match[index] == 0:
+            kind, component = "popularity", "popularity"  # never claim a text match the product does not have
+        reason = explain.reason(
+            scorer, int(index), kind, anchor, component, events, text=text, match=int(match[index]), interests=interests
+        )
+        items.append(_card(arrays, int(index), float(scores[0, index]), reason, component))
     return RecommendationList(
         user_id=user_id,
         items=items,
+        note=note,
         model_version=model.version,
         device=serving.device,
         weights={name: float(np.max(contributions[name])) for name in contributions},

@@ -1,7 +1,8 @@
-"""The trained recommender: interaction matrix, popularity and co-occurrence baselines, ALS.
+"""The trained recommender: interaction matrix, popularity and co-occurrence baselines, ALS, EASE, the blend.
 
 A `RecModel` is what a training run produces and what a model folder holds; `train_model` builds one from
-an interaction frame and a catalog, and `with_catalog` lines a model up with a newer catalog for serving.
+an interaction frame and a catalog (and learns the hybrid's blend on a validation split carved from the
+latest part of that frame), and `with_catalog` lines a model up with a newer catalog for serving.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from scipy import sparse
 from pipelines.recommender import ALSRecommender
 from suite.errors import InvalidInput
 from suite.progress import Progress, no_progress
+from suite.recommend.ease import fit_ease
 from suite.recommend.models import RecommenderNotBuilt
 
 logger = logging.getLogger(__name__)
@@ -104,6 +106,8 @@ class RecModel:
     popularity: np.ndarray
     cooc: sparse.csr_matrix
     als: ALSRecommender
+    ease: np.ndarray | None = None  # (items x items) EASE weights; None for catalogs over ease.MAX_ITEMS
+    blend: dict | None = None  # the learned blend (hybrid.Blend.as_dict()); None: the fixed rule
     version: str = "default"
     trained_at: str = ""
     data_until: str = ""
@@ -166,8 +170,12 @@ class RecModel:
         cooc.resize((n, n))
         user_items = self.user_items.copy()
         user_items.resize((user_items.shape[0], n))
+        ease = self.ease
+        if ease is not None and extra:
+            ease = np.pad(ease, ((0, extra), (0, extra)))  # new products: no history, no weights yet
         return dataclasses.replace(
             self,
+            ease=ease,
             catalog=merged,
             popularity=np.concatenate([self.popularity, np.zeros(extra, np.float32)]),
             cooc=cooc.tocsr(),
@@ -196,8 +204,11 @@ class RecModel:
         sparse.save_npz(folder / "user_items.npz", self.user_items)
         sparse.save_npz(folder / "cooc.npz", self.cooc)
         np.save(folder / "popularity.npy", self.popularity)
+        if self.ease is not None:
+            np.save(folder / "ease.npy", self.ease)
         self.als.save(folder)
         meta = {"version": self.version, "trained_at": self.trained_at, "data_until": self.data_until}
+        meta["blend"] = self.blend
         (folder / "model.json").write_text(json.dumps({**meta, "train_s": self.train_s}, indent=2))
         (folder / "VERSION").write_text(self.version + "\n")
 
@@ -205,6 +216,7 @@ class RecModel:
     def load(cls, folder: Path) -> RecModel:
         try:
             meta = json.loads((folder / "model.json").read_text())
+            ease_file = folder / "ease.npy"  # absent in models trained before EASE, or over ease.MAX_ITEMS
             return cls(
                 catalog=pd.read_parquet(folder / "catalog.parquet"),
                 user_ids=pd.read_parquet(folder / "users.parquet")["user_id"].to_numpy(),
@@ -212,6 +224,8 @@ class RecModel:
                 popularity=np.load(folder / "popularity.npy"),
                 cooc=sparse.load_npz(folder / "cooc.npz").tocsr(),
                 als=ALSRecommender.load(folder),
+                ease=np.load(ease_file) if ease_file.exists() else None,
+                blend=meta.get("blend"),
                 version=meta["version"],
                 trained_at=meta["trained_at"],
                 data_until=meta["data_until"],
@@ -253,8 +267,18 @@ def train_model(
     als_params: dict | None = None,
     device: str = "cpu",
     progress: Progress = no_progress,
+    learn_blend: bool = True,
+    embedder=None,
+    cache_dir: Path | None = None,
+    validation: str = "time",
 ) -> RecModel:
-    """Fit popularity, co-occurrence and ALS on an interaction frame (`user_id, item_id, ts, event[, value]`)."""
+    """Fit popularity, co-occurrence, ALS and EASE on an interaction frame (`user_id, item_id, ts, event[, value]`).
+
+    With `learn_blend`, the hybrid's weights are then learned on a validation split of this frame (each
+    shopper's latest 20 % held out of a second, inner fit: never on data a later test would use); with an
+    `embedder` the text component takes part in that fit, else it gets no weight for shoppers with history
+    (it still answers what they type). `validation`: "time" (default) or "random", see `blendfit.learn_blend`.
+    """
     if frame.empty:
         raise InvalidInput("There are no interactions to learn from yet. Import an interaction log first.")
     full_catalog = complete_catalog(catalog, frame["item_id"].unique())
@@ -283,4 +307,15 @@ def train_model(
     model.als.model_version = version
     model.als.fit(confidence, progress)
     model.train_s["als"] = model.als.train_s
+    started = time.perf_counter()
+    model.ease = fit_ease(model.user_items)
+    model.train_s["ease"] = time.perf_counter() - started
+    if learn_blend:
+        from suite.recommend.blendfit import learn_blend as fit_blend  # it trains an inner model with this module
+
+        started = time.perf_counter()
+        model.blend = fit_blend(
+            frame, catalog, device=device, embedder=embedder, cache_dir=cache_dir, validation=validation
+        )
+        model.train_s["blend"] = time.perf_counter() - started
     return model

@@ -66,7 +66,7 @@ def test_cli_for_user_and_evaluate(rec_store, monkeypatch):
     )
     assert out.exit_code == 0, out.output
     rows = {r["model"]: r for r in map(json.loads, out.stdout.strip().splitlines())}
-    assert set(rows) == {"popularity", "cooccurrence", "als", "content", "hybrid"}
+    assert set(rows) == {"popularity", "cooccurrence", "als", "ease", "content", "hybrid"}
     assert {"recall_at_10", "ndcg_at_10", "coverage", "train_s"} <= set(rows["hybrid"])
     assert rows["hybrid"]["recall_at_10"] > 2 * rows["popularity"]["recall_at_10"]
     assert rows["hybrid"]["ndcg_at_10"] > 2 * rows["popularity"]["ndcg_at_10"]

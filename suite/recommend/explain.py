@@ -32,8 +32,9 @@ SIMILAR_REASONS = {
     "als": "Liked by shoppers with similar taste",
 }
 # Text similarity of a typed search to a product (the bundled embedder; "quiet coffee grinder": espresso beans
-# 0.32, the best baby product 0.19, "yoga mat" vs yoga mats 0.71, nonsense text at most 0.19 anywhere).
-MATCH_COSINE = 0.45  # "Matches what you are looking for"
+# 0.32, the best baby product 0.19; "yoga mat": yoga mats 0.71, a yoga jump rope about 0.5; "gift for a
+# newborn": newborn bottle sets 0.53; nonsense text at most 0.19 anywhere).
+MATCH_COSINE = 0.55  # "Matches what you are looking for"
 RELATED_COSINE = 0.30  # "Related to what you are looking for"; below: not a match at all
 _STOP = {"the", "and", "for", "with", "a", "an", "of", "to", "in", "my", "me", "some", "something", "i", "want"}
 

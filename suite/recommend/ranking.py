@@ -80,9 +80,10 @@ def rank(
         max_per_category = max(max_per_category, -(-k // len(interests)))
     ordering = scores + 2.0 * (match[None, :] == 2) + 1.0 * (match[None, :] == 1)  # matches of the text first
     chosen = top_k(ordering, ~allowed[None, :], k, categories=arrays.categories, max_per_category=max_per_category)[0]
-    if text and not note and int((match[chosen] > 0).sum()) < len(chosen):
-        found = int((match[allowed] > 0).sum())
-        note = f"Only {found} product{'s' if found != 1 else ''} in {where} match “{text}”; the rest are other picks."
+    found = int((match[allowed] > 0).sum())
+    if text and not note and found < len(chosen):
+        some = f"{found} products in {where} come" if found != 1 else f"1 product in {where} comes"
+        note = f"Only {some} close to “{text}”; the rest are other picks."
     events = explain.strongest_events(model.positions(history["item_id"]), history["event"])
     weights = scorer.weights(length, has_query)
     attribution = explain.attribute(scorer, hist, parts, weights, chosen, queries)

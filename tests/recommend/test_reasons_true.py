@@ -81,6 +81,15 @@ def test_search_text_matching_nothing_in_the_shop_says_so(shop):
     assert all("xqzt" not in card.reason for card in result.items)
 
 
+def test_search_text_with_few_close_products_shows_them_first_and_says_how_many(shop):
+    _, serving = shop
+    result = _visitor(serving, [], "quiet coffee grinder")  # the shop sells no grinder: beans and frothers
+    close = [card for card in result.items if "looking for" in card.reason]
+    assert close and result.items[: len(close)] == close  # the close products come first
+    assert all(card.reason == "Related to what you are looking for: “quiet coffee grinder”" for card in close)
+    assert re.fullmatch(r"Only \d+ products? in the shop comes? close to “quiet coffee grinder”; .*", result.note)
+
+
 def test_search_text_within_an_interest_shows_the_matches_first(shop):
     _, serving = shop
     result = _visitor(serving, ["Outdoor"], "rain jacket")

@@ -271,12 +271,19 @@ with tab_company:
         signals = view.signals.assign(day=lambda f: pd.to_datetime(f["day"]))
         days = [d for d in signals["day"].dropna()]
         # one x range for the three charts, drawn one under the other: each fits its column (a phone included)
-        x = alt.X("day:T", title=None, scale=alt.Scale(domain=[min(days), max(days)]) if days else alt.Undefined)
+        months = alt.Axis(format=t("risk.chart.month_format"), labelOverlap=True)  # months in the page's language
+        x = alt.X(
+            "day:T",
+            title=None,
+            axis=months,
+            scale=alt.Scale(domain=[min(days), max(days)]) if days else alt.Undefined,
+        )
+        lined_up = alt.Axis(minExtent=48)  # the same room for every y axis: the three x axes line up
         day_tip = alt.Tooltip("day:T", title=t("risk.chart.day"))
         scale = alt.Scale(domain=[-1, 1])
         base = alt.Chart(signals).encode(x=x)
         tone = base.mark_line(color=AVERAGE, strokeWidth=2).encode(
-            y=alt.Y("tone_7d:Q", title=t("risk.chart.tone", days=service.SMOOTH_DAYS), scale=scale),
+            y=alt.Y("tone_7d:Q", title=t("risk.chart.tone", days=service.SMOOTH_DAYS), scale=scale, axis=lined_up),
             tooltip=[
                 day_tip,
                 alt.Tooltip("tone_7d:Q", title=t("risk.chart.average"), format="+.2f"),
@@ -305,17 +312,17 @@ with tab_company:
             unsafe_allow_html=True,  # our own words and colours only: no untrusted text in this line
         )
         volume = base.mark_bar(color=VOLUME).encode(
-            y=alt.Y("volume:Q", title=t("risk.chart.headlines")),
+            y=alt.Y("volume:Q", title=t("risk.chart.headlines"), axis=lined_up),
             tooltip=[day_tip, alt.Tooltip("volume:Q", title=t("risk.chart.headlines"))],
         )
-        st.altair_chart(volume.properties(height=90), use_container_width=True)
+        st.altair_chart(volume.properties(height=110), use_container_width=True)
         if not view.prices.empty:
             price = alt.Chart(view.prices.assign(day=lambda f: pd.to_datetime(f["day"])))
             st.altair_chart(
                 price.mark_line(color=PRICE)
                 .encode(
                     x=x,
-                    y=alt.Y("close:Q", title=t("risk.chart.price"), scale=alt.Scale(zero=False)),
+                    y=alt.Y("close:Q", title=t("risk.chart.price"), scale=alt.Scale(zero=False), axis=lined_up),
                     tooltip=[day_tip, alt.Tooltip("close:Q", title=t("risk.chart.price"), format=",.2f")],
                 )
                 .properties(height=120),

@@ -38,7 +38,10 @@ if inbox is not None:
     for entry in entries[:SHOWN]:
         urgency = t(f"attention.urgency.{entry.urgency}") if entry.urgency in BADGE else ""
         badge = f":{BADGE.get(entry.urgency, 'gray')}-badge[{urgency}]"
-        with st.expander(f"{urgency}: {plain(entry.title[:110])} · {when(entry.ts)}", icon=ICONS[entry.kind]):
+        with st.expander(
+            t("staff.attention.entry", urgency=urgency, title=plain(entry.title[:110]), when=when(entry.ts)),
+            icon=ICONS[entry.kind],
+        ):
             st.markdown(f"{badge} **{plain(t(f'ui.attention.{entry.kind}'))}**")
             st.markdown(plain(entry.detail))
             photo = media_for({"image_path": entry.image}, home=store.settings.home) if entry.image else []

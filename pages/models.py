@@ -78,7 +78,7 @@ module = st.selectbox(t("staff.col.module"), list(rows), format_func=module_titl
 if module:
     row = rows[module]
     left, right = st.columns([3, 1])
-    left.subheader(f"{module_title(module)}: {version_name(row.serving)}")
+    left.subheader(t("staff.models.heading", module=module_title(module), version=version_name(row.serving)))
     if not row.trainable:
         right.info(t("staff.models.not_trainable"))
     elif right.button(t("staff.models.retrain"), type="primary", help=t("staff.models.retrain_help")):

@@ -199,3 +199,16 @@ def test_needs_attention_in_chinese(app_page, store, monkeypatch):
     assert titles[3].startswith("有空时") and "市场风险预警 · 语气已更正" in titles[3]
     shown = _shown(at)
     assert "1 个不确定的框" in shown and "严重程度高" in shown and "来自 " in shown
+
+
+def test_operations_and_models_in_english_leak_nothing_either(app_page, busy_store):
+    store, versions = busy_store
+    signed = signed_in(store, "admin")
+    for page in ("pages/operations.py", "pages/models.py"):
+        at = sign_in_app_test(app_page(page), signed).run()
+        if page.endswith("models.py"):
+            at.selectbox[0].set_value("risk").run()
+        assert not at.exception
+        shown = _shown(at)
+        assert LEAKS.findall(shown) == [] and not any(name in shown for name in versions)
+        assert "Version 1, trained" in shown and "Market risk alerts" in shown

@@ -27,7 +27,7 @@ MIX = {"support": 60, "recommend": 25, "risk": 10, "inspect": 5}
 FEEDBACK_EVERY = 10  # one support answer in ten gets thumbs feedback
 EVENT_EVERY = 5  # one recommendation list in five gets a `view` event back
 
-if __name__ != "__main__":  # imported by locust: the simulated clients
+if __name__ != "__main__" and "API_LOAD_DATA" in os.environ:  # imported by locust: the simulated clients
     from locust import HttpUser, between, events, task
 
     _DATA = json.loads(Path(os.environ["API_LOAD_DATA"]).read_text())

@@ -18,7 +18,7 @@ from suite.auth.trail import audited
 from suite.errors import InvalidInput
 from suite.modules import DemoReport, ModelStatus
 from suite.progress import Progress, no_progress
-from suite.recommend import hybrid, ingest, queries, ranking, rules
+from suite.recommend import hybrid, ingest, queries, rules
 from suite.recommend.models import (
     HistoryEntry,
     ImportReport,
@@ -329,9 +329,8 @@ def warm_up(settings: Settings, store: Store) -> None:
     Raises:
         RecommenderNotBuilt: no model is on disk yet (the page says how to build it).
     """
-    serving = get_serving(store)
-    empty = pd.DataFrame(columns=_VISITOR_HISTORY)
-    ranking.rank(serving, None, empty, set(), k=1, max_per_category=None, interests=[], text="warm up")
+    empty = pd.DataFrame(columns=_VISITOR_HISTORY)  # through `ranked`: on Ray Serve this deploys the recommender
+    ranked(store, "rank", None, empty, set(), k=1, max_per_category=None, interests=[], text="warm up")
 
 
 # -- pictures of the cards -----------------------------------------------------------------------------------

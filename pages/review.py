@@ -139,7 +139,7 @@ def _show(card: Card) -> None:
     with left:
         for fact in card.facts:
             if fact.text != card.headline:  # the question is the card's headline already
-                st.markdown(f"**{plain(fact.label)}:** {plain(fact.text)}")
+                st.markdown(t("review.fact_line", label=plain(fact.label), text=plain(fact.text)))
     if right is not None:
         with right:
             if card.image is not None:

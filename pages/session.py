@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from pages.ui import get_settings, get_store, plain, role_name, t
+from pages.ui import get_settings, get_store, plain, role_name, t, words
 from suite.auth import (
     Identity,
     SessionEnded,
@@ -84,7 +84,7 @@ def current() -> SignedIn | None:
             signed = resume(store, token)
         except SessionEnded as err:
             if st.session_state.pop(TOKEN_KEY, None) is not None or err.reason in ("idle", "disabled", "expired"):
-                st.session_state[NOTICE_KEY] = str(err)
+                st.session_state[NOTICE_KEY] = words(err)
             if err.reason == "idle" and _sso_user():
                 st.logout()  # the provider's cookie would sign them straight back in
         else:
@@ -95,7 +95,7 @@ def current() -> SignedIn | None:
             return remember(sign_in_sso(store, email, client=client_address()))
         except SignInFailed as err:
             st.session_state[_SSO_REFUSED_KEY] = email  # once per browser session, not at every click
-            st.session_state[NOTICE_KEY] = str(err)
+            st.session_state[NOTICE_KEY] = words(err)
     return None
 
 

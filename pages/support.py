@@ -23,6 +23,7 @@ from pages.ui import (
     run,
     t,
     when,
+    words,
 )
 from suite.support.models import Answer
 from suite.support.service import (
@@ -147,7 +148,7 @@ with kb_tab:
             if report.added or report.replaced:
                 st.success(t("support.added", added=len(report.added), replaced=len(report.replaced)))
             for skipped in report.skipped:
-                st.warning(t("support.skipped", source=md(skipped.source), reason=md(skipped.reason)))
+                st.warning(t("support.skipped", source=md(skipped.source), reason=md(words(skipped.reason))))
             for part in report.left_out:
                 st.warning(t("support.left_out", source=md(part.source), reason=md(part.reason)))
     documents = run(lambda: list_documents(store), what=t("support.what.articles")) or []

@@ -5,8 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 
-# progress(done, total, message): `done` out of `total` units (seconds, files, epochs...).
+from suite.errors import message as _message
+
+_step = partial(_message, "services.progress.step")  # "{title}: {message}", each translated when it is a Message
+
+# progress(done, total, message): `done` out of `total` units (seconds, files, epochs...). The message may be a
+# `suite.errors.Message` ("services.progress.saving"): the CLI prints its English, a page shows it in its language.
 Progress = Callable[[float, float, str], None]
 
 
@@ -49,6 +55,6 @@ def within(progress: Progress, step: float, steps: float, title: str) -> Progres
 
     def update(done: float, total: float, message: str = "") -> None:
         fraction = min(done / total, 1.0) if total else 0.0
-        progress(step + fraction, steps, f"{title}: {message}" if message else title)
+        progress(step + fraction, steps, _step(title=title, message=message) if message else title)
 
     return update

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from suite.errors import InvalidInput, NotFound
+from suite.errors import InvalidInput, NotFound, message
 from suite.progress import Progress, no_progress
 from suite.store import Store
 from suite.support import queries
@@ -139,16 +139,16 @@ def path_items(paths: list[Path]) -> list[Item]:
         if path.is_dir():
             files = _walk(path)
             if not files:
-                raise InvalidInput(f"{path} holds no files to add.")
+                raise InvalidInput(message("services.support.no_files", path=str(path)))
             items.extend(_from_disk(file, file.relative_to(path).as_posix()) for file in files)
         elif path.is_file():
             items.append(_from_disk(path, path.name))
         elif path.exists() or path.is_symlink():
-            raise InvalidInput(f"{path} is not a regular file or folder (or its link is broken).")
+            raise InvalidInput(message("services.support.not_a_file", path=str(path)))
         else:
             raise NotFound(f"{path} does not exist.")
         if len(items) > MAX_FILES:
-            raise InvalidInput(f"That is more than {MAX_FILES:,} files; add the folders one at a time.")
+            raise InvalidInput(message("services.support.too_many", limit=MAX_FILES))
     seen: set[str] = set()
     unique = []
     for item in items:  # a file named twice (a folder and a file in it) is ingested once
@@ -229,10 +229,12 @@ def ingest(
             data = item.read()
         except InvalidInput as err:
             too_big = item.size > MAX_FILE_MB * 2**20
-            _skip(report, source, f"{err}{' Split it into smaller articles.' if too_big else ''}")
+            said = err.message or str(err)
+            _skip(report, source, message("services.support.split", reason=said) if too_big else said)
             continue
         except OSError as err:
-            _skip(report, source, f"{display_name(item.label)}: the file cannot be read ({err.strerror or err}).")
+            name, why = display_name(item.label), str(err.strerror or err)
+            _skip(report, source, message("services.support.unreadable", name=name, why=why))
             continue
         content_hash = hashlib.sha256(data).hexdigest()
         if source in known and known[source].content_hash == content_hash:
@@ -244,11 +246,11 @@ def ingest(
             parsed = parse(item.label, data)
             chunks = chunk(source, parsed)
         except InvalidInput as err:
-            _skip(report, source, str(err))
+            _skip(report, source, err.message or str(err))
             continue
         chars = sum(len(c.text) for c in chunks)
         if held + chars > MAX_BATCH_CHARS:
-            _skip(report, source, f"{item.label}: this batch is already large; add this file in another run.")
+            _skip(report, source, message("services.support.batch_full", name=item.label))
             continue
         held += chars
         del data
@@ -256,10 +258,10 @@ def ingest(
         report.left_out.extend(LeftOut(source, problem) for problem in parsed.problems)
         (report.replaced if source in known else report.added).append(source)
         report.chunks += len(chunks)
-    progress(total - 0.5, total, "saving")
+    progress(total - 0.5, total, message("services.progress.saving"))
     if prepared or moved:
         queries.replace_documents(store, prepared, moved=moved, user=user)
-    progress(total, total, "done")
+    progress(total, total, message("services.progress.done"))
     logger.info(
         "ingest: %d added, %d replaced, %d skipped, %d chunks",
         len(report.added),

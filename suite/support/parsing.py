@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from suite.errors import InvalidInput
+from suite.errors import InvalidInput, message
 from suite.support.models import UnusableFile
 from suite.textfiles import repair_mojibake, utf16_without_bom
 from suite.uploads import check_upload
@@ -367,9 +367,10 @@ def parse(name: str, data: bytes) -> Parsed:
         name = check_upload(name, data, allowed=SUPPORTED, max_mb=MAX_FILE_MB)
     except InvalidInput as err:
         too_big = len(data) > MAX_FILE_MB * 2**20
-        raise UnusableFile(f"{err}{' Split it into smaller articles.' if too_big else ''}") from None
+        said = err.message or str(err)
+        raise UnusableFile(message("services.support.split", reason=said) if too_big else said) from None
     if not data.strip():
-        raise UnusableFile(f"{name}: the file is empty.")
+        raise UnusableFile(message("services.upload.empty", name=name))
     suffix = Path(name).suffix.lower()
     fallback = Path(name).stem.replace("-", " ").replace("_", " ").capitalize()
     if suffix == ".pdf":
@@ -379,10 +380,7 @@ def parse(name: str, data: bytes) -> Parsed:
     else:
         text = decode_text(data, name)
         if len(text) > MAX_TEXT_CHARS:
-            raise UnusableFile(
-                f"{name}: the file holds {len(text):,} characters of text; the limit is {MAX_TEXT_CHARS:,}. "
-                "Split it into smaller articles."
-            )
+            raise UnusableFile(message("services.support.too_much_text", name=name, n=len(text), limit=MAX_TEXT_CHARS))
         if suffix in (".md", ".markdown"):
             parsed = _markdown(text, fallback)
         elif suffix == ".csv":
@@ -396,9 +394,7 @@ def parse(name: str, data: bytes) -> Parsed:
         parsed.problems,
     )
     if not any(text.strip() for _, text in parsed.sections):
-        raise UnusableFile(f"{name}: no readable text was found in this file.")
+        raise UnusableFile(message("services.support.no_text", name=name))
     if sum(len(text) for _, text in parsed.sections) > MAX_TEXT_CHARS:
-        raise UnusableFile(
-            f"{name}: the file holds more than {MAX_TEXT_CHARS:,} characters of text; split it into smaller articles."
-        )
+        raise UnusableFile(message("services.support.more_text", name=name, limit=MAX_TEXT_CHARS))
     return parsed

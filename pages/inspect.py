@@ -156,23 +156,23 @@ def review_buttons(inspection, d, state: str | None) -> None:
             what=t("ins.what.save"),
         )
 
-    row = st.columns(3, gap="small")
-    if row[0].button(
+    row = st.container(horizontal=True, gap="small")  # wraps onto a second line on a narrow screen
+    if row.button(
         t("ins.confirm"),
         key=f"ok-{rid}-{d.index}",
         help=t("ins.confirm_help", kind=kind(d.class_name)),
         type="primary" if state is None else "secondary",
-        width="stretch",
+        icon=":material/check:",
     ) and review("confirm"):
         later_toast(t("ins.toast.confirmed", number=d.index + 1, kind=plain(kind(d.class_name))))
-    with row[1].popover(t("ins.other_type"), width="stretch"):
+    with row.popover(t("ins.other_type"), icon=":material/swap_horiz:"):
         other = box_states.other_classes(d.class_name)
         new_class = st.selectbox(t("ins.other_type_pick"), other, format_func=kind, key=f"cls-{rid}-{d.index}")
         if st.button(t("ins.other_type_save"), key=f"fix-{rid}-{d.index}", type="primary") and review(
             "wrong_class", new_class
         ):
             later_toast(t("ins.toast.other_type", number=d.index + 1, kind=plain(kind(new_class))))
-    if row[2].button(t("ins.not_defect"), key=f"no-{rid}-{d.index}", width="stretch") and review("not_defect"):
+    if row.button(t("ins.not_defect"), key=f"no-{rid}-{d.index}", icon=":material/block:") and review("not_defect"):
         later_toast(t("ins.toast.not_defect", number=d.index + 1))
 
 
@@ -183,6 +183,7 @@ def missed_defects(inspection, picture, scale: float) -> None:
         return
     cls = st.selectbox(t("ins.missed.kind"), CLASSES, format_func=kind, key=f"miss-cls-{rid}")
     st.caption(t("ins.missed.draw"))
+    st.space("medium")  # room for the drawing's toolbar, which sits just above the photo
     height = min(round(CANVAS_WIDTH * picture.height / picture.width), 2 * CANVAS_WIDTH)
     drawing = st_canvas(
         fill_color="rgba(46, 160, 67, 0.15)",

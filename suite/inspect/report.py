@@ -75,10 +75,18 @@ def _ink(colour: tuple[int, int, int]) -> tuple[int, int, int]:
     return (0, 0, 0) if 0.299 * r + 0.587 * g + 0.114 * b > 150 else (255, 255, 255)
 
 
-def _label(draw: ImageDraw.ImageDraw, box: list[float], text: str, colour, size: tuple[int, int], font_px: int):
+def _label(
+    draw: ImageDraw.ImageDraw,
+    box: list[float],
+    text: str,
+    colour,
+    size: tuple[int, int],
+    font_px: int,
+    taken: list[tuple[float, float, float, float]],
+) -> None:
     """The label on a filled chip just above the box, moved inside the picture wherever the box touches an edge:
     below the box when there is no room above, shifted left when it would run off the right, smaller when it
-    is wider than the picture."""
+    is wider than the picture, and clear of the labels already drawn (`taken`, which it joins)."""
     width, height = size
     px = font_px
     font = _font(px)
@@ -90,14 +98,20 @@ def _label(draw: ImageDraw.ImageDraw, box: list[float], text: str, colour, size:
     text_w, text_h = right - left + 6, bottom - top + 4
     x1, y1, x2, y2 = box
     x = min(max(0.0, x1), max(0.0, width - text_w))
-    if y1 - text_h >= 0:
-        y = y1 - text_h
-    elif y2 + text_h <= height:
-        y = y2
-    else:
-        y = max(0.0, y1)
+    # above the box, below it, then further up or down until it overlaps no other label
+    tries = [y1 - text_h, y2] + [y1 - text_h * (k + 1) for k in range(1, 6)] + [y2 + text_h * k for k in range(1, 6)]
+    fits = [y for y in tries if 0 <= y <= height - text_h]
+    y = next(
+        (y for y in fits if not any(_overlap((x, y, x + text_w, y + text_h), other) for other in taken)),
+        fits[0] if fits else max(0.0, min(y1, height - text_h)),
+    )
+    taken.append((x, y, x + text_w, y + text_h))
     draw.rectangle([x, y, x + text_w, y + text_h], fill=colour)
     draw.text((x + 3 - left, y + 2 - top), text, fill=_ink(colour), font=font)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def draw_boxes(
@@ -123,6 +137,7 @@ def draw_boxes(
     font_px = max(13, image.width // 36)
     width = max(2, image.width // 200)
     label = label or _default_label
+    taken: list[tuple[float, float, float, float]] = []
     for d in inspection.shown_defects():
         review = reviews.of(d.index) if reviews is not None else None
         state = review.state if review is not None else None
@@ -138,13 +153,15 @@ def draw_boxes(
         pad = max(0.0, (8 - min(x2 - x1, y2 - y1)) / 2)
         shown = [x1 - pad, y1 - pad, x2 + pad, y2 + pad]
         draw.rectangle(shown, outline=colour, width=line)
-        _label(draw, shown, label(d.index + 1, shown_class, d.confidence, state), colour, image.size, font_px)
+        _label(draw, shown, label(d.index + 1, shown_class, d.confidence, state), colour, image.size, font_px, taken)
     for number, added in enumerate(reviews.added if reviews is not None else [], start=1):
         if not added.box:
             continue
         shown = [v * scale for v in added.box]
         draw.rectangle(shown, outline=ADDED_COLOUR, width=width)
-        _label(draw, shown, label(number, added.class_name, None, added.state), ADDED_COLOUR, image.size, font_px)
+        _label(
+            draw, shown, label(number, added.class_name, None, added.state), ADDED_COLOUR, image.size, font_px, taken
+        )
     return image
 
 

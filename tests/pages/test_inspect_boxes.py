@@ -143,3 +143,75 @@ def test_a_label_at_the_right_edge_stays_inside_the_picture(tmp_path):
     not_defect = Reviews(boxes={0: BoxReview(NOT_DEFECT, "scratch", corner.box, 0)})
     grey = report.draw_boxes(inspection, reviews=not_defect).load()
     assert any(grey[x, y] == report.NOT_DEFECT_COLOUR for x in range(470, 512) for y in range(0, 60))
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Chromium is not installed (make test installs it)")
+def test_a_missed_defect_is_drawn_with_the_mouse_in_a_real_browser(tmp_path):
+    """The drawing component renders in Chromium on the page (AppTest cannot run its JavaScript): a box dragged
+    on the photo is saved as the missed defect's area, and the drawing area fits a 390 px phone screen."""
+    from suite.auth import sign_in
+    from suite.settings import Settings
+    from tests.auth.helpers import PASSWORD, browser_cookie, make_user
+    from tests.serving_kit import chromium, running_dashboard
+
+    home = tmp_path / "home"
+    store = Store(Settings.from_env(environ={}, home=home, device="cpu"))
+    make_user(store, "ines", "staff")
+    signed = sign_in(store, "ines", PASSWORD)
+    store.close()
+    with running_dashboard(home, warm_up=False) as url, chromium() as browser:
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        context.add_cookies([browser_cookie(url, signed)])
+        page = context.new_page()
+        page.goto(f"{url}/inspect", wait_until="domcontentloaded")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(SAMPLE / "test_005.jpg"))
+        page.get_by_text("test_005.jpg").first.wait_for(timeout=60_000)
+        page.get_by_role("button", name="Check images").click()
+        page.get_by_text("The model missed a defect").wait_for(timeout=180_000)
+        page.get_by_text("The model missed a defect").click()
+        canvas = page.locator("canvas.upper-canvas").first
+        canvas.wait_for(state="visible", timeout=60_000)
+        canvas.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        area = canvas.bounding_box()
+        assert area is not None and area["width"] == pytest.approx(336, abs=2)
+        page.mouse.move(area["x"] + 50, area["y"] + 60)
+        page.mouse.down()
+        page.mouse.move(area["x"] + 120, area["y"] + 130, steps=8)
+        page.mouse.up()
+        page.get_by_text("1 box drawn.").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Report missed defect").click()
+        page.get_by_text("Added by staff").first.wait_for(timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(1500)
+        page.get_by_text("The model missed a defect").scroll_into_view_if_needed()
+        widest = page.evaluate("() => document.documentElement.scrollWidth")
+        right = canvas.bounding_box()
+        context.close()
+    assert widest <= 390, f"the page is {widest} px wide on a 390 px screen"
+    assert right is not None and right["x"] + right["width"] <= 390
+    (row,) = [r for r in _feedback(Settings.from_env(environ={}, home=home, device="cpu")) if r["kind"] == "missed"]
+    x1, y1, x2, y2 = row["box"]
+    # dragged 70 x 70 px of a 336 px drawing area showing the 256 px photo: about 53 x 53 image pixels
+    assert 40 <= x2 - x1 <= 66 and 40 <= y2 - y1 <= 66 and 0 <= x1 < x2 <= 256 and 0 <= y1 < y2 <= 256
+
+
+@pytest.mark.slow  # the real detector
+def test_the_box_review_reads_in_chinese(app_page):
+    at = app_page("pages/inspect.py")
+    at.session_state["suite_language"] = "zh_CN"
+    at.run()
+    at.file_uploader[0].set_value(("test_014.jpg", (SAMPLE / "test_014.jpg").read_bytes(), "image/jpeg"))
+    at.run()
+    next(b for b in at.button if b.label == "检查图片").click()
+    at.run()
+    assert not at.exception
+    shown = _badges(at)
+    assert "不合格" in shown and "尚未复核" in shown and "框 1" in shown
+    labels = {b.label for b in at.button}
+    assert {"确认", "不是缺陷", "报告漏检缺陷"} - labels == {"报告漏检缺陷"}  # reporting opens with the toggle
+    assert not {"Confirm", "Not a defect", "Wrong type"} & labels
+    assert [m.label for m in at.metric][:3] == ["合格", "需人工复核", "不合格"]

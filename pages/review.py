@@ -144,7 +144,7 @@ def _show(card: Card) -> None:
         with right:
             if card.image is not None:
                 picture = image_with_box(card.image.path, card.image.box, card.box_label)
-                st.image(picture, caption=card.image.path.name, width=min(480, max(320, picture.width)))
+                st.image(picture, caption=card.image_name or None, width=min(480, max(320, picture.width)))
             if card.audio is not None:
                 st.audio(str(card.audio.path), start_time=int(card.audio.start))
     fix = card.correction

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,7 @@ class Card:
     box_label: str = ""
     audio: Media | None = None
     media: tuple[Media, ...] = field(default_factory=tuple)
+    image_name: str = ""  # the photo's name as the person uploaded it (kept copies are named by an id)
 
 
 def when(ts: datetime | None, language: str | None = None) -> str:
@@ -138,6 +139,13 @@ class _Say:
             for label, value in pairs
             if (text := self.text(value))
         )
+
+    def day(self, value: Any) -> Any:
+        """A stored ISO day ("2026-11-03") as people write dates in the language; anything else as it is."""
+        try:
+            return i18n.when(self.language, date.fromisoformat(str(value)))
+        except ValueError:
+            return value
 
     def sure(self, value: Any) -> str:
         try:
@@ -192,6 +200,7 @@ def card_for(
         box_label=box_label,
         audio=audio,
         media=media,
+        image_name=say.text(value.get("image_name")),
     )
 
 
@@ -290,7 +299,7 @@ def _risk(item: FeedbackItem, v: dict[str, Any], say: _Say) -> _Built:
         severity_key = f"review.severity.{severity}"
         if severity_key in i18n.catalogue(i18n.DEFAULT):
             severity = say(severity_key)
-        facts = say.facts(("review.fact.company", who), ("review.fact.day", v.get("day")),
+        facts = say.facts(("review.fact.company", who), ("review.fact.day", say.day(v.get("day"))),
                           ("review.fact.severity", severity.capitalize()),
                           ("review.fact.what_happened", v.get("reason")),
                           ("review.fact.headlines", (v.get("headlines") or [])[:3]),

@@ -51,6 +51,7 @@ def test_every_review_card_reads_in_chinese_without_machinery(app_page, store):
     assert "顾客 U17：对 Baby wipes（Baby） 不感兴趣" in seen["dismiss"]
     assert "**模型的判断：** 中性（把握 62%）" in seen["tone"]
     assert "等待审核" in seen["alert"] and "来自 carol，" in seen["alert"]
+    assert "**日期：** 2026年11月3日" in seen["alert"]
     at.button(key=f"review_open_{ids['tone']}").click().run()
     picker = at.selectbox(key=f"review_fix_{ids['tone']}")
     assert picker.label == "正确的语气" and picker.value == "negative"  # stored as the label, shown in Chinese
@@ -105,3 +106,20 @@ def test_a_skipped_article_says_why_in_chinese(app_page, store):
     next(b for b in at.button if b.label == i18n.t("zh_CN", "support.add")).click().run()
     assert not at.exception
     assert any("notes.md：文件是空的。" in w.value.replace("\\", "") for w in at.warning), [w.value for w in at.warning]
+
+
+def test_a_kept_photo_is_captioned_by_the_name_it_was_uploaded_as(app_page, store):
+    from tests.review.seed import IMAGE
+
+    kept = store.settings.module_dir("inspect") / "images" / "9f3c2a7b1d4e4f0a8c6b.jpg"  # named by result id
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(IMAGE.read_bytes())
+    value = {"image_name": "gear-17.jpg", "image_path": str(kept), "box": [10, 10, 60, 60], "class": "dent",
+             "confidence": 0.5, "verdict": "FAIL"}  # fmt: skip
+    store.log_feedback(module="inspect", kind="false_alarm", value=value, user="carol")
+    store.flush()
+    at = review_zh(app_page, store)
+    assert not at.exception
+    captions = [shown.caption for image in at.get("image") for shown in image.proto.imgs]
+    assert captions == ["gear-17.jpg"]
+    assert "9f3c2a7b" not in shown_text(at)

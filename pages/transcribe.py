@@ -45,6 +45,7 @@ from suite.transcribe.service import (
 )
 
 BROWSER_RECORDING = re.compile(r"audio-\d{4}-\d\d-\d\dT[\d-]+Z?\.wav")
+SPEAKER = re.compile(r"Speaker (\d+)")
 SPOKEN = [None, "en", "zh", "de", "fr", "es", "ja"]  # None: detect automatically
 
 page_header(module_title("transcribe"), module_summary("transcribe"), module="transcribe")
@@ -58,6 +59,12 @@ def _spoken(code: str) -> str:
 
 def clock(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def speaker_name(speaker: str) -> str:
+    """'Speaker 2' (as speaker turns are labelled) in the page's language; any other name as it is."""
+    found = SPEAKER.fullmatch(speaker)
+    return t("tr.line.speaker", number=found.group(1)) if found else plain(speaker)
 
 
 def play_from(key: str, seconds: float) -> None:
@@ -88,7 +95,7 @@ def show_line(transcript: Transcript, line: Line, key: str, playable: bool) -> N
     else:
         row.caption(clock(line.start))
     if line.speaker:
-        row.caption(plain(line.speaker))
+        row.caption(speaker_name(line.speaker))
     if line.edited:
         row.markdown(f":violet-badge[:material/edit_note: {t('tr.line.edited')}]", width="content")
     if not editing:

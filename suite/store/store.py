@@ -71,8 +71,6 @@ class _SpoolState:
         self.unsaved_events = 0
         self.pruned_at = 0.0
         self.problem: str | None = None  # why the last flush could not reach the database, if it could not
-        self.unflushed: set[str] = set()  # tables with rows this process journaled and has not copied yet
-        self.swept = False  # a flush has run since the process started (journals left by a stopped process)
 
 
 _spools: dict[str, _SpoolState] = {}
@@ -172,7 +170,7 @@ class Store:
 
     def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[dict[str, Any]]:
         """Rows as dicts, after copying any journaled writes in (so a page sees what was just logged)."""
-        self._flush_before_read(sql)
+        self._flush_before_read()
 
         def rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             result = cursor.execute(sql, params or [])
@@ -182,21 +180,17 @@ class Store:
         return self._retrying(rows)
 
     def query_df(self, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
-        self._flush_before_read(sql)
+        self._flush_before_read()
         return self._retrying(lambda cursor: cursor.execute(sql, params or []).df())
 
     def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
         rows = self.query(sql, params)
         return next(iter(rows[0].values())) if rows else None
 
-    def _flush_before_read(self, sql: str) -> None:
-        """Copy the journal in first when the read names a table with rows waiting in it (so a page sees what was
-        just logged); other reads go straight on. A read never depends on the journal: if copying fails, the read
-        goes on without the newest rows."""
+    def _flush_before_read(self) -> None:
+        """A read never depends on the journal: if copying fails, the read goes on without the newest rows."""
         if self._db.in_session():
             return  # inside another operation of this thread: its own writes are what it reads
-        if self._spool.swept and not (self._spool.unflushed and self._spool.unflushed & set(_IDENTIFIER.findall(sql))):
-            return
         try:
             self.flush(lock_timeout_s=2.0)
         except SuiteError as err:
@@ -212,7 +206,6 @@ class Store:
             StoreFull: the disk is full; the row was not saved (the caller must tell the user).
         """
         self.journal.append(table, row, durable=durable)
-        self._spool.unflushed.add(table)  # after the append: a flush that clears the mark has sealed the row
         self._ensure_flusher()
 
     def log_event(
@@ -314,40 +307,29 @@ class Store:
             lock_timeout_s = 0  # never wait for another thread's flush while holding the file (it may wait for us)
         if not self._spool.lock.acquire(timeout=lock_timeout_s):
             return False
-        marked, self._spool.unflushed = self._spool.unflushed, set()  # rows journaled from now on mark again
-        done = False
         try:
-            done = self._flush_files(wait_s)
-            return done
+            if self.journal.pending:
+                self.journal.seal()
+            files = self.journal.ready_files()
+            if not files:
+                return True
+            try:
+                with self.connect(wait_s=wait_s) as cursor:
+                    left = sum(not self._copy_file(cursor, path) for path in files)
+            except StoreBusy:
+                logger.debug("store busy; %d journal file(s) wait for the next flush", len(files))
+                return False
+            except (StoreFull, StoreCorrupt) as err:  # nothing wrong with the rows: they wait for the database
+                logger.info("journal not copied, %d file(s) stay in %s: %s", len(files), self.journal.folder, err)
+                self._spool.problem = str(err)
+                return False
+            self._spool.problem = None
+            if time.monotonic() - self._spool.pruned_at > 600:
+                self._spool.pruned_at = time.monotonic()
+                self.journal.prune_retired(RETAIN_COPIED_S)
+            return left == 0
         finally:
-            if done:
-                self._spool.swept = True
-            else:
-                self._spool.unflushed |= marked
             self._spool.lock.release()
-
-    def _flush_files(self, wait_s: float) -> bool:
-        """Seal this process's journal and copy every ready file in; True when none is left waiting."""
-        if self.journal.pending:
-            self.journal.seal()
-        files = self.journal.ready_files()
-        if not files:
-            return True
-        try:
-            with self.connect(wait_s=wait_s) as cursor:
-                left = sum(not self._copy_file(cursor, path) for path in files)
-        except StoreBusy:
-            logger.debug("store busy; %d journal file(s) wait for the next flush", len(files))
-            return False
-        except (StoreFull, StoreCorrupt) as err:  # nothing wrong with the rows: they wait for the database
-            logger.info("journal not copied, %d file(s) stay in %s: %s", len(files), self.journal.folder, err)
-            self._spool.problem = str(err)
-            return False
-        self._spool.problem = None
-        if time.monotonic() - self._spool.pruned_at > 600:
-            self._spool.pruned_at = time.monotonic()
-            self.journal.prune_retired(RETAIN_COPIED_S)
-        return left == 0
 
     def _copy_file(self, cursor: duckdb.DuckDBPyConnection, path: Path) -> bool:
         """Copy one sealed file in; True when it is done with (copied, or its bad rows put aside)."""

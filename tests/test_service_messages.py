@@ -78,3 +78,25 @@ def test_a_message_keeps_its_key_through_pickling_and_translates_nested_params()
     assert "(no e-mail)" in refused
     assert "无电子邮件地址" in localized(refused, "zh_CN")
     assert isinstance(refused, Message) and isinstance(refused, str)
+
+
+def test_a_refused_action_is_named_in_the_page_language_with_the_policy_words():
+    from suite.auth.models import Identity, PermissionDenied
+    from suite.auth.roles import POLICY, require
+
+    for action, rule in POLICY.items():  # the catalogue says what the policy says, in both languages
+        assert i18n.t("en", f"services.action.{action}") == rule.description
+        assert f"services.action.{action}" in i18n.catalogue("zh_CN")
+    with pytest.raises(PermissionDenied) as caught:
+        require(Identity("ana", "staff", "s1"), "reviewer", "feedback.accept")
+    assert str(caught.value) == (
+        "ana (staff) may not accept feedback for retraining: that needs the reviewer role or higher. "
+        "Ask an admin if you need it."
+    )
+    assert localized(caught.value, "zh_CN") == (
+        "ana（员工）无权采纳反馈用于重新训练：这需要审核员或更高的角色。如有需要，请联系管理员。"
+    )
+    with pytest.raises(PermissionDenied) as caught:
+        require(None, "admin", "models.promote")
+    assert str(caught.value) == "Please sign in to promote a model version."
+    assert localized(caught.value, "zh_CN") == "请先登录，才能启用某个模型版本。"

@@ -104,13 +104,16 @@ def require(identity: Identity | None, minimum_role: str, action: str) -> Identi
     Raises:
         PermissionDenied: nobody is signed in, or the role is too low. The message names the role needed.
     """
-    description = POLICY[action].description if action in POLICY else action
+    from suite.errors import message
+
+    what = message(f"services.action.{action}") if action in POLICY else action  # POLICY's words, per language
     if identity is None:
-        raise PermissionDenied(f"Please sign in to {description}.")
+        raise PermissionDenied(message("services.auth.sign_in_to", action=what))
     if rank(identity.role) < rank(minimum_role):
+        role = message(f"role.{identity.role}") if identity.role in ROLES else identity.role
+        needed = message(f"role.{minimum_role}") if minimum_role in ROLES else minimum_role
         raise PermissionDenied(
-            f"{identity.user} ({identity.role}) may not {description}: that needs the {minimum_role} role "
-            "or higher. Ask an admin if you need it."
+            message("services.auth.may_not", user=identity.user, role=role, action=what, needed=needed)
         )
     return identity
 

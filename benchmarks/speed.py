@@ -4,8 +4,9 @@ The main this work started from is checked out into a temporary git worktree; ea
 (`benchmarks/speed_<module>.py`, always this tree's copy, so both sides are measured the same way) runs
 once with `--tree <worktree>` and once with `--tree <this checkout>`, alternating module by module, each in
 its own process with PYTHONPATH pointing at the tree it measures. Rows are matched by (module, what) and the
-ratio is the speed-up (before / after for times, after / before for rates). The load average is printed
-beside every run: a figure taken while the machine was busy is not a result.
+ratio is the speed-up (before / after for times, after / before for rates). Rows that carry one of issue 17's
+targets say whether today's main and this change meet it, and a summary of the targets ends the report. The
+load average is printed beside every run: a figure taken while the machine was busy is not a result.
 
 Run: .venv/bin/python benchmarks/speed.py [--baseline REF] [--quick] [--modules support risk ...]
 """
@@ -18,14 +19,17 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from results import table, write_section
+from speedkit import meets
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "7d72c44"  # main when the speed work (issue 17) started
 MODULES = ("support", "risk", "inspect", "recommend", "transcribe")
-LOWER_IS_BETTER = {"ms", "s", "rtf", "MB", "MiB"}
+LOWER_IS_BETTER = {"ms", "s", "s/s", "cpu-s", "cpu-ms", "rtf", "MB", "MiB"}
+NOT_SPEED = {"ratio", "procs"}  # accuracy and load rows: no speed-up
 
 
 def load_average() -> str:
@@ -38,7 +42,13 @@ def measure(module: str, tree: Path, quick: bool, timeout_s: int) -> tuple[list[
     command = [sys.executable, str(script), "--tree", str(tree), "--json", *(["--quick"] if quick else [])]
     env = {**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"}
     load = load_average()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout_s, cwd=tree)
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout_s, cwd=tree)
+    except subprocess.TimeoutExpired:
+        print(f"  {module} on {tree.name}: stopped after {timeout_s} s (--timeout-s)", file=sys.stderr)
+        return [], load
+    print(f"  {module} on {tree.name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-3:]
         print(f"  {module} on {tree.name}: failed ({done.returncode}): {' | '.join(tail)}", file=sys.stderr)
@@ -47,10 +57,14 @@ def measure(module: str, tree: Path, quick: bool, timeout_s: int) -> tuple[list[
     return (json.loads(lines[-1]) if lines else []), load
 
 
-def speedup(before: float, after: float, unit: str) -> float | None:
-    if not before or not after:
-        return None
+def speedup(before: float | None, after: float | None, unit: str) -> float | str:
+    if not before or not after or unit in NOT_SPEED:
+        return "–"
     return before / after if unit in LOWER_IS_BETTER else after / before
+
+
+def verdict(value: float | None, target: str | None, main: float | None = None) -> str:
+    return {True: "yes", False: "no", None: "–"}[meets(value, target, main)] if target else ""
 
 
 def compare(module: str, before: list[dict], after: list[dict], loads: tuple[str, str]) -> list[dict]:
@@ -58,12 +72,18 @@ def compare(module: str, before: list[dict], after: list[dict], loads: tuple[str
     rows = []
     for row in after:
         was = old.get(row["what"], {})
+        target = row.get("target") or was.get("target")
         rows.append({
             "what": row["what"],
             "unit": row.get("unit", ""),
-            "today's main": was.get("value"),
-            "this change": row.get("value"),
+            "today's main": was.get("value", "–"),
+            "this change": row.get("value", "–"),
             "speed-up": speedup(was.get("value"), row.get("value"), row.get("unit", "")),
+            "target": target or "",
+            "met (main / change)": (
+                f"{verdict(was.get('value'), target)} / {verdict(row.get('value'), target, was.get('value'))}"
+                if target else ""
+            ),
             "accuracy (main → change)": f"{was.get('accuracy', '–')} → {row.get('accuracy', '–')}",
             "load (main / change)": f"{loads[0]} / {loads[1]}",
         })  # fmt: skip
@@ -73,17 +93,33 @@ def compare(module: str, before: list[dict], after: list[dict], loads: tuple[str
     return rows
 
 
+def targets(rows: list[dict]) -> list[dict]:
+    """The rows that carry a target, for the summary: what, target, this change's value, met."""
+    return [
+        {
+            "module": row["module"],
+            "what": row["what"],
+            "target": row["target"],
+            "this change": row["this change"],
+            "met": row["met (main / change)"].split(" / ")[-1],
+        }
+        for row in rows
+        if row.get("target")
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default=BASELINE, help="the git ref measured as today's main")
     parser.add_argument("--modules", nargs="+", default=list(MODULES), choices=MODULES)
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the scripts run")
-    parser.add_argument("--timeout-s", type=int, default=1800, help="per module and tree")
+    parser.add_argument("--timeout-s", type=int, default=900, help="per module and tree")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
 
     modules = [m for m in args.modules if (ROOT / "benchmarks" / f"speed_{m}.py").exists()]
-    sections = []
+    sections, summary = [], []
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="suite-main-") as tmp:
         worktree = Path(tmp) / "main"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.baseline],
@@ -95,11 +131,15 @@ def main() -> int:
                 print(f"{module}: this change ...", file=sys.stderr)
                 after, load_after = measure(module, ROOT, args.quick, args.timeout_s)
                 rows = compare(module, before, after, (load_before, load_after))
-                print(f"\n### {module}\n{table(rows)}\n")
+                summary += targets([{**row, "module": module} for row in rows])
+                print(f"\n### {module}\n{table(rows)}\n", flush=True)
                 sections.append(f"### {module}\n{table(rows)}")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)],
                            capture_output=True)  # fmt: skip
+    met = sum(row["met"] == "yes" for row in summary)
+    sections.append(f"### Targets of issue 17: {met} of {len(summary)} met by this change\n{table(summary)}")
+    print(f"\n{sections[-1]}\n\nwhole run {time.perf_counter() - started:.0f} s, load {load_average()}")
     if not args.no_write and not args.quick and sections:
         body = (
             f"Today's main is `{args.baseline}`, checked out in a temporary worktree; each module ran on it and then "

@@ -3,9 +3,8 @@ mAP50 on the frozen test split measured in the same run through the same `detect
 
 Run: .venv/bin/python benchmarks/speed_inspect.py --tree PATH [--quick] [--json] [--profile FILE]
 
-PATH goes first on sys.path, so the numbers are those of the code in PATH (benchmarks/speed.py runs this for
-today's main in a git worktree and for the working tree, back to back). Only functions that exist in both are
-used: `suite.inspect.prepare` (as `suite prepare` runs it, into a fresh temporary SUITE_HOME),
+Measures the code in PATH (see benchmarks/speedkit.py). Only functions that exist in today's main too are
+used: `suite.inspect.prepare` (as `suite prepare` runs it, into the scratch SUITE_HOME),
 `suite.inspect.service.serving_detector`, `Detector.detect` / `DetectOptions`, `pipelines.boxes.iou` and the
 tree's `sample_data/inspect/generate.py`.
 
@@ -17,42 +16,17 @@ found at IoU > 0.2 and confidence >= 0.25 (as benchmarks/inspection.py). `--quic
 
 from __future__ import annotations
 
-import argparse
-import cProfile
-import io
-import json
-import os
-import pstats
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from speedkit import Rows, emit, profiled, setup
 
-
-def _args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parent.parent)
-    parser.add_argument("--quick", action="store_true", help="smoke run: one photo, few calls")
-    parser.add_argument("--json", action="store_true", help="print one JSON list of rows (else a table)")
-    parser.add_argument("--profile", type=Path, help="write the cProfile top 15 of one tiled photo here")
-    return parser.parse_args()
-
-
-ARGS = _args() if __name__ == "__main__" else None
+ARGS = setup("inspect", __doc__) if __name__ == "__main__" else None
 if ARGS is not None:
-    sys.path.insert(0, str(ARGS.tree.resolve()))
-    sys.path.insert(0, str(ARGS.tree.resolve() / "sample_data" / "inspect"))
+    sys.path.insert(0, str(ARGS.tree / "sample_data" / "inspect"))
 
 import numpy as np  # noqa: E402
-
-
-def row(what: str, value: float, unit: str, accuracy: dict | None = None) -> dict:
-    out = {"module": "inspect", "what": what, "value": round(float(value), 4), "unit": unit}
-    if accuracy is not None:
-        out["accuracy"] = accuracy
-    return out
 
 
 def average_precision(scored: list[tuple[float, bool]], positives: int) -> float:
@@ -101,7 +75,7 @@ def map50(detector, sample_set: Path, options) -> tuple[float, int]:
     return float(np.mean(aps)), sum(positives.values())
 
 
-def main(args: argparse.Namespace) -> list[dict]:
+def main(args) -> Rows:
     from generate import large_image
     from PIL import Image
 
@@ -112,8 +86,7 @@ def main(args: argparse.Namespace) -> list[dict]:
     from suite.inspect.service import serving_detector
     from suite.settings import Settings
 
-    home = Path(tempfile.mkdtemp(prefix="speed-inspect-"))
-    settings = Settings.from_env(home=home)
+    settings = Settings.from_env(home=args.home)
     started = time.perf_counter()
     prepare(settings)
     prepare_s = time.perf_counter() - started
@@ -134,14 +107,8 @@ def main(args: argparse.Namespace) -> list[dict]:
         tiles = result.tiles
         found += sum(any(iou(d.box, t[1:]) > 0.2 and d.confidence >= 0.25 for d in result.detections) for t in truth)
         total += len(truth)
-    if args.profile:
-        profiler = cProfile.Profile()
-        profiler.enable()
+    with profiled(args.profile):
         detector.detect(photos[0][0])
-        profiler.disable()
-        text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(15)
-        args.profile.write_text(text.getvalue())
     tiled = {"recall small flaws": round(found / max(total, 1), 4), "flaws": total, "tiles": tiles, **accuracy}
 
     test_images = sorted((SAMPLE_SET / "images" / "test").glob("*.jpg"))[: 5 if args.quick else 40]
@@ -154,22 +121,17 @@ def main(args: argparse.Namespace) -> list[dict]:
             detector.detect(view)
     per_second = rounds * len(views) / (time.perf_counter() - started)
 
-    return [
-        row("prepare (export the model)", prepare_s, "s"),
-        row("inspection, 3000x2000 photo with tiles, mean", float(np.mean(seconds)), "s", tiled),
-        row("inspection, 3000x2000 photo with tiles, p95", float(np.percentile(seconds, 95)), "s"),
-        row("inspection, one 640 px image per call", per_second, "images/s", accuracy),
-    ]
+    rows = Rows("inspect")
+    rows.add("prepare (export the model)", prepare_s, "s")
+    rows.add("inspection, 3000x2000 photo with tiles, mean", float(np.mean(seconds)), "s", tiled, ("<=", 0.6))
+    rows.add("inspection, 3000x2000 photo with tiles, p95", float(np.percentile(seconds, 95)), "s")
+    rows.add("inspection, one 640 px image per call", per_second, "images/s", accuracy, (">=", 20))
+    rows.add("mAP50 on the frozen test split (the served model)", score, "ratio", accuracy)
+    return rows
 
 
 if __name__ == "__main__":
     import logging
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    os.environ.setdefault("YOLO_VERBOSE", "False")
-    rows = main(ARGS)
-    if ARGS.json:
-        print(json.dumps(rows))  # noqa: T201
-    else:
-        for r in rows:
-            print(f"{r['what']:<50} {r['value']:>10,.4g} {r['unit']:<9} {r.get('accuracy', '')}")  # noqa: T201
+    emit(main(ARGS), ARGS.json)

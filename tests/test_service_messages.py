@@ -100,3 +100,27 @@ def test_a_refused_action_is_named_in_the_page_language_with_the_policy_words():
         require(None, "admin", "models.promote")
     assert str(caught.value) == "Please sign in to promote a model version."
     assert localized(caught.value, "zh_CN") == "请先登录，才能启用某个模型版本。"
+
+
+def test_a_wrong_password_is_refused_in_chinese_on_the_sign_in_page(store, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pages.ui import LANGUAGE_KEY
+    from tests.auth.helpers import keep_app_routing, make_user
+
+    keep_app_routing(monkeypatch)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    make_user(store, "vera", "staff")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.sidebar.radio(key=LANGUAGE_KEY).set_value("zh_CN").run()
+    user_box, password_box = at.text_input
+    user_box.input("vera")
+    password_box.input("wrong password!")
+    at.button[0].click().run()
+    assert not at.exception
+    [error] = [e.value.replace("\\", "") for e in at.error]
+    assert error.startswith("用户名和密码与任何有效账户都不匹配。")
+    assert f"锁定 {store.settings.lockout_minutes} 分钟" in error
+    st.cache_resource.clear()

@@ -211,7 +211,8 @@ def main() -> None:
         results = []
         if not args.costs_only:
             results.append(_load_run(prepared, "in-process", args, folder, {}))
-        address = _start_ray(Path(tempfile.mkdtemp(prefix="ray", dir="/tmp")))  # short: Ray's socket paths
+        ray_temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: Ray's socket paths must fit
+        address = _start_ray(ray_temp)
         try:
             for replicas in REPLICAS if not args.costs_only else ():
                 env = {"SUITE_RAY_ADDRESS": address, "SUITE_RAY_REPLICAS": str(replicas)}
@@ -224,6 +225,7 @@ def main() -> None:
             for key in ("SUITE_RAY_ADDRESS", "SUITE_RAY_REPLICAS"):
                 os.environ.pop(key, None)
             _stop_ray()
+            shutil.rmtree(ray_temp, ignore_errors=True)
     rows = [_row(r, results[0]) for r in results]
     body = (
         f"{args.users} clients (benchmarks/api_load.py's locust users and mix) for {args.seconds} s per run against "

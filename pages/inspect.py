@@ -185,6 +185,7 @@ def missed_defects(inspection, picture, scale: float) -> None:
     st.caption(t("ins.missed.draw"))
     st.space("medium")  # room for the drawing's toolbar, which sits just above the photo
     height = min(round(CANVAS_WIDTH * picture.height / picture.width), 2 * CANVAS_WIDTH)
+    drawings = st.session_state.get(f"drawings-{rid}", 0)
     drawing = st_canvas(
         fill_color="rgba(46, 160, 67, 0.15)",
         stroke_width=2,
@@ -196,7 +197,7 @@ def missed_defects(inspection, picture, scale: float) -> None:
         font_size=13,
         width=CANVAS_WIDTH,
         height=height,
-        key=f"draw-{rid}",
+        key=f"draw-{rid}-{drawings}",
     )
     # the drawing's boxes in the shown picture's pixels -> the inspected image's pixels
     boxes = box_states.drawn_boxes(
@@ -213,7 +214,7 @@ def missed_defects(inspection, picture, scale: float) -> None:
             what=t("ins.what.report"),
         )
         if saved:
-            st.session_state.pop(f"draw-{rid}", None)  # a fresh drawing for the next one
+            st.session_state[f"drawings-{rid}"] = drawings + 1  # a fresh, empty drawing for the next one
             later_toast(tn("ins.missed.saved", len(areas)))
 
 

@@ -85,7 +85,7 @@ def test_review_states_are_saved_shown_and_kept_after_a_reload(app_page, setting
 
     at.toggle(key=f"miss-open-{rid}").set_value(True).run()
     at.selectbox(key=f"miss-cls-{rid}").set_value("pit")
-    at.session_state[f"draw-{rid}"] = _drawing([[40, 50, 52, 62]], natural=512, canvas=336)
+    at.session_state[f"draw-{rid}-0"] = _drawing([[40, 50, 52, 62]], natural=512, canvas=336)
     at.run()
     assert not at.exception
     assert any("1 box drawn" in c.value for c in at.caption)
@@ -187,7 +187,9 @@ def test_a_missed_defect_is_drawn_with_the_mouse_in_a_real_browser(tmp_path):
 
         page.set_viewport_size({"width": 390, "height": 844})
         page.wait_for_timeout(1500)
-        page.get_by_text("The model missed a defect").scroll_into_view_if_needed()
+        canvas.wait_for(state="visible", timeout=60_000)  # a fresh drawing for the next missed defect
+        canvas.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
         widest = page.evaluate("() => document.documentElement.scrollWidth")
         right = canvas.bounding_box()
         context.close()

@@ -115,7 +115,7 @@ def test_report_a_missed_defect_with_its_area(app_page, settings):
     # the box dragged on the photo (shown at 512 px in a 336 px drawing area), as the drawing component sends it
     fit = 336 / 512
     box = {"type": "LabeledRect", "left": 80 * fit, "top": 100 * fit, "width": 24 * fit, "height": 24 * fit}
-    at.session_state[f"draw-{rid}"] = {
+    at.session_state[f"draw-{rid}-0"] = {
         "drawing": {"raw": {"objects": [box]}, "data": None},
         "backgroundFit": {
             "naturalWidth": 512,

@@ -11,7 +11,7 @@ from suite.store import Store, new_id, now
 from suite.transcribe import queries
 from suite.transcribe.lines import save_line, took_worth_saying, transcript_lines
 from suite.transcribe.models import InvalidCorrection, Segment, Transcript
-from suite.transcribe.service import as_uploaded
+from suite.transcribe.service import as_uploaded, save_correction
 
 SPEECH = Path(__file__).resolve().parents[2] / "sample_data" / "transcribe"
 LINES = ("Please send the quarterly report", "to the north star finance team", "before Friday.")
@@ -112,6 +112,11 @@ def test_line_edits_build_on_each_other_and_a_revert_clears_the_mark(store, sett
         save_line(store, transcript, 2, "before  Friday!")
     with pytest.raises(InvalidCorrection, match="no line"):
         save_line(store, transcript, 3, "x")
+    save_correction(store, transcript.transcript_id, "Send the report to finance by Friday.")
+    whole = transcript_lines(store, transcript)  # a correction of the whole text supersedes the line edits
+    assert whole.whole_text_corrected and whole.edited == []
+    assert [line.text for line in whole.lines] == list(LINES)
+    assert whole.current_text == "Send the report to finance by Friday."
 
 
 def test_timing_is_only_said_for_long_recordings():

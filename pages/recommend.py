@@ -27,6 +27,7 @@ from pages.ui import (
     t,
     tn,
     when,
+    words,
 )
 from suite.recommend import service as rec
 from suite.recommend.models import RecommendationList
@@ -69,7 +70,7 @@ def show_cards(result: RecommendationList, *, feedback: bool) -> None:
             price = f" · ${item.price:,.2f}" if item.price is not None else ""
             st.text(f"{rank}. {item.title}")  # imported text: never Markdown
             st.text(f"{item.category or ''}{price}")
-            st.text(f"{item.reason} · {t('rec.match', share=percent(item.score))}")
+            st.text(f"{words(item.reason)} · {t('rec.match', share=percent(item.score))}")
             if feedback:
                 left, right = st.columns(2)
                 left.button(
@@ -131,7 +132,7 @@ with shopper_tab:
             st.success(notice)
         if shown is not None:
             if shown.note:
-                st.text(shown.note)  # names the shopper id, which came from an import
+                st.text(words(shown.note))  # names the shopper id, which came from an import
             show_cards(shown, feedback=True)
 
 with visitor_tab:
@@ -145,6 +146,8 @@ with visitor_tab:
             what=t("rec.what.recommend"),
         )
         if picks is not None:
+            if picks.note:
+                st.text(words(picks.note))  # "Nothing in Baby matches ...": why the cards are other picks
             show_cards(picks, feedback=False)
 
 with similar_tab:

@@ -16,21 +16,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from suite.errors import message
 from suite.recommend.hybrid import Scorer
 
-VERBS = {
-    "purchase": "bought",
-    "cart": "put in your cart",
-    "click": "clicked on",
-    "view": "looked at",
-    "rating": "rated",
-}
+# The reasons are catalogue sentences (`suite.errors.Message`: English as a str for the CLI and API, the page
+# shows them in its language); the keys are in suite/i18n/locales/*/LC_MESSAGES/rec_reasons.po.
+VERBS = {"purchase": "bought", "cart": "cart", "click": "clicked", "view": "viewed", "rating": "rated"}
 EVENT_RANK = {"view": 0, "click": 1, "rating": 2, "cart": 3, "purchase": 4}
-SIMILAR_REASONS = {
-    "content": "Similar description",
-    "cooc": "Often chosen by the same shoppers",
-    "als": "Liked by shoppers with similar taste",
-}
+SIMILAR_REASONS = {"content": "rec.reason.similar_text", "cooc": "rec.reason.same_shoppers", "als": "rec.reason.taste"}
 # Text similarity of a typed search to a product (the bundled embedder; "quiet coffee grinder": espresso beans
 # 0.32, the best baby product 0.19; "yoga mat": yoga mats 0.71, a yoga jump rope about 0.5; "gift for a
 # newborn": newborn bottle sets 0.53; nonsense text at most 0.19 anywhere).
@@ -180,13 +173,17 @@ def reason(
     arrays = scorer.model.arrays
     category = str(arrays.categories[item])
     if kind == "history" and anchor is not None:
-        verb = VERBS.get(events.get(anchor, "view"), "looked at")
-        title = arrays.titles[anchor]
-        return f"Similar to the {title} you {verb}" if component == "content" else f"Because you {verb} the {title}"
+        verb = VERBS.get(events.get(anchor, "view"), "viewed")
+        how = "similar" if component == "content" else "because"
+        return message(f"rec.reason.{how}.{verb}", title=str(arrays.titles[anchor]))
     if text and match == 2:
-        return f"Matches what you are looking for: “{text}”"
+        return message("rec.reason.matches", text=text)
     if text and match == 1:
-        return f"Related to what you are looking for: “{text}”"
+        return message("rec.reason.related", text=text)
     if interests and category in interests:
-        return f"Popular in {category}, one of your interests" if kind == "popularity" else "Matches your interests"
-    return f"Popular in {category} right now"
+        return (
+            message("rec.reason.popular_interest", category=category)
+            if kind == "popularity"
+            else message("rec.reason.interests")
+        )
+    return message("rec.reason.popular", category=category)

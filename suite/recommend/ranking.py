@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from suite.errors import message
 from suite.recommend import explain, rules
 from suite.recommend.hybrid import top_k
 from suite.recommend.models import Recommendation, RecommendationList, UnknownProduct
@@ -55,15 +56,15 @@ def rank(
     if interests:
         in_interest = catalog["category"].isin(interests).to_numpy()
         allowed &= in_interest
-    where = ", ".join(interests) if interests else "the shop"
+    where = ", ".join(interests)
     note, match = "", np.zeros(len(catalog), dtype=np.int8)
     text_vector = None
     if text:
         text_vector = serving.embedder.embed([text])[0]
         match = explain.text_match(scorer, text, text_vector)
         if not (match[allowed] > 0).any():
-            note = f"Nothing in {where} matches “{text}”"
-            note += f"; showing popular products in {where} instead." if interests else "."
+            key = "rec.note.nothing_in" if interests else "rec.note.nothing"
+            note = message(key, where=where, text=text) if interests else message(key, text=text)
             text, text_vector, match = "", None, np.zeros(len(catalog), dtype=np.int8)
     queries = None
     if text_vector is not None:
@@ -82,8 +83,8 @@ def rank(
     chosen = top_k(ordering, ~allowed[None, :], k, categories=arrays.categories, max_per_category=max_per_category)[0]
     found = int((match[allowed] > 0).sum())
     if text and not note and found < len(chosen):
-        some = f"{found} products in {where} come" if found != 1 else f"1 product in {where} comes"
-        note = f"Only {some} close to “{text}”; the rest are other picks."
+        key = "rec.note.only_one" if found == 1 else "rec.note.only_some"
+        note = message(f"{key}_in" if interests else key, count=found, where=where, text=text)
     events = explain.strongest_events(model.positions(history["item_id"]), history["event"])
     weights = scorer.weights(length, has_query)
     attribution = explain.attribute(scorer, hist, parts, weights, chosen, queries)
@@ -123,5 +124,5 @@ def similar(serving: Serving, item_id: str, *, k: int) -> RecommendationList:
     items = []
     for i in chosen:
         source = max(parts, key=lambda name: parts[name][i])
-        items.append(_card(model.arrays, int(i), float(scores[i]), explain.SIMILAR_REASONS[source], source))
+        items.append(_card(model.arrays, int(i), float(scores[i]), message(explain.SIMILAR_REASONS[source]), source))
     return RecommendationList(user_id=None, items=items, model_version=model.version, device=serving.device)

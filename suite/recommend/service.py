@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from suite.auth.trail import audited
-from suite.errors import InvalidInput
+from suite.errors import InvalidInput, message
 from suite.modules import DemoReport, ModelStatus
 from suite.progress import Progress, no_progress
 from suite.recommend import hybrid, ingest, queries, rules
@@ -165,11 +165,10 @@ def recommend_for_user(
         )
         if history.empty:
             result.cold_start = True
-            result.note = f"We have no history for shopper {user_id} yet, so these are popular picks" + (
-                " matched to the stated interests." if interests or text else "; add interests for better ones."
-            )
+            matched = interests or text
+            result.note = message("rec.note.new_shopper_matched" if matched else "rec.note.new_shopper", user=user_id)
         elif history["item_id"].nunique() == 1:
-            result.note = "This shopper has a single interaction so far; picks lean on popularity and similar products."
+            result.note = message("rec.note.one_interaction")
         call.record(result)
         call.output = {"user_id": user_id, "items": [r.item_id for r in result.items], "cold_start": result.cold_start}
         result.request_id = call.request_id

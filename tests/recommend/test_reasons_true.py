@@ -118,3 +118,17 @@ def test_the_blend_is_learned_saved_and_loaded(shop, tmp_path):
     loaded = RecModel.load(tmp_path / "model")
     assert loaded.blend == model.blend
     np.testing.assert_array_equal(loaded.ease, model.ease)
+
+
+def test_reasons_and_notes_are_said_in_the_page_language(shop):
+    from suite.errors import localized
+
+    frame, serving = shop
+    user = frame.groupby("user_id").size().idxmax()
+    history = frame[frame["user_id"] == user]
+    result = rank(serving, user, history, set(), k=10, max_per_category=4, interests=[], text="")
+    chinese = [localized(card.reason, "zh_CN") for card in result.items]
+    assert all(re.search(r"[\u4e00-\u9fff]", reason) for reason in chinese), chinese
+    assert all(localized(card.reason, "en") == card.reason for card in result.items)  # English stays the str
+    note = _visitor(serving, ["Baby"], "quiet coffee grinder").note
+    assert localized(note, "zh_CN") == "Baby 中没有与“quiet coffee grinder”相符的商品；改为显示 Baby 的热门商品。"

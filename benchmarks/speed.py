@@ -36,7 +36,7 @@ def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def measure(module: str, tree: Path, quick: bool, timeout_s: int) -> tuple[list[dict], str]:
+def measure(module: str, tree: Path, quick: bool, timeout_s: int, label: str) -> tuple[list[dict], str]:
     """One module's rows measured on the code in `tree`, and the load average when it started."""
     script = ROOT / "benchmarks" / f"speed_{module}.py"
     command = [sys.executable, str(script), "--tree", str(tree), "--json", *(["--quick"] if quick else [])]
@@ -46,12 +46,12 @@ def measure(module: str, tree: Path, quick: bool, timeout_s: int) -> tuple[list[
     try:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout_s, cwd=tree)
     except subprocess.TimeoutExpired:
-        print(f"  {module} on {tree.name}: stopped after {timeout_s} s (--timeout-s)", file=sys.stderr)
+        print(f"  {module} on {label}: stopped after {timeout_s} s (--timeout-s)", file=sys.stderr)
         return [], load
-    print(f"  {module} on {tree.name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    print(f"  {module} on {label}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-3:]
-        print(f"  {module} on {tree.name}: failed ({done.returncode}): {' | '.join(tail)}", file=sys.stderr)
+        print(f"  {module} on {label}: failed ({done.returncode}): {' | '.join(tail)}", file=sys.stderr)
         return [], load
     lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
     return (json.loads(lines[-1]) if lines else []), load
@@ -61,6 +61,12 @@ def speedup(before: float | None, after: float | None, unit: str) -> float | str
     if not before or not after or unit in NOT_SPEED:
         return "–"
     return before / after if unit in LOWER_IS_BETTER else after / before
+
+
+def accuracy(before: dict | None, after: dict | None) -> str:
+    if before is None and after is None:
+        return ""
+    return f"{before} (both)" if before == after else f"{before or '–'} → {after or '–'}"
 
 
 def verdict(value: float | None, target: str | None, main: float | None = None) -> str:
@@ -84,7 +90,7 @@ def compare(module: str, before: list[dict], after: list[dict], loads: tuple[str
                 f"{verdict(was.get('value'), target)} / {verdict(row.get('value'), target, was.get('value'))}"
                 if target else ""
             ),
-            "accuracy (main → change)": f"{was.get('accuracy', '–')} → {row.get('accuracy', '–')}",
+            "accuracy (main → change)": accuracy(was.get("accuracy"), row.get("accuracy")),
             "load (main / change)": f"{loads[0]} / {loads[1]}",
         })  # fmt: skip
     for what, row in old.items():
@@ -127,9 +133,9 @@ def main() -> int:
         try:
             for module in modules:
                 print(f"{module}: today's main ({args.baseline}) ...", file=sys.stderr)
-                before, load_before = measure(module, worktree, args.quick, args.timeout_s)
+                before, load_before = measure(module, worktree, args.quick, args.timeout_s, args.baseline)
                 print(f"{module}: this change ...", file=sys.stderr)
-                after, load_after = measure(module, ROOT, args.quick, args.timeout_s)
+                after, load_after = measure(module, ROOT, args.quick, args.timeout_s, "this change")
                 rows = compare(module, before, after, (load_before, load_after))
                 summary += targets([{**row, "module": module} for row in rows])
                 print(f"\n### {module}\n{table(rows)}\n", flush=True)

@@ -11,7 +11,7 @@ export YOLO_AUTOINSTALL := false
 export OPENBLAS_NUM_THREADS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps test-system-deps run prepare demo test test-fast screenshots lint format bench clean
+.PHONY: help install install-dev system-deps test-system-deps run prepare demo test test-scale test-fast screenshots lint format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,8 +61,11 @@ lint: install-dev ## ruff
 format: install-dev ## Format the code with ruff
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
-test: install-dev lint ## Install with dev extras, run ruff and the whole test suite
-	$(BIN)/pytest -q
+test: install-dev lint ## Install with dev extras, run ruff and the test suite (all but the scale-out tests)
+	$(BIN)/pytest -q -m "not scale"
+
+test-scale: install-dev ## The scale-out tests: API worker processes, PostgreSQL writers, a local Ray cluster, the Compose services
+	$(BIN)/pytest -q -m scale
 
 test-fast: install-dev lint ## ruff and every test but the model-heavy and browser ones (the inner loop, < 2 min)
 	$(BIN)/pytest -q -m "not slow and not browser"

@@ -27,12 +27,9 @@ from pages.ui import (
 )
 from pages.ui import plain as escaped
 from suite.errors import SuiteError
-from suite.inspect import report as pictures
-from suite.inspect import reviews as box_states
 from suite.inspect import service
-from suite.inspect.archives import LIMITS
-from suite.inspect.dataset import SPLITS
 from suite.inspect.models import CLASSES, FAIL, PASS, REVIEW, Thresholds
+from suite.inspect.service import LIMITS, SPLITS, box_states, pictures
 from suite.uploads import MAX_UPLOAD_MB
 
 T = TypeVar("T")

@@ -25,7 +25,6 @@ from pages.ui import (
     tn,
     when,
 )
-from suite.transcribe.lines import Line, save_line, took_worth_saying, transcript_lines
 from suite.transcribe.models import Transcript
 from suite.transcribe.service import (
     AUDIO_SUFFIXES,
@@ -33,14 +32,18 @@ from suite.transcribe.service import (
     MAX_AUDIO_HOURS,
     MAX_UPLOAD_MB,
     MIME,
+    Line,
     available_engines,
     export,
     minutes_per_day,
     playable_audio,
     save_correction,
+    save_line,
     save_vocabulary,
     search_history,
+    took_worth_saying,
     transcribe_uploads,
+    transcript_lines,
     vocabulary,
 )
 

@@ -19,8 +19,12 @@ from suite.auth.trail import audited, store_for
 from suite.errors import InvalidInput, NotFound, SuiteError
 from suite.inspect import custom_training, queries
 from suite.inspect import feedback as _feedback
+from suite.inspect import report as pictures  # noqa: F401 - the page draws through the service
+from suite.inspect import reviews as box_states  # noqa: F401 - each box's review state, for the page
+from suite.inspect.archives import LIMITS as LIMITS
 from suite.inspect.archives import describe
-from suite.inspect.dataset import SPLITS, import_dataset, stage_dataset, validate
+from suite.inspect.dataset import SPLITS as SPLITS
+from suite.inspect.dataset import import_dataset, stage_dataset, validate
 from suite.inspect.images import IMAGE_SUFFIXES, expand_upload, load_image
 from suite.inspect.model_files import IMGSZ, current_model, get_detector, offline
 from suite.inspect.models import (

@@ -13,7 +13,7 @@ from typing import Any
 
 from suite.auth.trail import audited
 from suite.store import Store
-from suite.transcribe import queries, service
+from suite.transcribe import queries
 from suite.transcribe.models import InvalidCorrection, Transcript
 
 LONG_RECORDING_S = 600.0  # from ten minutes of audio on, how long transcribing took is worth saying
@@ -99,6 +99,8 @@ def save_line(store: Store, transcript: Transcript, index: int, text: str, *, us
     texts = [other.text for other in now.lines]
     texts[index] = corrected
     edited = set(now.edited) - {index} | ({index} if corrected != line.heard else set())
+    from suite.transcribe import service  # the service re-exports this module's functions
+
     return service.save_correction(
         store,
         transcript.transcript_id,

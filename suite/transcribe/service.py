@@ -533,3 +533,7 @@ def warm_up(settings: Settings, store: Store) -> None:
         path = Path(folder) / "silence.wav"
         path.write_bytes(silence_wav())
         transcriber.transcribe(path, TranscribeOptions(language=language))
+
+
+# The transcript's lines for the page (play from a line, edit it in place); at the end: lines.py uses this module.
+from suite.transcribe.lines import Line, save_line, took_worth_saying, transcript_lines  # noqa: E402, F401

@@ -23,7 +23,7 @@ from test_api_server import wait_for
 from suite.api.tokens import forget_cached
 from tests.serving_kit import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale]  # several processes: make test-scale
 
 CLIENTS = 8
 CALLS = 40  # per client: 320 event calls, half of them with a timestamp drawn from a few, so keys repeat

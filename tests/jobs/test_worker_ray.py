@@ -23,7 +23,7 @@ from suite.store import Store
 from tests.risk.risk_helpers import install_default_model
 from tests.scale.postgres_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale]  # several processes: make test-scale
 
 NO_SCHEDULE = Schedule(nightly_hour=None, min_feedback=0, poll_s=0.5)
 NEW_CASE = "Fennwick says the steering recall will be far costlier than planned"

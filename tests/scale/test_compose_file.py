@@ -32,6 +32,8 @@ from suite.settings import Settings
 from suite.store import Store
 from tests.scale.postgres_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
+pytestmark = pytest.mark.scale  # several processes or a cluster: make test-scale
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SUITE = str(Path(sys.executable).with_name("suite"))

@@ -21,6 +21,8 @@ from suite.store import Store
 from tests.risk.risk_helpers import install_default_model
 from tests.scale.postgres_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
+pytestmark = pytest.mark.scale  # several processes or a cluster: make test-scale
+
 SUITE = str(Path(sys.executable).with_name("suite"))
 NEW_CASE = "Fennwick says the steering recall will be far costlier than planned"
 

@@ -6,9 +6,13 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from suite.settings import Settings
 from suite.store import Store
 from tests.scale.postgres_server import ROOT, postgres_server, postgres_url  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.scale  # several processes or a cluster: make test-scale
 
 WRITER = textwrap.dedent(
     """

@@ -33,6 +33,8 @@ from suite.support.service import ask, ingest_paths  # noqa: E402
 from suite.training import TrainingOutcome  # noqa: E402
 from tests.recommend.seed import copy_seed  # noqa: E402
 
+pytestmark = pytest.mark.scale  # several processes or a cluster: make test-scale
+
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / "sample_data" / "inspect" / "defects" / "images" / "test"
 HEADLINES = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from suite.modules import ModelStatus, hooks
+from suite.recommend.hybrid import describe_blend
 from suite.recommend.service import how_picks_are_made, import_catalog
 
 
@@ -21,7 +22,8 @@ def test_hooks_match_the_contract_and_report_typed_status(settings):
 
 def test_help_text_comes_from_the_hybrids_own_weights():
     text = how_picks_are_made()
-    assert "half at 2 products, 80% at 8" in text and "never shown" in text
+    assert describe_blend() in text and "learned from each shopper's most recent visits" in text
+    assert "never shown" in text
 
 
 def _shown(store, items: list[str], *, days_ago: int, user_id: str | None = "U1", cold_start: bool = False) -> None:

@@ -35,16 +35,18 @@ with left:
     st.write(" · ".join(tn(f"home.db.{key}", counts.get(count, 0)) for count, key in kinds))
 
 st.divider()
-columns = st.columns(len(MODULES))
-for column, info in zip(columns, MODULES, strict=True):
-    used = activity.get(info.key) or ModuleActivity(info.key)
-    with column.container(border=True):
-        st.markdown(f"#### {info.icon} {module_title(info.key)}")
-        st.write(module_summary(info.key))
-        st.metric(t("home.card.week"), number(used.week), help=tn("home.card.total", used.total))
-        st.caption(tn("home.card.feedback", used.feedback))
-        st.page_link(
-            f"pages/{info.key}.py",
-            label=t("home.card.open", title=module_title(info.key)),
-            icon=":material/arrow_forward:",
-        )
+CARDS_PER_ROW = 3  # five cards in one row broke titles like "Recommendations" mid-word at 1440 px
+for start in range(0, len(MODULES), CARDS_PER_ROW):
+    row = MODULES[start : start + CARDS_PER_ROW]
+    for column, info in zip(st.columns(CARDS_PER_ROW), row, strict=False):
+        used = activity.get(info.key) or ModuleActivity(info.key)
+        with column.container(border=True):
+            st.markdown(f"#### {info.icon} {module_title(info.key)}")
+            st.write(module_summary(info.key))
+            st.metric(t("home.card.week"), number(used.week), help=tn("home.card.total", used.total))
+            st.caption(tn("home.card.feedback", used.feedback))
+            st.page_link(
+                f"pages/{info.key}.py",
+                label=t("home.card.open", title=module_title(info.key)),
+                icon=":material/arrow_forward:",
+            )

@@ -59,6 +59,7 @@ opened = linked_item(
 )
 tab_labels = [t("support.tab.ask"), t("support.tab.kb"), t("support.tab.tickets")]
 chat_tab, kb_tab, tickets_tab = st.tabs(tab_labels, default=tab_labels[2] if opened is not None else None)
+ASKER, ASSISTANT = ":material/person:", ":material/support_agent:"  # two avatars nobody confuses
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\](?!\\:)")  # an escaped citation marker [n] (not a link label "[n]:")
 
 
@@ -117,15 +118,15 @@ with chat_tab:
     if not state.support_chat and not (run(lambda: list_documents(store), what=t("support.what.articles")) or []):
         st.info(t("support.no_articles_chat"))
     for turn in state.support_chat:
-        with st.chat_message("user"):
+        with st.chat_message("user", avatar=ASKER):
             st.text(turn.question)
-        with st.chat_message("assistant"):
+        with st.chat_message("assistant", avatar=ASSISTANT):
             show_answer(turn)
     question = st.chat_input(t("support.ask_placeholder"), max_chars=MAX_QUESTION_CHARS)
     if question:
-        with st.chat_message("user"):
+        with st.chat_message("user", avatar=ASKER):
             st.text(question)
-        with st.chat_message("assistant"), st.spinner(t("support.looking")):
+        with st.chat_message("assistant", avatar=ASSISTANT), st.spinner(t("support.looking")):
             answer = run(lambda: ask(store, question, identity=who), what=t("support.what.answer"))
         if answer is not None:
             state.support_chat.append(answer)

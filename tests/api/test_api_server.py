@@ -33,6 +33,19 @@ def wait_for(url: str, status: int, limit_s: float, process: subprocess.Popen) -
         time.sleep(0.5)
 
 
+def stop(process: subprocess.Popen) -> str:
+    """Stop a `suite api` server as a service manager would (SIGTERM, then a kill after 60 s); its stderr."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        _, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    finally:
+        forget_cached()
+    return err
+
+
 def test_suite_api_serves_on_loopback_and_stops_cleanly(loaded_store):
     tokens = accounts_and_tokens(loaded_store)
     port = free_port()
@@ -53,13 +66,7 @@ def test_suite_api_serves_on_loopback_and_stops_cleanly(loaded_store):
         assert httpx.get(f"{base}/v1/risk/alerts", timeout=10).status_code == 401
         assert httpx.get(f"{base}/docs", timeout=10).status_code == 200
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            _, err = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-        forget_cached()
+        err = stop(process)
     # uvicorn shuts down gracefully, then re-raises the signal it caught: -SIGTERM is a clean stop
     assert process.returncode in (0, -signal.SIGTERM), err[-2000:]
     assert "Traceback" not in err, err[-2000:]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -18,9 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import accounts_and_tokens
-from test_api_server import wait_for
+from test_api_server import stop, wait_for
 
-from suite.api.tokens import forget_cached
 from tests.serving_kit import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.scale]  # several processes: make test-scale
@@ -76,13 +74,7 @@ def test_two_api_workers_store_every_acknowledged_event_once(loaded_store):
         for thread in threads:
             thread.join()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            _, err = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-        forget_cached()
+        err = stop(process)
     assert failures == []
     assert len(acked) == CLIENTS * CALLS * 3 // 4
     assert 0 < sum(acked) < len(acked), "some events repeat a stored key, and are acknowledged as not added"

@@ -20,7 +20,7 @@ from suite.jobs.schedule import Schedule
 from suite.registry import champion_version
 from suite.registry.versions import get_version
 from suite.store import Store
-from tests.risk.risk_helpers import install_default_model
+from tests.risk.risk_helpers import accepted_correction, install_default_model
 from tests.scale.postgres_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.scale]  # several processes: make test-scale
@@ -43,14 +43,7 @@ def pg_store(settings, tmp_path, tmp_path_factory, postgres_url):  # noqa: F811
     shared = settings.with_(database_url=postgres_url, models_uri=f"file://{tmp_path / 'shared-models'}")
     install_default_model(shared, tmp_path_factory.getbasetemp())
     store = Store(shared, flush_interval_s=0.2)
-    feedback_id = store.log_feedback(
-        module="risk",
-        kind="correction",
-        value={"headline": NEW_CASE, "model_label": "neutral", "corrected_label": "negative"},
-        user="ana",
-    )
-    store.flush(wait_s=5)
-    store.execute("UPDATE feedback SET review_state = 'accepted' WHERE feedback_id = ?", [feedback_id])
+    accepted_correction(store, NEW_CASE)
     yield store
     store.close()
 

@@ -118,3 +118,16 @@ def seed_scored_headlines(
     record = [f"seed-{ticker}", "seed.csv", "test", stamp, "utf-8", len(rows), len(rows), 0, 0, None, "seeded"]
     queries.save_batch(store, headlines=frame, mentions=mentions, repeats=[], rejects=pd.DataFrame(), record=record)
     return bad_day.isoformat()
+
+
+def accepted_correction(store: Store, headline: str, corrected: str = "negative") -> str:
+    """A reviewer-accepted staff correction of a headline's tone (what risk retraining learns from); its id."""
+    feedback_id = store.log_feedback(
+        module="risk",
+        kind="correction",
+        value={"headline": headline, "model_label": "neutral", "corrected_label": corrected},
+        user="ana",
+    )
+    store.flush(wait_s=5)
+    store.execute("UPDATE feedback SET review_state = 'accepted' WHERE feedback_id = ?", [feedback_id])
+    return feedback_id

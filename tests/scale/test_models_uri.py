@@ -18,7 +18,7 @@ from suite.registry import champion_version
 from suite.registry.versions import list_versions, promote, rollback
 from suite.settings import Settings
 from suite.store import Store
-from tests.risk.risk_helpers import install_default_model
+from tests.risk.risk_helpers import accepted_correction, install_default_model
 from tests.scale.postgres_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.scale  # several processes or a cluster: make test-scale
@@ -81,14 +81,7 @@ def test_a_version_promoted_by_one_replica_is_served_by_another(tmp_path, tmp_pa
         default = _served_by_fresh_process(two)["model_version"]
         assert default.startswith("default-")
 
-        feedback_id = store1.log_feedback(
-            module="risk",
-            kind="correction",
-            value={"headline": NEW_CASE, "model_label": "neutral", "corrected_label": "negative"},
-            user="ana",
-        )
-        store1.flush(wait_s=5)
-        store1.execute("UPDATE feedback SET review_state = 'accepted' WHERE feedback_id = ?", [feedback_id])
+        accepted_correction(store1, NEW_CASE)
         result = retrain_now(store1, "risk", requested_by="test")
         assert result["state"] == "succeeded", result
         version = result["version"]

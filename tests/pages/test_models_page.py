@@ -88,7 +88,7 @@ def test_accept_in_queue_then_retrain_now_shows_job_and_new_version(app_page, st
     assert not at.exception and champion_version(store.settings, "risk") is None
 
 
-def _recorded(store, tmp_path, name: str, new: float, old: float) -> str:
+def recorded_version(store, tmp_path, name: str, new: float, old: float) -> str:
     """A risk version recorded by the registry from a small stand-in folder (no model is trained)."""
     from suite.registry.versions import register_outcome
     from suite.training import TrainingOutcome
@@ -112,8 +112,8 @@ def test_a_rejected_version_is_used_only_with_a_reason(app_page, store, tmp_path
     from suite.registry.versions import get_version
     from tests.auth.helpers import sign_in_app_test, signed_in
 
-    champion = _recorded(store, tmp_path, "good", 0.8, 0.7)
-    rejected = _recorded(store, tmp_path, "worse", 0.6, 0.8)
+    champion = recorded_version(store, tmp_path, "good", 0.8, 0.7)
+    rejected = recorded_version(store, tmp_path, "worse", 0.6, 0.8)
     at = sign_in_app_test(app_page("pages/models.py"), signed_in(store, "admin")).run()  # promoting needs a sign-in
     at.selectbox[0].set_value("risk").run()
     assert "macro-F1 at least 0.5" in " ".join(c.value for c in at.caption)  # the floor, said on the page

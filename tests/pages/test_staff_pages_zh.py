@@ -11,33 +11,15 @@ import re
 import pytest
 
 from pages.ui import LANGUAGE_KEY
-from suite.registry.versions import register_outcome
-from suite.training import TrainingOutcome
 from tests.auth.helpers import keep_app_routing, sign_in_app_test, signed_in
 from tests.pages.test_attention_page import seed_one_of_each
+from tests.pages.test_models_page import recorded_version
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
 # names that stay as they are in Chinese: the product, metrics, formats, commands and the seeded data's own words
 KEPT = {"Northstar", "Suite", "Parquet", "macro_f1", "pilot", "suite", "serve", "make", "worker", "store", "check"}
 LEAKS = re.compile(r"\bNone\b|\{'|\w_ms\b|\+00:00|\b[a-z][\w.]*-[0-9a-f]{10}\b|\bv\d{8}-\d{6}-[0-9a-f]{8}\b")
-
-
-def _version(store, tmp_path, name: str, new: float, old: float) -> str:
-    """A risk version recorded by the real registry from a small stand-in folder (no model is trained)."""
-    folder = tmp_path / name
-    folder.mkdir()
-    (folder / "model.txt").write_text(name)
-    outcome = TrainingOutcome(
-        module="risk",
-        artifact_dir=folder,
-        primary_metric="macro_f1",
-        higher_is_better=True,
-        challenger_metrics={"macro_f1": new},
-        champion_metrics={"macro_f1": old},
-        trained_on={"feedback_ids": ["a"], "data_hash": name},
-    )
-    return register_outcome(store, outcome, job_id=f"job-{name}", auto_promote=True)["version"]
 
 
 @pytest.fixture
@@ -51,7 +33,10 @@ def busy_store(store, tmp_path):
     store.log_feedback(module="support", kind="thumbs", request_id=rid, value={"question": "q", "up": True})
     store.log_feedback(module="risk", kind="false_alarm", value={"headline": "h"})
     seed_one_of_each(store)
-    versions = [_version(store, tmp_path, "good", 0.8, 0.7), _version(store, tmp_path, "worse", 0.6, 0.8)]
+    versions = [
+        recorded_version(store, tmp_path, "good", 0.8, 0.7),
+        recorded_version(store, tmp_path, "worse", 0.6, 0.8),
+    ]
     job_id, _ = queue.enqueue(store, "risk", requested_by="test")
     queue.claim(store, "risk", worker=queue.worker_name(), job_id=job_id)
     queue.finish(store, job_id, state="succeeded", outcome={"version": versions[0], "status": "champion"})

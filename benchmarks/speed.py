@@ -9,6 +9,10 @@ targets say whether today's main and this change meet it, and a summary of the t
 load average is printed beside every run: a figure taken while the machine was busy is not a result.
 
 Run: .venv/bin/python benchmarks/speed.py [--baseline REF] [--quick] [--modules support risk ...]
+
+`--profile-dir DIR` runs the same cases under cProfile instead (each script's main case; the profiler's own cost
+makes those timings no result, so the speed section is left alone) and writes the top entries by own time,
+today's main beside this change, as the `speed_profiles` section.
 """
 
 from __future__ import annotations
@@ -36,10 +40,13 @@ def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def measure(module: str, tree: Path, quick: bool, timeout_s: int, label: str) -> tuple[list[dict], str]:
+def measure(
+    module: str, tree: Path, quick: bool, timeout_s: int, label: str, profile: Path | None = None
+) -> tuple[list[dict], str]:
     """One module's rows measured on the code in `tree`, and the load average when it started."""
     script = ROOT / "benchmarks" / f"speed_{module}.py"
     command = [sys.executable, str(script), "--tree", str(tree), "--json", *(["--quick"] if quick else [])]
+    command += ["--profile", str(profile)] if profile else []
     env = {**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"}
     load = load_average()
     started = time.perf_counter()
@@ -114,6 +121,32 @@ def targets(rows: list[dict]) -> list[dict]:
     ]
 
 
+def profile_table(before: Path, after: Path, top: int = 8) -> str:
+    """The top functions by own time of both trees side by side, each with its share of the profiled total."""
+
+    def entries(path: Path) -> tuple[float, list[dict]]:
+        if not path.exists():
+            return 0.0, []
+        found = json.loads(path.read_text())
+        return found["total_s"], found["top"][:top]
+
+    (total_before, rows_before), (total_after, rows_after) = entries(before), entries(after)
+
+    def cell(rows: list[dict], total: float, rank: int) -> tuple[str, str]:
+        if rank >= len(rows):
+            return "", ""
+        row = rows[rank]
+        return row["function"], f"{row['own_s']:.2f} s ({row['own_s'] / total:.0%})" if total else ""
+
+    lines = []
+    for rank in range(max(len(rows_before), len(rows_after))):
+        f_before, t_before = cell(rows_before, total_before, rank)
+        f_after, t_after = cell(rows_after, total_after, rank)
+        lines.append({"#": rank + 1, "today's main": f_before, "own time": t_before, "this change": f_after,
+                      "own time ": t_after})  # fmt: skip
+    return f"profiled total: today's main {total_before:.1f} s, this change {total_after:.1f} s\n\n" + table(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default=BASELINE, help="the git ref measured as today's main")
@@ -121,6 +154,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the scripts run")
     parser.add_argument("--timeout-s", type=int, default=900, help="per module and tree")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
+    parser.add_argument("--profile-dir", type=Path, help="profile each case into this folder (timings not kept)")
     args = parser.parse_args()
 
     modules = [m for m in args.modules if (ROOT / "benchmarks" / f"speed_{m}.py").exists()]
@@ -132,10 +166,17 @@ def main() -> int:
                        check=True, capture_output=True)  # fmt: skip
         try:
             for module in modules:
+                profiles = (args.profile_dir / f"{module}-main.txt", args.profile_dir / f"{module}-change.txt")
+                profiles = profiles if args.profile_dir else (None, None)
                 print(f"{module}: today's main ({args.baseline}) ...", file=sys.stderr)
-                before, load_before = measure(module, worktree, args.quick, args.timeout_s, args.baseline)
+                before, load_before = measure(module, worktree, args.quick, args.timeout_s, args.baseline, profiles[0])
                 print(f"{module}: this change ...", file=sys.stderr)
-                after, load_after = measure(module, ROOT, args.quick, args.timeout_s, "this change")
+                after, load_after = measure(module, ROOT, args.quick, args.timeout_s, "this change", profiles[1])
+                if args.profile_dir:
+                    found = profile_table(profiles[0].with_suffix(".json"), profiles[1].with_suffix(".json"))
+                    print(f"\n### {module}\n{found}\n", flush=True)
+                    sections.append(f"### {module} (load {load_before} / {load_after})\n{found}")
+                    continue
                 rows = compare(module, before, after, (load_before, load_after))
                 summary += targets([{**row, "module": module} for row in rows])
                 print(f"\n### {module}\n{table(rows)}\n", flush=True)
@@ -143,6 +184,16 @@ def main() -> int:
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)],
                            capture_output=True)  # fmt: skip
+    if args.profile_dir:
+        if not args.no_write and not args.quick:
+            body = (
+                f"`benchmarks/speed.py --profile-dir DIR`: each module's main case under cProfile, today's main "
+                f"(`{args.baseline}`) and this change; the top functions by own time and their share of the "
+                "profiled total (the profiler's cost is in both; shares, not speeds). Load average when each "
+                "started.\n\n" + "\n\n".join(sections)
+            )
+            write_section("speed_profiles", "Speed: where the time goes, before and after (issue 17)", body)
+        return 0
     met = sum(row["met"] == "yes" for row in summary)
     sections.append(f"### Targets of issue 17: {met} of {len(summary)} met by this change\n{table(summary)}")
     print(f"\n{sections[-1]}\n\nwhole run {time.perf_counter() - started:.0f} s, load {load_average()}")

@@ -148,3 +148,14 @@ def profiled(path: Path | None, top: int = 20, timer: Callable[[], float] | None
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(out.getvalue())
+        Path(path).with_suffix(".json").write_text(json.dumps(top_entries(pstats.Stats(profiler), top)))
+
+
+def top_entries(stats: pstats.Stats, top: int) -> dict:
+    """The `top` functions by own time, with the profile's total: what benchmarks/speed.py --profile-dir tabulates."""
+    rows = []
+    for (filename, line, function), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        where = f"{Path(filename).name}:{line}" if line else filename
+        rows.append({"function": f"{function} ({where})", "calls": calls, "own_s": own, "cumulative_s": cumulative})
+    rows.sort(key=lambda row: -row["own_s"])
+    return {"total_s": stats.total_tt, "top": rows[:top]}  # type: ignore[attr-defined]

@@ -104,7 +104,7 @@ def cli_defaults(data_yaml: Path, smoke: bool) -> dict:
         "mAP50": result["metrics"]["map50"],
         **verdict_rates(weights, data_yaml, imgsz),
         "minutes": minutes,
-        "served": result["status"] == "champion",
+        "served": "yes (champion)" if result["status"] == "champion" else f"no ({result['status']})",
         "plan": plan,
     }
 

@@ -7,8 +7,11 @@ Example:
 
 Large images are cut into overlapping tiles at native resolution (small flaws stay visible), plus one pass
 over the whole image (large defects), and the boxes are merged with class-wise NMS; `DetectOptions.tile`
-decides by image size unless forced. All tiles of a photo go through the network in one call (up to
-`DetectOptions.batch`). Training is `pipelines.detector_training`, scoring `pipelines.detector_eval`.
+decides by image size unless forced. The tiles are as few and as large as `tile_size` allows, spread evenly
+so that they overlap by at least `tile_overlap` and cover the photo with little repeated area (a 3000x2000
+photo: 8 tiles of 800x1024, 1.09x its pixels, where 150 tiles of 256 px looked at 1.64x). All tiles of a
+photo go through the network in one call (up to `DetectOptions.max_batch_pixels`). Training is
+`pipelines.detector_training`, scoring `pipelines.detector_eval`.
 
 On the CPU, a model exported to ONNX (`pipelines.detector_export`, passed as `exported`) runs on OpenVINO or
 ONNX Runtime (`pipelines.onnx_runtime`) with the same letterbox, NMS and box scaling as Ultralytics' predictor;
@@ -56,10 +59,13 @@ class DetectOptions:
         min_confidence: boxes below this are dropped (keep it low; verdict thresholds are applied later).
         imgsz: network input size for whole-image inference.
         tile: "auto" (tile when the longest side exceeds `tile_above`), "always" or "never".
-        tile_size / tile_overlap: tiles at native resolution, overlapping so a flaw on a seam is whole in one.
+        tile_size: the longest tile side, at native resolution (the network is fully convolutional: a larger
+            tile sees the same pixels at the same scale, and fewer tiles repeat fewer overlapping pixels).
+        tile_overlap: the least overlap of neighbouring tiles, so a flaw on a seam is whole in one of them.
         whole_pass: with tiles, also look at the whole (downscaled) image for defects larger than a tile.
         max_side: larger images are downscaled to this first (a 12,000 px photo must not run out of memory).
-        batch: tiles per network call (a 6000x4000 photo, 551 tiles, peaks at 1.6 GB with 160 on the CPU path).
+        batch: at most this many tiles per network call.
+        max_batch_pixels: and at most this many tile pixels per call (bounds memory: 160 tiles of 256 px).
     """
 
     min_confidence: float = 0.1
@@ -67,10 +73,11 @@ class DetectOptions:
     imgsz: int = 256
     tile: str = "auto"
     tile_above: int = 1000
-    tile_size: int = 256
+    tile_size: int = 1024
     tile_overlap: int = 48
     max_side: int = 6000
-    batch: int = 160  # tiles per network call: all 150 of a 3000x2000 photo in one; bounds memory on larger ones
+    batch: int = 160
+    max_batch_pixels: int = 160 * 256 * 256  # all 8 tiles of a 3000x2000 photo in one call
     whole_pass: bool = True
 
 
@@ -158,8 +165,7 @@ class Detector:
         longest = max(bgr.shape[:2])
         tiled = options.tile == "always" or (options.tile == "auto" and longest > options.tile_above)
         if tiled:
-            boxes = self._detect_tiled(bgr, options)
-            tiles = len(_tile_origins(bgr.shape[1], bgr.shape[0], options.tile_size, options.tile_overlap))
+            boxes, tiles = self._detect_tiled(bgr, options)
         else:
             boxes, tiles = self._predict([bgr], options, options.imgsz)[0], 1
         names = self._names
@@ -183,13 +189,15 @@ class Detector:
             runtime=self.runtime,
         )
 
-    def _predict(self, images: list[np.ndarray], options: DetectOptions, imgsz: int) -> list[np.ndarray]:
-        """Rows of (x1, y1, x2, y2, confidence, class) per image."""
+    def _predict(
+        self, images: list[np.ndarray], options: DetectOptions, imgsz: int | tuple[int, int]
+    ) -> list[np.ndarray]:
+        """Rows of (x1, y1, x2, y2, confidence, class) per image; `imgsz` a side or (height, width)."""
         if self._onnx is not None:
             return self._predict_exported(images, options, imgsz)
         results = self._model.predict(
             images,
-            imgsz=imgsz,
+            imgsz=list(imgsz) if isinstance(imgsz, tuple) else imgsz,
             conf=options.min_confidence,
             iou=options.iou,
             device=self.device,
@@ -198,17 +206,20 @@ class Detector:
         )
         return [r.boxes.data.cpu().numpy().reshape(-1, 6) for r in results]
 
-    def _predict_exported(self, images: list[np.ndarray], options: DetectOptions, imgsz: int) -> list[np.ndarray]:
+    def _predict_exported(
+        self, images: list[np.ndarray], options: DetectOptions, imgsz: int | tuple[int, int]
+    ) -> list[np.ndarray]:
         """`_predict` on the exported model, in one call: Ultralytics' letterbox, NMS and box scaling."""
         import torch
         from ultralytics.data.augment import LetterBox
         from ultralytics.utils import nms, ops
 
+        shape = tuple(imgsz) if isinstance(imgsz, tuple) else (imgsz, imgsz)
         same = len({im.shape for im in images}) == 1
-        if same and images[0].shape[:2] == (imgsz, imgsz):  # tiles: already the network's size
+        if same and images[0].shape[:2] == shape:  # tiles: already the network's size
             batch = np.stack(images)
         else:  # as the predictor does: a rectangle padded to the stride when the shapes agree, else a square
-            letterbox = LetterBox((imgsz, imgsz), auto=same, stride=32)
+            letterbox = LetterBox(shape, auto=same, stride=32)
             batch = np.stack([letterbox(image=im) for im in images])
         raw = self._onnx.run({"images": batch})[0]  # uint8 BGR; the runtime makes it float RGB NCHW
         kept = nms.non_max_suppression(torch.from_numpy(raw), options.min_confidence, options.iou, max_det=300)
@@ -218,33 +229,43 @@ class Detector:
             rows.append(found.numpy().reshape(-1, 6))
         return rows
 
-    def _detect_tiled(self, bgr: np.ndarray, options: DetectOptions) -> np.ndarray:
+    def _detect_tiled(self, bgr: np.ndarray, options: DetectOptions) -> tuple[np.ndarray, int]:
         height, width = bgr.shape[:2]
-        size = options.tile_size
-        origins = _tile_origins(width, height, size, options.tile_overlap)
+        (tile_w, xs), (tile_h, ys) = (tile_layout(n, options.tile_size, options.tile_overlap) for n in (width, height))
+        if (tile_h, tile_w) != (height, width) and (tile_h > height or tile_w > width):  # a side below one tile
+            bgr = np.pad(bgr, ((0, max(0, tile_h - height)), (0, max(0, tile_w - width)), (0, 0)), constant_values=114)
+        origins = [(x, y) for y in ys for x in xs]
+        per_call = max(1, min(options.batch, options.max_batch_pixels // (tile_h * tile_w)))
         found = []
-        for start in range(0, len(origins), options.batch):
-            chunk = origins[start : start + options.batch]
-            tiles = [bgr[y : y + size, x : x + size] for x, y in chunk]
-            for (x, y), rows in zip(chunk, self._predict(tiles, options, size), strict=True):
+        for start in range(0, len(origins), per_call):
+            chunk = origins[start : start + per_call]
+            tiles = [bgr[y : y + tile_h, x : x + tile_w] for x, y in chunk]
+            for (x, y), rows in zip(chunk, self._predict(tiles, options, (tile_h, tile_w)), strict=True):
                 rows[:, [0, 2]] += x
                 rows[:, [1, 3]] += y
                 found.append(rows)
         if options.whole_pass:  # tiles cut a defect larger than a tile into pieces; the whole view sees it
-            found.append(self._predict([bgr], options, options.imgsz)[0])
+            found.append(self._predict([bgr[:height, :width]], options, options.imgsz)[0])
         rows = np.concatenate(found) if found else np.zeros((0, 6), dtype=np.float32)
-        return merge_boxes(rows, options.iou)
+        rows[:, [0, 2]] = rows[:, [0, 2]].clip(0, width)  # boxes in the padding of a short side end at the edge
+        rows[:, [1, 3]] = rows[:, [1, 3]].clip(0, height)
+        return merge_boxes(rows, options.iou), len(origins)
 
 
-def _tile_origins(width: int, height: int, size: int, overlap: int) -> list[tuple[int, int]]:
-    def starts(length: int) -> list[int]:
-        if length <= size:
-            return [0]
-        step = size - overlap
-        points = list(range(0, length - size, step))
-        return points + [length - size]
+def tile_layout(length: int, size: int, overlap: int, stride: int = 32) -> tuple[int, list[int]]:
+    """(tile length, starts) along one side: the fewest tiles of at most `size` (a multiple of `stride`) that
+    overlap by at least `overlap`, spread evenly so that the last one ends at the edge.
 
-    return [(x, y) for y in starts(height) for x in starts(width)]
+    >>> tile_layout(3000, 1024, 48)
+    (800, [0, 733, 1467, 2200])
+    """
+    size = max(stride, size // stride * stride)
+    if length <= size:
+        return -(-length // stride) * stride, [0]
+    count = -(-(length - overlap) // (size - overlap))
+    tile = -(-(length + (count - 1) * overlap) // count)
+    tile = min(size, -(-tile // stride) * stride)
+    return tile, [round(i * (length - tile) / (count - 1)) for i in range(count)]
 
 
 def load_detector(

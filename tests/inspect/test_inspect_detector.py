@@ -12,7 +12,7 @@ from inspect_helpers import SAMPLE_SET, iou, labels, pixel_box
 from PIL import Image
 
 from pipelines.boxes import merge_boxes
-from pipelines.detector import DetectOptions
+from pipelines.detector import DetectOptions, tile_layout
 from suite.inspect.models import CLASSES, FAIL, PASS, Thresholds
 from suite.inspect.service import inspect_image
 from suite.inspect.verdicts import verdict
@@ -68,7 +68,7 @@ def test_tiling_finds_small_flaws_on_a_large_image(detector):
 
     tiled = detector.detect(image)
     whole = detector.detect(image, DetectOptions(tile="never"))
-    assert tiled.tiled and tiled.tiles > 20 and not whole.tiled
+    assert tiled.tiled and tiled.tiles == 6 and not whole.tiled  # 3 x 2 tiles of 832 px
     assert recall(tiled) >= 0.5 and recall(tiled) > recall(whole), (recall(tiled), recall(whole))
 
 
@@ -85,6 +85,20 @@ def test_a_defect_larger_than_a_tile_is_still_found_on_a_large_image(detector):
     assert any(d.class_name == "stain" and d.confidence >= 0.5 and iou(d.box, truth) > 0.5 for d in result.detections)
     tiles_only = detector.detect(image, DetectOptions(whole_pass=False))
     assert not any(iou(d.box, truth) > 0.5 and d.confidence >= 0.5 for d in tiles_only.detections)
+
+
+@pytest.mark.parametrize("length", [257, 1000, 1001, 2000, 2400, 3000, 4000, 6000])
+@pytest.mark.parametrize(("size", "overlap"), [(1024, 48), (256, 48), (640, 96)])
+def test_tiles_cover_every_pixel_and_overlap_by_at_least_the_overlap(length, size, overlap):
+    tile, starts = tile_layout(length, size, overlap)
+    assert tile % 32 == 0 and tile <= max(size, 32) and starts[0] == 0
+    if len(starts) == 1:
+        assert tile >= length
+    else:
+        assert starts[-1] + tile == length and all(
+            b - a <= tile - overlap for a, b in zip(starts, starts[1:], strict=False)
+        )
+        assert len(starts) == -(-(length - overlap) // (size - overlap))  # no more tiles than needed
 
 
 def test_merge_boxes_joins_a_flaw_split_by_a_tile_seam():

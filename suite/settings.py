@@ -75,6 +75,13 @@ def _device(value: str) -> str:
 TRANSCRIBE_SIZES = ("auto", "tiny.en", "base")
 
 
+def _llm(value: str) -> str:
+    """Who writes support answers: "off" (quoted from the articles, or SUITE_LLM_URL's endpoint) or "local"."""
+    if value.lower() not in ("off", "local"):
+        raise ValueError("expected off or local")
+    return value.lower()
+
+
 def _transcribe_size(value: str) -> str:
     lowered = value.lower()
     if lowered not in TRANSCRIBE_SIZES:
@@ -140,6 +147,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "ray_max_batch": _number(int, 1, 1024),
     "models_uri": _models_uri,
     "transcribe_size": _transcribe_size,
+    "llm": _llm,
     "transcribe_speakers": _flag,
     "redact_transcripts": _flag,
     "redact_questions": _flag,
@@ -161,6 +169,7 @@ class Settings:
     home: Path = Path("var")
     device: str = "auto"
     user: str = "staff"
+    llm: str = "off"  # "local": the bundled local model writes support answers (extra local-llm); "off": quoted
     llm_url: str = ""
     llm_model: str = ""
     alert_webhook: str = ""

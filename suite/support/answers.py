@@ -17,10 +17,12 @@ import unicodedata
 import numpy as np
 
 from pipelines.keyword_index import tokenize
+from suite.errors import ModelUnavailable
 from suite.registry.champion import champion_dir
 from suite.settings import Settings
 from suite.support import calibration
 from suite.support.llm import LLMError, write_answer
+from suite.support.local_llm import read_reply, write_locally
 from suite.support.models import Answer, Citation, InvalidQuestion, Passage
 from suite.support.retrieval import Candidate, KnowledgeIndex, is_chinese
 
@@ -222,15 +224,28 @@ def answer_question(
     result.answer = condense(index, question, cited)
     if language == "zh" and not any(is_chinese(c.chunk.text) for _, c in cited):
         result.note = ONLY_ENGLISH
-    if settings.llm_url:
+    if settings.llm == "local" or settings.llm_url:
+        passages = [c.chunk.indexed_text for _, c in cited]
         try:
-            result.answer = write_answer(
-                settings.llm_url, settings.llm_model, question, [c.chunk.indexed_text for _, c in cited]
-            )
+            if settings.llm == "local":
+                written = write_locally(settings, question, passages, chinese=language == "zh")
+            else:
+                reply = write_answer(settings.llm_url, settings.llm_model, question, passages)
+                written = read_reply(reply, len(passages))
             result.written_by = "llm"
+            if not written.answered:  # the model found no answer in the passages: decline, offer a person
+                result.answered, result.answer, result.citations, result.note = False, DECLINE[language], [], ""
+            else:
+                result.answer = written.text
+                if written.cited:  # keep the sources the model cited (numbers unchanged, so [n] still match)
+                    result.citations = [c for c in result.citations if c.number in written.cited]
         except Exception as err:  # noqa: BLE001 - the writer is optional: any failure means the quoted answer
-            if isinstance(err, LLMError):
-                logger.warning("LLM endpoint failed (%s); using the extractive answer", err)
+            if isinstance(err, (LLMError, ModelUnavailable)):
+                logger.warning(
+                    "LLM %s failed (%s); using the extractive answer",
+                    "endpoint" if settings.llm != "local" else "writer",
+                    err,
+                )
             else:
                 logger.exception("LLM writer failed unexpectedly; using the extractive answer")
             result.note = "The writing assistant could not be reached, so this answer is quoted from the articles."

@@ -24,10 +24,36 @@ MAX_RESPONSE_BYTES = 256 * 1024  # an answer of at most 300 tokens is a few kilo
 MAX_ANSWER_CHARS = 4000
 READ_BYTES = 16 * 1024
 SYSTEM = (
-    "You are a customer support assistant. Answer ONLY from the numbered passages. Cite every fact with its "
-    "passage number in square brackets, like [1]. If the passages do not contain the answer, reply exactly: "
-    "I don't know. Answer in the language of the question, in at most four sentences."
+    "You are a customer support assistant. Answer ONLY from the numbered passages. End every sentence with the "
+    "number of the passage it comes from in square brackets, like [1]. If the passages do not say the answer, reply "
+    "exactly: I don't know. Answer in the language of the question, in at most four sentences."
 )
+# One worked example of citing and one of refusing (a 1.5B local model cited almost never without them; the
+# shared prefix is cached by llama.cpp, so they cost prompt time only on the first question).
+EXAMPLES = [
+    {
+        "role": "user",
+        "content": "Passages:\n[1] Cleaning the Widget W1: Wipe the lens with a dry cloth. Never use water.\n\n"
+        "[2] Widget W1 battery: The battery lasts 6 months. Replace it with a CR2032 cell.\n\n"
+        "Question: How long does the W1 battery last and which cell does it take?",
+    },
+    {"role": "assistant", "content": "The battery lasts 6 months [2]. Replace it with a CR2032 cell [2]."},
+    {
+        "role": "user",
+        "content": "Passages:\n[1] Widget W1 battery: The battery lasts 6 months. Replace it with a CR2032 cell.\n\n"
+        "Question: What colour is the Widget W1?",
+    },
+    {"role": "assistant", "content": "I don't know."},
+]
+# Asked of Chinese questions: with English passages the model otherwise answers in English.
+ZH_REQUEST = "请用简体中文回答。"
+
+
+def messages(question: str, passages: list[str], *, chinese: bool = False) -> list[dict[str, str]]:
+    """The chat for one question: the rules, the two examples, then the numbered passages and the question."""
+    numbered = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(passages, start=1))
+    asked = f"Passages:\n{numbered}\n\nQuestion: {question}" + (f"\n\n{ZH_REQUEST}" if chinese else "")
+    return [{"role": "system", "content": SYSTEM}, *EXAMPLES, {"role": "user", "content": asked}]
 
 
 class LLMError(Exception):
@@ -149,15 +175,11 @@ def write_answer(
     """
     timeout = TIMEOUT_S if timeout is None else timeout
     max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
-    numbered = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(passages, start=1))
     body = {
         "model": model or "default",
         "temperature": 0.0,
         "max_tokens": 300,
-        "messages": [
-            {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": f"Passages:\n{numbered}\n\nQuestion: {question}"},
-        ],
+        "messages": messages(question, passages, chinese=any("\u4e00" <= ch <= "\u9fff" for ch in question)),
     }
     raw = _post(chat_url(url), json.dumps(body).encode(), timeout, max_bytes)
     try:

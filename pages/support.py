@@ -25,6 +25,7 @@ from pages.ui import (
     when,
     words,
 )
+from suite.support.local_llm import stream_answer
 from suite.support.models import Answer
 from suite.support.service import (
     MAX_FILE_MB,
@@ -126,8 +127,15 @@ with chat_tab:
     if question:
         with st.chat_message("user", avatar=ASKER):
             st.text(question)
-        with st.chat_message("assistant", avatar=ASSISTANT), st.spinner(t("support.looking")):
-            answer = run(lambda: ask(store, question, identity=who), what=t("support.what.answer"))
+        with st.chat_message("assistant", avatar=ASSISTANT):
+            if store.settings.llm == "local":  # the local model's words appear as it writes them
+                with st.spinner(t("local_llm.writing")):
+                    stream = stream_answer(store, question, identity=who)
+                    st.write_stream(md(piece) for piece in stream)
+                answer = run(stream.result, what=t("support.what.answer"))
+            else:
+                with st.spinner(t("support.looking")):
+                    answer = run(lambda: ask(store, question, identity=who), what=t("support.what.answer"))
         if answer is not None:
             state.support_chat.append(answer)
             st.rerun()

@@ -90,7 +90,7 @@ def test_handoff_ticket_and_feedback_are_logged_and_linked(kb_store):
 class _FakeLLM(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server API
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        assert "[1]" in body["messages"][1]["content"]
+        assert "[1]" in body["messages"][-1]["content"]  # the question with its numbered passages
         reply = {"choices": [{"message": {"content": "Written from the passages [1]."}}]}
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

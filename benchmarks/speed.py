@@ -166,8 +166,9 @@ def main() -> int:
                        check=True, capture_output=True)  # fmt: skip
         try:
             for module in modules:
-                profiles = (args.profile_dir / f"{module}-main.txt", args.profile_dir / f"{module}-change.txt")
-                profiles = profiles if args.profile_dir else (None, None)
+                profiles = (None, None)
+                if args.profile_dir:
+                    profiles = (args.profile_dir / f"{module}-main.txt", args.profile_dir / f"{module}-change.txt")
                 print(f"{module}: today's main ({args.baseline}) ...", file=sys.stderr)
                 before, load_before = measure(module, worktree, args.quick, args.timeout_s, args.baseline, profiles[0])
                 print(f"{module}: this change ...", file=sys.stderr)

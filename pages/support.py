@@ -25,7 +25,6 @@ from pages.ui import (
     when,
     words,
 )
-from suite.support.local_llm import stream_answer
 from suite.support.models import Answer
 from suite.support.service import (
     MAX_FILE_MB,
@@ -35,6 +34,7 @@ from suite.support.service import (
     SUPPORTED,
     add_articles,
     ask,
+    ask_streaming,
     create_ticket,
     daily_outcomes,
     list_documents,
@@ -130,7 +130,7 @@ with chat_tab:
         with st.chat_message("assistant", avatar=ASSISTANT):
             if store.settings.llm == "local":  # the local model's words appear as it writes them
                 with st.spinner(t("local_llm.writing")):
-                    stream = stream_answer(store, question, identity=who)
+                    stream = ask_streaming(store, question, identity=who)
                     st.write_stream(md(piece) for piece in stream)
                 answer = run(stream.result, what=t("support.what.answer"))
             else:

@@ -5,8 +5,9 @@ writes at most `MAX_TOKENS` tokens greedily, and its reply is read by `read_repl
 Chinese 我不知道/不知道) means the passages do not hold the answer, so the bot declines; citation markers
 `[n]` that name no given passage are dropped.
 
-Streaming: `stream_answer` runs the usual `ask` in a worker thread and yields the model's pieces as they come,
-so a page can show them with `st.write_stream` and then take the logged `Answer` from `result()`.
+Streaming: `suite.support.service.ask_streaming` runs the usual `ask` in an `AnswerStream` worker thread
+and yields the model's pieces as they come, so a page can show them with `st.write_stream` and then take
+the logged `Answer` from `result()`.
 """
 
 from __future__ import annotations
@@ -118,11 +119,3 @@ class AnswerStream:
         if self._error is not None:
             raise self._error
         return self._answer
-
-
-def stream_answer(store, question: str | None, **kwargs) -> AnswerStream:
-    """`suite.support.service.ask(store, question, **kwargs)` (pass `identity=`) in a worker thread, its
-    local-model pieces streamed (see `AnswerStream`)."""
-    from suite.support.service import ask
-
-    return AnswerStream(lambda: ask(store, question, **kwargs))

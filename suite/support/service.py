@@ -17,6 +17,7 @@ from suite.settings import Settings
 from suite.store import Store, new_id, now
 from suite.support import ingest, queries
 from suite.support.answers import MAX_QUESTION_CHARS, answer_question, clean_question, clean_text
+from suite.support.local_llm import AnswerStream
 from suite.support.models import (
     STATUSES,
     Answer,
@@ -51,6 +52,7 @@ __all__ = [
     "SUPPORTED",
     "add_articles",
     "ask",
+    "ask_streaming",
     "create_ticket",
     "daily_outcomes",
     "ingest_paths",
@@ -87,6 +89,12 @@ def ask(
         call.record(result)
         call.output = result.usage_summary()
     return result
+
+
+def ask_streaming(store: Store, question: str | None, **kwargs) -> AnswerStream:
+    """`ask(store, question, **kwargs)` in a worker thread; iterate for the local model's pieces as it writes
+    them, then take the logged `Answer` from `result()` (which raises what `ask` raised)."""
+    return AnswerStream(lambda: ask(store, question, **kwargs))
 
 
 def read_batch(path: Path) -> list[str]:

@@ -14,7 +14,7 @@ from suite.settings import Settings  # noqa: E402
 from suite.store import Store  # noqa: E402
 from suite.support import local_llm  # noqa: E402
 from suite.support.answers import DECLINE  # noqa: E402
-from suite.support.local_llm import stream_answer  # noqa: E402
+from suite.support.service import ask_streaming  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def local_store(tmp_path, kb_template, shared_models, monkeypatch):
 
 
 def test_local_model_answers_with_a_citation_and_streams(local_store):
-    stream = stream_answer(local_store, "How far can the camera see in the dark?")
+    stream = ask_streaming(local_store, "How far can the camera see in the dark?")
     pieces = list(stream)
     answer = stream.result()
     assert answer.written_by == "llm" and answer.answered and answer.note == ""
@@ -47,7 +47,7 @@ def test_local_model_answers_with_a_citation_and_streams(local_store):
 
 
 def test_local_model_declines_what_the_passages_do_not_say(local_store):
-    stream = stream_answer(local_store, "Can the Hub H2 open my garage door?")
+    stream = ask_streaming(local_store, "Can the Hub H2 open my garage door?")
     assert "know" in "".join(stream)
     answer = stream.result()
     assert answer.written_by == "llm" and not answer.answered

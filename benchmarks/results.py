@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import platform
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,10 +25,18 @@ def machine() -> str:
     )
 
 
+def command_line(name: str) -> str:
+    """The command that is writing the section: this script and its arguments (else `benchmarks/<name>.py`)."""
+    script = Path(sys.argv[0])
+    if script.suffix != ".py":
+        return f"python benchmarks/{name}.py"
+    return " ".join(["python", f"benchmarks/{script.name}", *sys.argv[1:]])
+
+
 def write_section(name: str, title: str, body: str) -> None:
     """Replace (or append) the section between `<!-- name -->` markers."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    block = f"{start}\n## {title}\n_`python benchmarks/{name}.py` on {machine()}_\n\n{body.strip()}\n{end}"
+    block = f"{start}\n## {title}\n_`{command_line(name)}` on {machine()}_\n\n{body.strip()}\n{end}"
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"

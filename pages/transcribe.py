@@ -184,7 +184,14 @@ with st.sidebar.expander(t("tr.settings")):
     engines = available_engines() or ["faster-whisper"]
     default = engines.index(settings.transcribe_engine) if settings.transcribe_engine in engines else 0
     engine = st.selectbox(t("tr.engine"), engines, index=default, help=t("tr.engine_help"))
-    language = st.selectbox(t("tr.language"), SPOKEN, format_func=lambda code: _spoken(code or "auto"))
+    among = ", ".join(_spoken(code) for code in settings.transcribe_languages)
+    language = st.selectbox(
+        t("tr.language"),
+        SPOKEN,
+        format_func=lambda code: _spoken(code or "auto"),
+        help=t("tr.language_help", among=among) if among else t("tr.language_help_any"),
+    )
+
     redact = st.checkbox(t("tr.redact"), value=settings.redact_transcripts)
     vocab_text = st.text_area(
         t("tr.vocab"),

@@ -144,6 +144,8 @@ class TranscribeOptions:
 
     Attributes:
         language: ISO code ("en"); None detects it (English-only models always use "en").
+        languages: when detecting, the languages the speech may be in: the likeliest of them is decoded
+            (empty: any language Whisper knows).
         beam_size: the same for both engines so speed and accuracy compare like for like.
         vocabulary: product names and jargon, given to the decoder as hotwords / a carried initial prompt.
         vad: skip silence and noise with Silero VAD before decoding.
@@ -154,6 +156,7 @@ class TranscribeOptions:
     """
 
     language: str | None = None
+    languages: tuple[str, ...] = ()
     beam_size: int = 5
     vocabulary: tuple[str, ...] = ()
     vad: bool = True
@@ -193,6 +196,19 @@ class _WindowedTranscriber:
 
     def _decode(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[list[Segment], str]:
         raise NotImplementedError
+
+    def _language_probabilities(self, audio: np.ndarray) -> dict[str, float]:
+        raise NotImplementedError
+
+    def _language_for(self, audio: np.ndarray, options: TranscribeOptions) -> str | None:
+        """The language to decode in: English for English-only models, else the declared one, else the
+        likeliest of `options.languages` (None when that is empty: the engine detects among all)."""
+        if self.english_only:
+            return "en"
+        if options.language or not options.languages:
+            return options.language
+        probabilities = self._language_probabilities(audio)
+        return max(options.languages, key=lambda code: probabilities.get(code, 0.0))
 
     def transcribe(
         self, path: str | Path, options: TranscribeOptions | None = None, progress: Progress = no_progress
@@ -362,14 +378,28 @@ def _norm(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
+# Whisper writes Chinese in traditional or simplified characters as it likes; a simplified sentence before the
+# audio steers it to simplified ones, the script most of the product's Chinese readers use
+SIMPLIFIED_CHINESE_PROMPT = "以下是普通话的句子。"
+
+
+def _script_prompt(language: str | None) -> str | None:
+    return SIMPLIFIED_CHINESE_PROMPT if language == "zh" else None
+
+
 class FasterWhisperTranscriber(_WindowedTranscriber):
     engine = "faster-whisper"
 
+    def _language_probabilities(self, audio: np.ndarray) -> dict[str, float]:
+        _, _, ranked = self.model.detect_language(audio)
+        return dict(ranked)
+
     def _decode(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[list[Segment], str]:
-        language = "en" if self.english_only else options.language
+        language = self._language_for(audio, options)
         pieces, info = self.model.transcribe(
             audio,
             language=language,
+            initial_prompt=_script_prompt(language),
             beam_size=options.beam_size,
             vad_filter=False,  # done once, for both engines, in _step
             condition_on_previous_text=False,
@@ -396,10 +426,20 @@ class FasterWhisperTranscriber(_WindowedTranscriber):
 class OpenAIWhisperTranscriber(_WindowedTranscriber):
     engine = "openai-whisper"
 
+    def _language_probabilities(self, audio: np.ndarray) -> dict[str, float]:
+        import torch
+        import whisper
+
+        mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(audio), n_mels=self.model.dims.n_mels)
+        with torch.inference_mode():
+            _, probabilities = self.model.detect_language(mel.to(self.model.device))
+        return dict(probabilities)
+
     def _decode(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[list[Segment], str]:
         import torch
 
-        language = "en" if self.english_only else options.language
+        language = self._language_for(audio, options)
+        prompt = " ".join(filter(None, [_script_prompt(language), options.prompt()])) or None
         with torch.inference_mode():
             result = self.model.transcribe(
                 audio,
@@ -408,8 +448,8 @@ class OpenAIWhisperTranscriber(_WindowedTranscriber):
                 best_of=5,
                 fp16=half_precision(self.device),
                 condition_on_previous_text=False,
-                initial_prompt=options.prompt(),
-                carry_initial_prompt=bool(options.prompt()),
+                initial_prompt=prompt,
+                carry_initial_prompt=bool(prompt),
                 no_speech_threshold=options.no_speech_threshold,
                 logprob_threshold=options.log_prob_threshold,
                 compression_ratio_threshold=options.compression_ratio_threshold,

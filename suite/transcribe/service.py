@@ -131,7 +131,7 @@ def transcribe_file(
     name = display_name or shown(path.name)
     engine, model, language = _checked_options(settings, engine, model, language)
     hints = current_hints(settings, vocabulary)
-    options = TranscribeOptions(language=language, vocabulary=hints.vocabulary)
+    options = TranscribeOptions(language=language, languages=settings.transcribe_languages, vocabulary=hints.vocabulary)
     transcript_id = new_id()
     with track(store, module=MODULE, action="transcribe", user=user, input_summary=name) as call:
         try:

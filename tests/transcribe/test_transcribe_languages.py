@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
+import numpy as np
 import pytest
 
 from pipelines.transcriber import (
     TranscribeOptions,
+    _WindowedTranscriber,
     load_transcriber,
     multilingual_folder,
     multilingual_version,
@@ -81,3 +86,45 @@ def test_word_times_are_monotonic_and_inside_their_segments(fw, speech_dir):
     for segment in result.segments:
         for word in segment.words:
             assert segment.start - 0.05 <= word.start <= word.end <= segment.end + 0.05
+
+
+def test_languages_setting_is_validated():
+    assert Settings.from_env({}).transcribe_languages == ("en", "zh")
+    assert Settings.from_env({"SUITE_TRANSCRIBE_LANGUAGES": " DE, fr ,de"}).transcribe_languages == ("de", "fr")
+    assert Settings.from_env({"SUITE_TRANSCRIBE_LANGUAGES": "any"}).transcribe_languages == ()
+    with pytest.raises(InvalidInput, match="SUITE_TRANSCRIBE_LANGUAGES"):
+        Settings.from_env({"SUITE_TRANSCRIBE_LANGUAGES": "english"})
+
+
+class _Heard(_WindowedTranscriber):
+    """A transcriber whose language detector returns fixed probabilities (the choice alone is under test)."""
+
+    def __init__(self, probabilities: dict[str, float], english_only: bool = False) -> None:
+        super().__init__(None, "base", "test", "cpu", english_only)
+        self.probabilities = probabilities
+
+    def _language_probabilities(self, audio):
+        return self.probabilities
+
+
+def test_detection_picks_the_likeliest_allowed_language():
+    heard = _Heard({"th": 0.84, "zh": 0.09, "en": 0.01})
+    audio = np.zeros(16_000, dtype=np.float32)
+    assert heard._language_for(audio, TranscribeOptions(languages=("en", "zh"))) == "zh"
+    assert heard._language_for(audio, TranscribeOptions(languages=("en", "fr"))) == "en"
+    assert heard._language_for(audio, TranscribeOptions()) is None  # the engine's own detection among all
+    assert heard._language_for(audio, TranscribeOptions(language="de", languages=("en", "zh"))) == "de"
+    assert _Heard({"zh": 1.0}, english_only=True)._language_for(audio, TranscribeOptions(languages=("zh",))) == "en"
+
+
+@needs_base
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt-get install espeak-ng)")
+def test_mandarin_is_heard_as_chinese_and_written_in_simplified_characters(base_folder, tmp_path):
+    # espeak's Mandarin is flat enough that Whisper base, detecting among all languages, takes it for Thai
+    path = tmp_path / "meeting_zh.wav"
+    words = "jin1 tian1 de hui4 yi4 tui1 chi2 dao4 xia4 wu3 san1 dian3."  # 今天的会议推迟到下午三点。
+    subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-s", "150", "-w", str(path), words], check=True)
+    transcriber = load_transcriber("faster-whisper", str(base_folder), "cpu")
+    result = transcriber.transcribe(path, TranscribeOptions(languages=("en", "zh")))
+    assert result.language == "zh"
+    assert "下午" in result.text and "點" not in result.text  # simplified 点, not traditional 點

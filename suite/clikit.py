@@ -61,6 +61,13 @@ def store() -> Store:
     return _context["store"]
 
 
+def reset() -> None:
+    """Close the command's store and forget its settings, as a new process starts (tests run many commands)."""
+    if "store" in _context:
+        _context["store"].close()
+    _context.clear()
+
+
 def configure_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,

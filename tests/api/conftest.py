@@ -18,6 +18,7 @@ from suite.api.tokens import create_token, forget_cached
 from suite.auth import ROLES, add_user, cli_identity
 from suite.settings import Settings
 from suite.store import Store
+from tests.homes import clone_home
 
 ACCOUNTS = {"viewer": "vera", "staff": "sam", "reviewer": "rita", "admin": "adam"}
 
@@ -84,7 +85,7 @@ def prepared_home(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def loaded_store(settings, prepared_home) -> Store:
-    shutil.copytree(prepared_home, settings.home, dirs_exist_ok=True)
+    clone_home(prepared_home, settings.home)
     store = Store(settings, flush_interval_s=0.2)
     yield store
     store.close()

@@ -254,7 +254,7 @@ def test_tokens_command_line(store):
     from suite.cli import app
 
     add_user(store, cli_identity(), "widget", "staff")
-    clikit._context.clear()
+    clikit.reset()
     created = CliRunner().invoke(app, ["api", "tokens", "create", "--user", "widget", "--label", "help desk"])
     assert created.exit_code == 0, created.output
     token = json.loads(created.stdout)
@@ -267,5 +267,5 @@ def test_tokens_command_line(store):
     assert again.exit_code == 2 and "revoked already" in again.stderr
     unknown = CliRunner().invoke(app, ["api", "tokens", "create", "--user", "nobody"])
     assert unknown.exit_code == 2 and "no account" in unknown.stderr
-    clikit._context.clear()
+    clikit.reset()
     forget_cached()

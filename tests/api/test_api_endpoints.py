@@ -22,11 +22,11 @@ AUDIO = ROOT / "sample_data" / "transcribe" / "account_fast.ogg"
 
 
 def cli_json(*args: str) -> list[dict]:
-    clikit._context.clear()
+    clikit.reset()
     from suite.cli import app
 
     result = CliRunner().invoke(app, list(args))
-    clikit._context.clear()
+    clikit.reset()
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 

@@ -83,11 +83,11 @@ class Refused:
     def cli(self, *args: str, expect: tuple[int, ...] = (2,), limit_s: float = 120, changes: bool = False) -> Outcome:
         from suite.cli import app
 
-        clikit._context.clear()
+        clikit.reset()
         before = None if changes else store_snapshot(self.store)
         with time_limit(limit_s):
             result = CliRunner().invoke(app, list(args), env={**os.environ})
-        clikit._context.clear()
+        clikit.reset()
         output = (result.stderr or "") + (result.stdout if result.exit_code else "")
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         assert "Traceback" not in output, output

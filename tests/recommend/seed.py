@@ -5,12 +5,12 @@ Tests copy it into their own SUITE_HOME, so each test starts from the same state
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
 from suite.settings import Settings
 from suite.store import Store
+from tests.homes import clone_home
 
 _seeded: list[Path] = []
 
@@ -34,4 +34,4 @@ def seeded_home() -> Path:
 
 
 def copy_seed(settings: Settings) -> None:
-    shutil.copytree(seeded_home(), settings.home, dirs_exist_ok=True)
+    clone_home(seeded_home(), settings.home)

@@ -43,7 +43,7 @@ def test_recalculated_user_vector_matches_the_trained_one():
 
 
 def test_cli_for_user_and_evaluate(rec_store, monkeypatch):
-    clikit._context.clear()
+    clikit.reset()
     runner = CliRunner()
     out = runner.invoke(app, ["recommend", "for-user", "U0005", "--k", "5", "--json"])
     assert out.exit_code == 0, out.output
@@ -74,7 +74,7 @@ def test_cli_for_user_and_evaluate(rec_store, monkeypatch):
 
     bad = runner.invoke(app, ["recommend", "import", "--interactions", "sample_data/recommend/catalog.csv"])
     assert bad.exit_code == 2 and "user_id" in bad.output
-    clikit._context.clear()
+    clikit.reset()
 
 
 def test_retrain_uses_reviewed_feedback_and_compares_with_the_champion(rec_store, tmp_path):

@@ -16,9 +16,9 @@ from suite.review import decisions
 def suite(*args: str, code: int = 0) -> list[dict]:
     from suite.cli import app
 
-    clikit._context.clear()
+    clikit.reset()
     result = CliRunner().invoke(app, list(args), env={**os.environ})
-    clikit._context.clear()
+    clikit.reset()
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     if code:
         return [{"error": result.stderr.strip()}]
@@ -61,7 +61,7 @@ def test_list_filters_and_json(store, items):
     assert len(suite("review", "list", "--since", "7d", "--json")) == 4
     assert suite("review", "list", "--state", "accepted", "--json") == []
 
-    clikit._context.clear()
+    clikit.reset()
     from suite.cli import app
 
     text = CliRunner().invoke(app, ["review", "list", "--module", "risk"], env={**os.environ})

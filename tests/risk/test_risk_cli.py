@@ -40,9 +40,10 @@ def test_classify_console_script_json(risk_settings, tmp_path):
 
 
 @pytest.fixture
-def cli(risk_settings, monkeypatch):
-    monkeypatch.setattr(clikit, "_context", {})
-    return CliRunner()
+def cli(risk_settings):
+    clikit.reset()
+    yield CliRunner()
+    clikit.reset()
 
 
 def test_ingest_and_alerts_commands(cli, store, tmp_path):

@@ -100,8 +100,9 @@ def test_only_http_urls_are_accepted_at_configuration_time(settings, monkeypatch
     with pytest.raises(InvalidInput):
         post(url, {"text": "x"})  # nothing is opened
     monkeypatch.setenv("SUITE_ALERT_WEBHOOK", url)
-    monkeypatch.setattr(clikit, "_context", {})
+    clikit.reset()
     result = CliRunner().invoke(app, ["risk", "alerts"])
+    clikit.reset()
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0 and "SUITE_ALERT_WEBHOOK" in result.stderr
     assert "Traceback" not in result.output

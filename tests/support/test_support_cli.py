@@ -15,9 +15,9 @@ SUITE = str(Path(sys.executable).with_name("suite"))
 
 @pytest.fixture
 def cli(settings):
-    clikit._context.clear()  # settings/store are per process; each test has its own SUITE_HOME
+    clikit.reset()  # settings/store are per process; each test has its own SUITE_HOME
     yield CliRunner()
-    clikit._context.clear()
+    clikit.reset()
 
 
 def lines(output: str) -> list[dict]:

@@ -12,11 +12,9 @@ pytestmark = pytest.mark.slow  # runs the real Whisper model
 
 
 def _run(args):
-    clikit._context.clear()  # a fresh store on this test's SUITE_HOME
+    clikit.reset()  # a fresh store on this test's SUITE_HOME
     result = CliRunner().invoke(app, args)
-    if "store" in clikit._context:
-        clikit._context["store"].close()  # what the real process does at exit
-    clikit._context.clear()
+    clikit.reset()  # what the real process does at exit
     return result
 
 

@@ -33,6 +33,7 @@ MAX_SUMMARY_CHARS = 500
 MAX_JSON_CHARS = 20_000
 RETAIN_COPIED_S = 7 * 86400  # copied journal files are kept a week, to bring a restored backup up to date
 RETRIES = 4  # attempts of one statement when DuckDB reports a passing conflict
+SMALL_BATCH_ROWS = 32  # journal rows of one table inserted as parameters, not as a registered frame
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -440,12 +441,17 @@ def _insert_batch(cursor: duckdb.DuckDBPyConnection, batch: JournalBatch, *, in_
         for table, rows in batch.rows.items():
             if not _IDENTIFIER.fullmatch(table):
                 raise ValueError(f"not a table name: {table!r}")
-            frame = pd.DataFrame(rows)
-            if not all(_IDENTIFIER.fullmatch(str(c)) for c in frame.columns):
-                raise ValueError(f"not a column name among {list(frame.columns)[:20]}")
-            columns = ", ".join(f'"{c}"' for c in frame.columns)
+            names = list(dict.fromkeys(name for row in rows for name in row))
+            if not all(_IDENTIFIER.fullmatch(str(c)) for c in names):
+                raise ValueError(f"not a column name among {names[:20]}")
+            columns = ", ".join(f'"{c}"' for c in names)
+            if _as_parameters(rows):
+                marks = ", ".join(["(" + ", ".join("?" * len(names)) + ")"] * len(rows))
+                values = [row.get(name) for row in rows for name in names]
+                cursor.execute(f'INSERT OR IGNORE INTO "{table}" ({columns}) VALUES {marks}', values)
+                continue
             view = f"journal_batch_{len(registered)}"
-            cursor.register(view, frame)
+            cursor.register(view, pd.DataFrame(rows, columns=names))
             registered.append(view)
             cursor.execute(f'INSERT OR IGNORE INTO "{table}" ({columns}) SELECT {columns} FROM {view}')
         if in_transaction:
@@ -459,6 +465,14 @@ def _insert_batch(cursor: duckdb.DuckDBPyConnection, batch: JournalBatch, *, in_
         for view in registered:  # after COMMIT/ROLLBACK: an aborted transaction refuses even this
             with contextlib.suppress(duckdb.Error):
                 cursor.unregister(view)
+
+
+def _as_parameters(rows: list[dict[str, Any]]) -> bool:
+    """A few rows of plain values go in as statement parameters: registering a DataFrame costs several ms a
+    table, and a request's usage event and audit row are flushed by the next read, so pages wait for it."""
+    if len(rows) > SMALL_BATCH_ROWS:
+        return False
+    return all(not isinstance(value, dict | list) for row in rows for value in row.values())
 
 
 def _insert_batch_postgres(cursor: Any, batch: JournalBatch, *, in_transaction: bool) -> None:

@@ -113,7 +113,7 @@ class World:
     def risk(self):
         from tests.risk.risk_helpers import install_default_model, load_slice
 
-        install_default_model(self.settings, self.tmp / "risk-scratch")
+        install_default_model(self.settings)
         load_slice(self.store)
 
     def alert(self, state: str = "open") -> str:

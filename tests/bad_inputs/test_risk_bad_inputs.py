@@ -42,7 +42,7 @@ def watched(store):
 @pytest.fixture
 def scoring(watched, settings, tmp_path_factory):
     """The watched store with the real trained sentiment model in its SUITE_HOME."""
-    install_default_model(settings, tmp_path_factory.getbasetemp())
+    install_default_model(settings)
     return watched
 
 

@@ -41,7 +41,7 @@ def local_ray():
 @pytest.fixture
 def pg_store(settings, tmp_path, tmp_path_factory, postgres_url):  # noqa: F811
     shared = settings.with_(database_url=postgres_url, models_uri=f"file://{tmp_path / 'shared-models'}")
-    install_default_model(shared, tmp_path_factory.getbasetemp())
+    install_default_model(shared)
     store = Store(shared, flush_interval_s=0.2)
     accepted_correction(store, NEW_CASE)
     yield store

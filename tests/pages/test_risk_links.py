@@ -20,7 +20,7 @@ def _shown(at) -> str:
 
 @pytest.mark.slow
 def test_one_headline_box_reads_its_tone_and_names_the_company(app_page, settings, tmp_path_factory):
-    install_default_model(settings, tmp_path_factory.getbasetemp())
+    install_default_model(settings)
     store = Store(settings)
     upsert_watchlist(store, watchlist(("FNWK", "ACMR")))
     at = app_page("pages/risk.py").run()

@@ -12,7 +12,7 @@ from tests.risk.risk_helpers import install_default_model, load_slice
 
 @pytest.mark.slow
 def test_acknowledge_an_alert(app_page, settings, tmp_path_factory):
-    install_default_model(settings, tmp_path_factory.getbasetemp())
+    install_default_model(settings)
     store = Store(settings)
     load_slice(store)
     at = app_page("pages/risk.py").run()
@@ -43,7 +43,7 @@ def test_upload_reports_bad_rows_by_line(app_page, settings, tmp_path_factory):
     from suite.risk.service import upsert_watchlist
     from tests.risk.risk_helpers import watchlist
 
-    install_default_model(settings, tmp_path_factory.getbasetemp())
+    install_default_model(settings)
     upsert_watchlist(Store(settings), watchlist(("FNWK",)))
     at = app_page("pages/risk.py").run()
     assert not at.exception

@@ -8,7 +8,7 @@ from risk_helpers import install_default_model, load_slice
 
 @pytest.fixture
 def risk_settings(settings, tmp_path_factory):
-    install_default_model(settings, tmp_path_factory.getbasetemp())
+    install_default_model(settings)
     return settings
 
 

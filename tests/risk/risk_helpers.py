@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import shutil
+import tempfile
 from pathlib import Path
 
 from suite.risk.classifier import default_dir, prepare
@@ -16,10 +18,15 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "risk"
 _trained: dict[str, Path] = {}
 
 
-def install_default_model(settings: Settings, scratch: Path) -> Path:
+def install_default_model(settings: Settings) -> Path:
     """Train the default classifier once per test run (real training), then copy it into this SUITE_HOME,
-    with the embedder's ONNX export that `prepare` made (so no test exports it again)."""
+    with the embedder's ONNX export that `prepare` made (so no test exports it again).
+
+    It is trained in a folder of its own that lasts as long as this process: under a test's tmp_path it went
+    with that test (pytest removes a passing test's folder) and every later copy failed."""
     if "dir" not in _trained:
+        scratch = Path(tempfile.mkdtemp(prefix="suite-risk-model-"))
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
         trained = Settings.from_env(home=scratch / "risk-model-home", device="cpu")
         prepare(trained)
         _trained["dir"] = default_dir(trained)

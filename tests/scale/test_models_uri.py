@@ -75,7 +75,7 @@ def _served_by_fresh_process(settings: Settings) -> dict:
 def test_a_version_promoted_by_one_replica_is_served_by_another(tmp_path, tmp_path_factory, postgres_url):  # noqa: F811
     shared = tmp_path / "shared-models"
     one, two = _replica(tmp_path, "home1", postgres_url, shared), _replica(tmp_path, "home2", postgres_url, shared)
-    install_default_model(one, tmp_path_factory.getbasetemp())  # what `suite prepare` on replica 1 leaves there
+    install_default_model(one)  # what `suite prepare` on replica 1 leaves there
     store1, store2 = Store(one, flush_interval_s=0.2), Store(two, flush_interval_s=0.2)
     try:
         default = _served_by_fresh_process(two)["model_version"]

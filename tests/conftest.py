@@ -47,3 +47,26 @@ def embedder():
 @pytest.fixture
 def sample_data() -> Path:
     return SAMPLE_DATA
+
+
+@pytest.fixture(autouse=True)
+def _stores_closed_after_the_test(tmp_path, monkeypatch):
+    """Every Store a test opened is closed when it ends, also one a page or the audit trail keeps in a cache.
+
+    pytest removes a passing test's SUITE_HOME at once; an open store's flusher then failed on the removed
+    folder every second and logged a traceback from its thread, and Python 3.11 builds those tracebacks with
+    `ast.parse`, which is not thread-safe there: a page that AppTest compiled at that moment failed with
+    "AST constructor recursion depth mismatch" (three page tests in one CI run). A closed store stays usable.
+    `tmp_path` is asked for so that this runs before pytest removes the folder.
+    """
+    opened: list[Store] = []
+    init = Store.__init__
+
+    def tracked(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(Store, "__init__", tracked)
+    yield
+    for store in opened:
+        store.close()

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
+
+
+def process_folder(prefix: str) -> Path:
+    """A new folder that lasts as long as this test process (a test's tmp_path goes when the test passes)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def clone_home(source: Path, target: Path) -> None:

@@ -40,7 +40,7 @@ def watched(store):
 
 
 @pytest.fixture
-def scoring(watched, settings, tmp_path_factory):
+def scoring(watched, settings):
     """The watched store with the real trained sentiment model in its SUITE_HOME."""
     install_default_model(settings)
     return watched

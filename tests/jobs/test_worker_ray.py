@@ -39,7 +39,7 @@ def local_ray():
 
 
 @pytest.fixture
-def pg_store(settings, tmp_path, tmp_path_factory, postgres_url):  # noqa: F811
+def pg_store(settings, tmp_path, postgres_url):  # noqa: F811
     shared = settings.with_(database_url=postgres_url, models_uri=f"file://{tmp_path / 'shared-models'}")
     install_default_model(shared)
     store = Store(shared, flush_interval_s=0.2)

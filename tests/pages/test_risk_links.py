@@ -19,7 +19,7 @@ def _shown(at) -> str:
 
 
 @pytest.mark.slow
-def test_one_headline_box_reads_its_tone_and_names_the_company(app_page, settings, tmp_path_factory):
+def test_one_headline_box_reads_its_tone_and_names_the_company(app_page, settings):
     install_default_model(settings)
     store = Store(settings)
     upsert_watchlist(store, watchlist(("FNWK", "ACMR")))

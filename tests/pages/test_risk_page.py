@@ -11,7 +11,7 @@ from tests.risk.risk_helpers import install_default_model, load_slice
 
 
 @pytest.mark.slow
-def test_acknowledge_an_alert(app_page, settings, tmp_path_factory):
+def test_acknowledge_an_alert(app_page, settings):
     install_default_model(settings)
     store = Store(settings)
     load_slice(store)
@@ -39,7 +39,7 @@ def test_empty_watchlist_offers_the_sample_data(app_page):
 
 
 @pytest.mark.slow
-def test_upload_reports_bad_rows_by_line(app_page, settings, tmp_path_factory):
+def test_upload_reports_bad_rows_by_line(app_page, settings):
     from suite.risk.service import upsert_watchlist
     from tests.risk.risk_helpers import watchlist
 

@@ -5,12 +5,11 @@ Tests copy it into their own SUITE_HOME, so each test starts from the same state
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from suite.settings import Settings
 from suite.store import Store
-from tests.homes import clone_home
+from tests.homes import clone_home, process_folder
 
 _seeded: list[Path] = []
 
@@ -22,7 +21,7 @@ def seeded_home() -> Path:
     from suite.recommend.default_model import SAMPLE
     from suite.recommend.service import import_catalog, import_interactions
 
-    home = Path(tempfile.mkdtemp(prefix="rec-seed-")) / "home"
+    home = process_folder("rec-seed-") / "home"
     settings = Settings.from_env(home=home, device="cpu")
     prepare(settings)
     store = Store(settings)

@@ -7,7 +7,7 @@ from risk_helpers import install_default_model, load_slice
 
 
 @pytest.fixture
-def risk_settings(settings, tmp_path_factory):
+def risk_settings(settings):
     install_default_model(settings)
     return settings
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import atexit
 import csv
 import io
 import shutil
-import tempfile
 from pathlib import Path
 
 from suite.risk.classifier import default_dir, prepare
 from suite.risk.service import ingest, load_prices, upsert_watchlist
 from suite.settings import Settings
 from suite.store import Store
+from tests.homes import process_folder
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "risk"
 _trained: dict[str, Path] = {}
@@ -25,9 +24,7 @@ def install_default_model(settings: Settings) -> Path:
     It is trained in a folder of its own that lasts as long as this process: under a test's tmp_path it went
     with that test (pytest removes a passing test's folder) and every later copy failed."""
     if "dir" not in _trained:
-        scratch = Path(tempfile.mkdtemp(prefix="suite-risk-model-"))
-        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-        trained = Settings.from_env(home=scratch / "risk-model-home", device="cpu")
+        trained = Settings.from_env(home=process_folder("suite-risk-model-") / "home", device="cpu")
         prepare(trained)
         _trained["dir"] = default_dir(trained)
         _trained["onnx"] = trained.models_dir / "onnx"

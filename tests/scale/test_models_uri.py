@@ -72,7 +72,7 @@ def _served_by_fresh_process(settings: Settings) -> dict:
 
 
 @pytest.mark.slow
-def test_a_version_promoted_by_one_replica_is_served_by_another(tmp_path, tmp_path_factory, postgres_url):  # noqa: F811
+def test_a_version_promoted_by_one_replica_is_served_by_another(tmp_path, postgres_url):  # noqa: F811
     shared = tmp_path / "shared-models"
     one, two = _replica(tmp_path, "home1", postgres_url, shared), _replica(tmp_path, "home2", postgres_url, shared)
     install_default_model(one)  # what `suite prepare` on replica 1 leaves there

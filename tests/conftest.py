@@ -14,6 +14,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from suite import clikit  # noqa: E402
 from suite.settings import Settings  # noqa: E402
 from suite.store import Store  # noqa: E402
 
@@ -57,8 +58,10 @@ def _stores_closed_after_the_test(tmp_path, monkeypatch):
     folder every second and logged a traceback from its thread, and Python 3.11 builds those tracebacks with
     `ast.parse`, which is not thread-safe there: a page that AppTest compiled at that moment failed with
     "AST constructor recursion depth mismatch" (three page tests in one CI run). A closed store stays usable.
-    `tmp_path` is asked for so that this runs before pytest removes the folder.
+    `tmp_path` is asked for so that this runs before pytest removes the folder. The CLI's store and settings
+    are forgotten before and after, as between two processes: a test's command never reuses an earlier test's home.
     """
+    clikit.reset()
     opened: list[Store] = []
     init = Store.__init__
 
@@ -68,5 +71,6 @@ def _stores_closed_after_the_test(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Store, "__init__", tracked)
     yield
+    clikit.reset()
     for store in opened:
         store.close()

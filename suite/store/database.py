@@ -212,6 +212,8 @@ class Database:
             self._cond.wait(max(0.001, min(wake, deadline) - now))
 
     def _try_open(self) -> bool:
+        if not self.path.exists():
+            self.migrated = False  # a new file (or one removed since): it needs the tables again
         try:
             con = duckdb.connect(str(self.path))
         except duckdb.Error as err:

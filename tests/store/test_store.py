@@ -17,6 +17,17 @@ def test_migrations_create_core_tables_once(store):
         assert migrate(con) == []  # already applied: nothing to do on the next open
 
 
+def test_a_database_file_removed_while_the_process_runs_gets_its_tables_again(settings):
+    """The process remembers a file as migrated; a new file at that path (a restore, a removed home) is not."""
+    store = Store(settings)
+    assert store.counts()["jobs"] == 0
+    store.close()
+    settings.db_path.unlink()
+    again = Store(settings)
+    assert again.counts() == {"events": 0, "feedback": 0, "model_versions": 0, "jobs": 0}
+    again.close()
+
+
 def test_event_and_feedback_are_linked_by_request_id(store):
     request_id = store.log_event(
         module="support",

@@ -159,7 +159,8 @@ class Journal:
             stem = f"j1_{host_tag()}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
             # Created under a name nobody scans, locked, then renamed: no one can see it unlocked.
             init = self.folder / f"{stem}.init"
-            fd = os.open(init, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+            # readable too: if the file is removed under the process, `seal` writes its rows out again
+            fd = os.open(init, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             path = self.folder / f"{stem}.open.jsonl"
             init.rename(path)
@@ -190,9 +191,31 @@ class Journal:
             if self._fd is None or self._path is None or self._pid != os.getpid():
                 return
             # Rename while still holding the lock: nobody can take the file for a dead one's in between.
-            self._path.rename(self._path.with_name(self._path.name.replace(".open.", ".ready.")))
+            ready = self._path.with_name(self._path.name.replace(".open.", ".ready."))
+            try:
+                self._path.rename(ready)
+            except FileNotFoundError:
+                self._rescue(self._fd, ready)
             os.close(self._fd)
             self._fd, self._path, self._size, self._pending = None, None, 0, 0
+
+    def _rescue(self, fd: int, ready: Path) -> None:
+        """The open file was removed under this process (its folder emptied by hand, a clean-up job): its rows
+        are still behind the descriptor, so write them to a new sealed file. If that fails the descriptor stays
+        open and the next seal tries again."""
+        data = os.pread(fd, self._size, 0)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        init = ready.with_name(ready.name.replace(".ready.jsonl", ".init"))
+        out = os.open(init, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            write_all(out, data)
+            os.fsync(out)
+        finally:
+            os.close(out)
+        init.rename(ready)
+        logger.warning(
+            "journal file %s was removed while in use; its %d rows were saved again", ready.name, data.count(b"\n")
+        )
 
     def ready_files(self) -> list[Path]:
         """Sealed files, oldest first, after sealing the open files of processes that died."""

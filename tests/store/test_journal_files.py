@@ -64,6 +64,25 @@ def test_a_live_process_keeps_its_open_file_even_if_its_pid_looks_dead(store, se
     assert fake.exists()
 
 
+def test_rows_of_an_open_file_removed_under_the_process_are_saved_again(settings, caplog):
+    """Someone empties the spool folder while the app runs: the rows written before and after still arrive."""
+    import shutil
+
+    from suite.store import Store
+
+    store = Store(settings, flush_interval_s=3600)
+    for _ in range(3):
+        store.log_feedback(module="support", kind="thumbs", value={"up": True})
+    shutil.rmtree(settings.spool_dir)  # the open file and its folder are gone; the descriptor still holds them
+    store.log_feedback(module="support", kind="thumbs", value={"up": False})
+    with caplog.at_level(logging.WARNING, logger="suite.store.journal"):
+        assert store.scalar("SELECT count(*) FROM feedback") == 4
+    assert "was removed while in use; its 4 rows were saved again" in caplog.text
+    store.log_feedback(module="support", kind="thumbs", value={"up": True})  # a new file, as usual
+    assert store.scalar("SELECT count(*) FROM feedback") == 5
+    store.close()
+
+
 def _short_writes(monkeypatch, limit: int) -> list[int]:
     real_write = os.write
     calls: list[int] = []

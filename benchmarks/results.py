@@ -16,12 +16,22 @@ from pathlib import Path
 import psutil
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+LOAD_AT_START = psutil.getloadavg()  # the benchmark imports this file first: the machine's load before it ran
+
+
+def load_average() -> str:
+    """1/5/15-minute load averages at the start of the run and now (2 cores: above 2, others' work slowed it)."""
+
+    def three(load: tuple[float, float, float]) -> str:
+        return " ".join(f"{x:.1f}" for x in load)
+
+    return f"load average {three(LOAD_AT_START)} at the start, {three(psutil.getloadavg())} at the end"
 
 
 def machine() -> str:
     return (
         f"{psutil.cpu_count(logical=True)} CPU cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}"
+        f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}, {load_average()}"
     )
 
 

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import api_load
+from results import table, write_section  # first: it notes the machine's load before the run
 
 REPLICAS = (1, 2)
 COST_QUESTIONS = 300  # support answers timed for the per-question costs
@@ -190,8 +191,6 @@ def _estimate(costs: dict[str, float], target: int = 1000) -> str:
 
 def main() -> None:
     import argparse
-
-    from results import table, write_section
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=60)

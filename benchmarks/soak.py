@@ -25,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 import psutil
+from results import table, write_section  # first: it notes the machine's load before the run
 
 from suite.settings import Settings
 from suite.store import Store, new_id, now
@@ -179,12 +180,12 @@ def soak(seconds: float, threads: int, home: Path) -> dict:
     written = found = 0
     duplicates = {}
     keys = {"events": "request_id", "feedback": "feedback_id", "jobs": "job_id"}
-    for table, key in keys.items():
-        acked = {k for r in results for k in r.get("written", {}).get(table, [])}
-        present = {row[key] for row in checker.query(f"SELECT {key} FROM {table}")}
+    for name, key in keys.items():
+        acked = {k for r in results for k in r.get("written", {}).get(name, [])}
+        present = {row[key] for row in checker.query(f"SELECT {key} FROM {name}")}
         written += len(acked)
         found += len(acked & present)
-        duplicates[table] = checker.scalar(f"SELECT count(*) - count(DISTINCT {key}) FROM {table}")
+        duplicates[name] = checker.scalar(f"SELECT count(*) - count(DISTINCT {key}) FROM {name}")
     checker.close()
     failures = Counter()
     for result in results:
@@ -212,8 +213,6 @@ def soak(seconds: float, threads: int, home: Path) -> dict:
 
 
 def write_results(report: dict) -> None:
-    from results import table, write_section  # benchmarks/results.py, beside this script
-
     r = report
     rows = [
         {"measure": "duration", "value": f"{r['seconds']:.0f} s"},

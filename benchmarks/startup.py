@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import table, write_section  # first: it notes the machine's load before the run
+
 for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "YOLO_OFFLINE"):
     os.environ.setdefault(_name, "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "false")
@@ -277,8 +279,6 @@ def run_child(mode: str, home: Path, warm: bool, folder: Path) -> dict:
 
 # -- the report ------------------------------------------------------------------------------------------------
 def report(servers: list[dict], answers: dict[str, dict], demo: list[dict], setup: list[dict], quick: bool) -> str:
-    from results import table
-
     server_rows = [{k: v for k, v in row.items() if k != "modules"} for row in servers]
     by_module: dict[tuple[str, str], dict] = {}
     for path, result in answers.items():
@@ -353,8 +353,6 @@ def main() -> None:
     print(body)
     print(f"load average now: {', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     if not args.quick:
-        from results import write_section
-
         write_section("startup", "Startup: warm-up before ready vs lazy loading", body)
 
 

@@ -31,6 +31,7 @@ import logging
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -187,12 +188,15 @@ class _WindowedTranscriber:
 
     engine = ""
 
-    def __init__(self, model: Any, model_name: str, model_version: str, device: str, english_only: bool) -> None:
+    def __init__(
+        self, model: Any, model_name: str, model_version: str, device: str, english_only: bool, workers: int = 1
+    ) -> None:
         self.model = model
         self.model_name = model_name
         self.model_version = model_version
         self.device = device
         self.english_only = english_only
+        self.workers = workers
 
     def _decode(self, audio: np.ndarray, options: TranscribeOptions) -> tuple[list[Segment], str]:
         raise NotImplementedError
@@ -280,30 +284,74 @@ class _WindowedTranscriber:
         if not chunks:
             return cut
         chunks = _keep_edges(chunks, cut, final=final)
+        groups = speech_groups(chunks, self.workers)
+        if len(groups) == 1:
+            decoded = [self._decode_speech(audio, groups[0], options)]
+        else:  # one decoding per core at once (CTranslate2 lets go of the GIL)
+            with ThreadPoolExecutor(len(groups), thread_name_prefix="transcribe") as pool:
+                decoded = list(pool.map(lambda group: self._decode_speech(audio, group, options), groups))
+        for segments, language, timeline in decoded:
+            if language:
+                languages.append(language)
+            _collect(segments, timeline, offset, options, out)
+        return cut
+
+    def _decode_speech(
+        self, audio: np.ndarray, chunks: list[dict], options: TranscribeOptions
+    ) -> tuple[list[Segment], str, Any]:
+        """Decode the speech `chunks` of `audio` joined together; the timeline maps its times back."""
         from faster_whisper.vad import SpeechTimestampsMap
 
         speech = np.concatenate([audio[c["start"] : c["end"]] for c in chunks])
-        decoded, language = self._decode(_normalise_level(speech), options)
-        if language:
-            languages.append(language)
-        timeline = SpeechTimestampsMap(chunks, SAMPLE_RATE)
-        for segment in decoded:
-            text = collapse_repeats(segment.text.strip())
-            if not text or _looks_invented(segment, options):
-                continue
-            start = timeline.get_original_time(segment.start)
-            end = timeline.get_original_time(segment.end, is_end=True)
-            out.append(
-                Segment(
-                    start=round(offset + start, 2),
-                    end=round(offset + max(end, start), 2),
-                    text=text,
-                    avg_logprob=segment.avg_logprob,
-                    no_speech_prob=segment.no_speech_prob,
-                    words=_mapped_words(segment.words, timeline, offset),
-                )
+        segments, language = self._decode(_normalise_level(speech), options)
+        return segments, language, SpeechTimestampsMap(chunks, SAMPLE_RATE)
+
+
+def _collect(
+    decoded: list[Segment], timeline: Any, offset: float, options: TranscribeOptions, out: list[Segment]
+) -> None:
+    """Decoded segments, minus empty and likely invented ones, on the recording's clock."""
+    for segment in decoded:
+        text = collapse_repeats(segment.text.strip())
+        if not text or _looks_invented(segment, options):
+            continue
+        start = timeline.get_original_time(segment.start)
+        end = timeline.get_original_time(segment.end, is_end=True)
+        out.append(
+            Segment(
+                start=round(offset + start, 2),
+                end=round(offset + max(end, start), 2),
+                text=text,
+                avg_logprob=segment.avg_logprob,
+                no_speech_prob=segment.no_speech_prob,
+                words=_mapped_words(segment.words, timeline, offset),
             )
-        return cut
+        )
+
+
+PARALLEL_MIN_S = 60.0  # less speech than this is decoded in one call
+MAX_CPU_WORKERS = 4  # parts of one recording decoded at once at most: each cut is a new 30 s context
+
+
+def speech_groups(chunks: list[dict], workers: int) -> list[list[dict]]:
+    """The speech chunks in up to `workers` runs of about equal length, cut only at pauses.
+
+    Each run is decoded on its own core and is at least `PARALLEL_MIN_S / 2` seconds of speech; one long
+    stretch without a pause stays whole.
+    """
+    lengths = [c["end"] - c["start"] for c in chunks]
+    total = sum(lengths)
+    parts = min(workers, len(chunks), int(total // (PARALLEL_MIN_S / 2 * SAMPLE_RATE)))
+    if parts <= 1 or total < PARALLEL_MIN_S * SAMPLE_RATE:
+        return [chunks]
+    groups: list[list[dict]] = [[]]
+    done = 0
+    for chunk, length in zip(chunks, lengths, strict=True):
+        if groups[-1] and len(groups) < parts and done + length / 2 > total * len(groups) / parts:
+            groups.append([])
+        groups[-1].append(chunk)
+        done += length
+    return groups
 
 
 def _mapped_words(words: tuple[Word, ...], timeline: Any, offset: float) -> tuple[Word, ...]:
@@ -623,9 +671,16 @@ def _load(engine: str, model: str | None, device: str) -> _WindowedTranscriber:
                 from faster_whisper import WhisperModel
 
                 compute = "float16" if device == "cuda" else "int8"
+                # a CPU decodes a long recording's parts side by side, one thread each: beam search of a small
+                # model keeps about one core busy, and a second thread per call only spins (issue 17: 1.9x on
+                # 2 cores, benchmarks/transcribe_parallel.py); a GPU takes one call at a time
+                workers = min(usable_cores(), MAX_CPU_WORKERS) if device == "cpu" else 1
+                threads = max(1, usable_cores() // workers)
                 with torch_threads_kept():  # CTranslate2 sets OpenMP's thread count, which torch reads too
-                    loaded = WhisperModel(source, device=device, compute_type=compute, cpu_threads=usable_cores())
-                return FasterWhisperTranscriber(loaded, name, version, device, english)
+                    loaded = WhisperModel(
+                        source, device=device, compute_type=compute, cpu_threads=threads, num_workers=workers
+                    )
+                return FasterWhisperTranscriber(loaded, name, version, device, english, workers)
             import whisper
 
             loaded = whisper.load_model(source, device=device)

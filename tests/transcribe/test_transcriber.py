@@ -78,6 +78,50 @@ def test_long_file_is_windowed_without_runaway_repeats(long_run, references):
     assert len(seen) >= 5 and seen == sorted(seen) and seen[-1] == pytest.approx(result.duration_s, abs=0.5)
 
 
+def _chunks(seconds: list[tuple[float, float]]) -> list[dict]:
+    from pipelines.transcriber import SAMPLE_RATE
+
+    return [{"start": int(a * SAMPLE_RATE), "end": int(b * SAMPLE_RATE)} for a, b in seconds]
+
+
+def test_long_speech_is_split_at_pauses_into_one_run_per_core():
+    from pipelines.transcriber import speech_groups
+
+    sentences = _chunks([(i * 6.0, i * 6.0 + 4.5) for i in range(24)])  # 108 s of speech, 24 pauses
+    halves = speech_groups(sentences, 2)
+    assert [c for group in halves for c in group] == sentences  # every chunk once, in order
+    sizes = [sum(c["end"] - c["start"] for c in group) for group in halves]
+    assert len(halves) == 2 and abs(sizes[0] - sizes[1]) <= sentences[0]["end"] - sentences[0]["start"]
+    assert len(speech_groups(sentences, 4)) == 3  # each run keeps >= 30 s of speech
+    assert speech_groups(sentences, 1) == [sentences]
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [[(0.0, 20.0), (21.0, 45.0)], [(0.0, 140.0)]],  # too little speech to split; one stretch without a pause
+    ids=["45 s of speech", "no pause"],
+)
+def test_short_or_unbroken_speech_stays_one_run(seconds):
+    from pipelines.transcriber import speech_groups
+
+    assert speech_groups(_chunks(seconds), 2) == [_chunks(seconds)]
+
+
+def test_both_cores_decode_a_long_file_into_one_ordered_transcript(fw, speech_dir, references):
+    """The default CPU transcriber runs one decoding per core; the two halves join in time order, nothing lost."""
+    from pipelines.transcriber import usable_cores
+
+    if usable_cores() < 2:
+        pytest.skip("one core: nothing to run side by side")
+    assert fw.workers == min(usable_cores(), 4)
+    result = fw.transcribe(speech_dir / "long_meeting.ogg", TranscribeOptions(beam_size=1))
+    assert wer(references["long_meeting.ogg"], result.text) < 0.25
+    starts = [s.start for s in result.segments]
+    assert starts == sorted(starts) and result.segments[-1].end > 0.9 * result.duration_s
+    words = [w.start for s in result.segments for w in s.words]
+    assert words == sorted(words)
+
+
 def test_vocabulary_reaches_the_decoder(fw, speech_dir):
     plain = fw.transcribe(speech_dir / "northstar_slow.m4a").text
     hinted = fw.transcribe(speech_dir / "northstar_slow.m4a", TranscribeOptions(vocabulary=("Northstar Suite",))).text

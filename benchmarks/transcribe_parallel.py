@@ -90,10 +90,7 @@ def main() -> None:
     body = (
         f"faster-whisper tiny.en int8, beam {args.beam}, the served options; one process, the same model object, "
         f"each file in both modes in alternating order. Wall-clock speed-up {speed_up:.2f}x. Load average after "
-        f"the run: {load_after} on {os.cpu_count()} cores.\n\n"
-        + table(summary)
-        + "\n\n"
-        + table(per_file)
+        f"the run: {load_after} on {os.cpu_count()} cores.\n\n" + table(summary) + "\n\n" + table(per_file)
     )
     print(body)
     write_section("transcribe_parallel", "Speech: long recordings decoded one part per core (issue 17)", body)

@@ -165,9 +165,9 @@ def main() -> None:
         f"part alone is {best['model']} at {best['ndcg_at_10']:.3f}. Learned blend: {weights(random_blend)}. "
         "The blend is fitted on a seeded random 20 % of each user's training ratings (an inner model fitted on "
         "the rest), never on the test quarter. Published P@10/MAP are not quoted here (not checked offline); "
-        "`train_s` of hybrid is the whole `train_model` incl. its validation fit and text vectors (wall time on a "
-        "shared, loaded machine); `vs_best_part` is the hybrid's mean per-user nDCG@10 gain over its best part "
-        "with a seeded paired-bootstrap 95 % interval.\n\n"
+        "`train_s` of hybrid is the whole `train_model` incl. its validation fit and text vectors (wall time; the "
+        "machine's load is in the line under the title); `vs_best_part` is the hybrid's mean per-user nDCG@10 "
+        "gain over its best part with a seeded paired-bootstrap 95 % interval.\n\n"
         "### Time split (each user's latest 20 % held out, the suite's own protocol), same metrics\n\n"
         + table(time_rows, COLUMNS)
         + f"\n\nLearned blend: {weights(time_blend)}.\n\n"

@@ -199,7 +199,8 @@ def main() -> None:
     speed_rows = [
         {"measure": f"images per second, CPU, {IMGSZ} px, one per call", "value": per_second},
         {
-            "measure": f"training time of the default model ({training.get('epochs', '?')} epochs, "
+            "measure": f"training time of the default model ({training.get('epochs', '?')} epochs + "
+            f"{training.get('fine_tune_epochs', 0)} fine-tuning, "
             f"{training.get('device', '?')}, from `{report_path.relative_to(ROOT)}`)",
             "value": f"{training.get('train_seconds', float('nan')) / 60:.1f} min",
         },

@@ -27,7 +27,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DIR = PACKAGE_DIR / "default_model"
 SAMPLE_SET = PACKAGE_DIR.parent.parent / "sample_data" / "inspect" / "defects"
 IMGSZ = 256
-DEFAULT_EPOCHS = 80  # the committed model was trained with this recipe (see default_model/training.json)
+DEFAULT_EPOCHS = 80  # the committed model was trained with this recipe (see default_model/training.json):
+FINE_TUNE_EPOCHS = 60  # ... then trained on from those weights (warm-up 1 epoch): val mAP50 0.749 -> 0.826,
+# scratch AP50 0.364 -> 0.563 (the weak class; test 0.403 -> 0.696), 6 minutes on 2 CPU cores
 
 
 def offline(settings: Settings) -> None:
@@ -146,9 +148,18 @@ def prepare_exported(settings: Settings) -> None:
 
 
 def build_default_model(
-    settings: Settings, out_path: Path | None = None, *, epochs: int = DEFAULT_EPOCHS, progress: Progress = no_progress
+    settings: Settings,
+    out_path: Path | None = None,
+    *,
+    epochs: int = DEFAULT_EPOCHS,
+    fine_tune_epochs: int = FINE_TUNE_EPOCHS,
+    progress: Progress = no_progress,
 ) -> dict:
-    """Train the default detector from the sample set (seeded) and save it; returns timing and test metrics."""
+    """Train the default detector from the sample set (seeded) and save it; returns timing and test metrics.
+
+    Two stages: `epochs` from the YOLOv8n architecture, then `fine_tune_epochs` more from the best weights of the
+    first (a fresh schedule: the thin scratches keep improving long after the first schedule has decayed).
+    """
     from pipelines.detector_eval import evaluate
     from pipelines.detector_training import train
     from suite.inspect.dataset import stage_dataset
@@ -167,13 +178,32 @@ def build_default_model(
         seed=6,
         on_epoch=lambda r: progress(r.epoch, r.epochs, f"epoch {r.epoch}/{r.epochs} loss {r.loss:.2f}"),
     )
+    if fine_tune_epochs:
+        best = train(
+            data,
+            work / "fine_tune",
+            epochs=fine_tune_epochs,
+            imgsz=IMGSZ,
+            base=best,
+            device=settings.device,
+            seed=6,
+            warmup_epochs=1,
+            patience=50,
+            on_epoch=lambda r: progress(r.epoch, r.epochs, f"fine-tune epoch {r.epoch}/{r.epochs} loss {r.loss:.2f}"),
+        )
     seconds = time.perf_counter() - started
     metrics = evaluate(best, data, split="test", imgsz=IMGSZ, device=settings.device, run_dir=work / "test")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".tmp")
     shutil.copyfile(best, tmp)
     os.replace(tmp, out_path)
-    report = {"epochs": epochs, "train_seconds": round(seconds, 1), "device": settings.device, "test": metrics}
+    report = {
+        "epochs": epochs,
+        "fine_tune_epochs": fine_tune_epochs,
+        "train_seconds": round(seconds, 1),
+        "device": settings.device,
+        "test": metrics,
+    }
     out_path.with_name("training.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
 
@@ -184,7 +214,10 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
     parser = argparse.ArgumentParser(description="Retrain the committed default inspection model.")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS)
+    parser.add_argument("--fine-tune-epochs", type=int, default=FINE_TUNE_EPOCHS)
     parser.add_argument("--out", type=Path, default=DEFAULT_DIR / "best.pt")
     args = parser.parse_args()
-    result = build_default_model(Settings.from_env(), args.out, epochs=args.epochs)
+    result = build_default_model(
+        Settings.from_env(), args.out, epochs=args.epochs, fine_tune_epochs=args.fine_tune_epochs
+    )
     logger.info("default model: %s", json.dumps(result))

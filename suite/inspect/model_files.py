@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from suite.errors import ModelUnavailable
@@ -169,6 +170,7 @@ def build_default_model(
     work = settings.module_dir(MODULE) / "runs" / f"default-{int(time.time())}"
     data = stage_dataset(SAMPLE_SET / "data.yaml", work / "data")
     started = time.perf_counter()
+    stages: dict[str, dict] = {}
     best = train(
         data,
         work / "train",
@@ -178,7 +180,9 @@ def build_default_model(
         seed=6,
         on_epoch=lambda r: progress(r.epoch, r.epochs, f"epoch {r.epoch}/{r.epochs} loss {r.loss:.2f}"),
     )
+    stages["from the architecture"] = _stage(started)
     if fine_tune_epochs:
+        tuning = time.perf_counter()
         best = train(
             data,
             work / "fine_tune",
@@ -191,6 +195,7 @@ def build_default_model(
             patience=50,
             on_epoch=lambda r: progress(r.epoch, r.epochs, f"fine-tune epoch {r.epoch}/{r.epochs} loss {r.loss:.2f}"),
         )
+        stages["fine-tune"] = _stage(tuning)
     seconds = time.perf_counter() - started
     metrics = evaluate(best, data, split="test", imgsz=IMGSZ, device=settings.device, run_dir=work / "test")
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,11 +206,17 @@ def build_default_model(
         "epochs": epochs,
         "fine_tune_epochs": fine_tune_epochs,
         "train_seconds": round(seconds, 1),
+        "stages": stages,
         "device": settings.device,
         "test": metrics,
     }
     out_path.with_name("training.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def _stage(started: float) -> dict:
+    """One training stage's seconds, and the day it finished (the committed model's stages ran on different days)."""
+    return {"seconds": round(time.perf_counter() - started, 1), "finished": f"{datetime.now(UTC):%Y-%m-%d}"}
 
 
 if __name__ == "__main__":

@@ -336,7 +336,7 @@ def main() -> None:
     import argparse
     import tempfile
 
-    from results import write_section
+    from results import loads, write_section
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=300)
@@ -360,7 +360,7 @@ def main() -> None:
     for r in results:
         for user, item, stamp, _ in r["interactions_missing"][:20]:
             print(f"  {r['workers']} worker(s): acknowledged but not stored: {user} viewed {item} at {stamp}")
-    print(f"load average now: {', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    print(f"load average now: {loads()} on {os.cpu_count()} cores")
     write_section("api_load", "REST API under load", body)
     bad = [r for r in results if next(s for s in r["stats"] if s["Name"] == "Aggregated")["Failure Count"] != "0"]
     lost = [

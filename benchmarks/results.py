@@ -19,13 +19,14 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 LOAD_AT_START = psutil.getloadavg()  # the benchmark imports this file first: the machine's load before it ran
 
 
+def loads(load: tuple[float, float, float] | None = None) -> str:
+    """'1.2 1.4 1.5': the 1/5/15-minute load averages given, else the machine's now."""
+    return " ".join(f"{x:.1f}" for x in (load or psutil.getloadavg()))
+
+
 def load_average() -> str:
-    """1/5/15-minute load averages at the start of the run and now (2 cores: above 2, others' work slowed it)."""
-
-    def three(load: tuple[float, float, float]) -> str:
-        return " ".join(f"{x:.1f}" for x in load)
-
-    return f"load average {three(LOAD_AT_START)} at the start, {three(psutil.getloadavg())} at the end"
+    """The load averages at the start of the run and now (2 cores: above 2, others' work slowed it)."""
+    return f"load average {loads(LOAD_AT_START)} at the start, {loads()} at the end"
 
 
 def machine() -> str:

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import api_load
-from results import table, write_section  # first: it notes the machine's load before the run
+from results import loads, table, write_section  # first: it notes the machine's load before the run
 
 REPLICAS = (1, 2)
 COST_QUESTIONS = 300  # support answers timed for the per-question costs
@@ -239,7 +239,7 @@ def main() -> None:
         + "\n"
     )
     print(body)
-    print(f"load average now: {', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    print(f"load average now: {loads()} on {os.cpu_count()} cores")
     write_section("scale", "Inference on Ray Serve: API load and the estimate for 1,000 questions/s", body)
     if any(r["errors"] for r in rows):
         raise SystemExit("requests failed during a load run (see the table)")

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from results import table, write_section
+from results import loads, table, write_section
 from speedkit import meets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,10 +34,6 @@ BASELINE = "7d72c44"  # main when the speed work (issue 17) started
 MODULES = ("support", "risk", "inspect", "recommend", "transcribe")
 LOWER_IS_BETTER = {"ms", "s", "s/s", "cpu-s", "cpu-ms", "rtf", "MB", "MiB"}
 NOT_SPEED = {"ratio", "procs"}  # accuracy and load rows: no speed-up
-
-
-def load_average() -> str:
-    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def measure(
@@ -48,7 +44,7 @@ def measure(
     command = [sys.executable, str(script), "--tree", str(tree), "--json", *(["--quick"] if quick else [])]
     command += ["--profile", str(profile)] if profile else []
     env = {**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"}
-    load = load_average()
+    load = loads()
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout_s, cwd=tree)
@@ -80,7 +76,7 @@ def verdict(value: float | None, target: str | None, main: float | None = None) 
     return {True: "yes", False: "no", None: "–"}[meets(value, target, main)] if target else ""
 
 
-def compare(module: str, before: list[dict], after: list[dict], loads: tuple[str, str]) -> list[dict]:
+def compare(module: str, before: list[dict], after: list[dict], run_loads: tuple[str, str]) -> list[dict]:
     old = {row["what"]: row for row in before}
     rows = []
     for row in after:
@@ -98,7 +94,7 @@ def compare(module: str, before: list[dict], after: list[dict], loads: tuple[str
                 if target else ""
             ),
             "accuracy (main → change)": accuracy(was.get("accuracy"), row.get("accuracy")),
-            "load (main / change)": f"{loads[0]} / {loads[1]}",
+            "load (main / change)": f"{run_loads[0]} / {run_loads[1]}",
         })  # fmt: skip
     for what, row in old.items():
         if all(r["what"] != what for r in after):
@@ -197,7 +193,7 @@ def main() -> int:
         return 0
     met = sum(row["met"] == "yes" for row in summary)
     sections.append(f"### Targets of issue 17: {met} of {len(summary)} met by this change\n{table(summary)}")
-    print(f"\n{sections[-1]}\n\nwhole run {time.perf_counter() - started:.0f} s, load {load_average()}")
+    print(f"\n{sections[-1]}\n\nwhole run {time.perf_counter() - started:.0f} s, load {loads()}")
     if not args.no_write and not args.quick and sections:
         body = (
             f"Today's main is `{args.baseline}`, checked out in a temporary worktree; each module ran on it and then "

@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from results import table, write_section  # first: it notes the machine's load before the run
+from results import loads, table, write_section  # first: it notes the machine's load before the run
 
 for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "YOLO_OFFLINE"):
     os.environ.setdefault(_name, "1")
@@ -351,7 +351,7 @@ def main() -> None:
             )
         body = report(servers, answers, demo, setup, args.quick)
     print(body)
-    print(f"load average now: {', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    print(f"load average now: {loads()} on {os.cpu_count()} cores")
     if not args.quick:
         write_section("startup", "Startup: warm-up before ready vs lazy loading", body)
 

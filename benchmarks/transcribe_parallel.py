@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from results import table, write_section  # first: it notes the machine's load before the run
+from results import loads, table, write_section  # first: it notes the machine's load before the run
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "sample_data" / "transcribe"
@@ -47,7 +47,7 @@ def main() -> None:
         files = {folder / name: text for name, text in references.items()}
         files[SPEECH / "long_meeting.ogg"] = json.loads((SPEECH / "references.json").read_text())["long_meeting.ogg"]
         transcriber.transcribe(SPEECH / "report_us.wav", options)  # warm
-        print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+        print(f"load average before: {loads()}", flush=True)
         runs: dict[int, list[dict]] = {1: [], cores: []}
         for index, (path, reference) in enumerate(files.items()):
             order = [1, cores] if index % 2 == 0 else [cores, 1]
@@ -64,7 +64,7 @@ def main() -> None:
                     f"{path.name} workers={workers}: wall {wall:.2f} s, WER {runs[workers][-1]['wer']:.3f}", flush=True
                 )
         transcriber.workers = cores
-    load_after = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    load_after = loads()
     print(f"load average after: {load_after}")
     summary = []
     for workers, rows in runs.items():

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import random
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from generate import sh, speak  # the sample set's script, beside this one
 
 KB = Path(__file__).resolve().parents[1] / "support" / "kb"
 VOICES = [("en-us", 160), ("en-gb", 150), ("en-us+f3", 170), ("en-gb-x-rp", 140), ("en-us+m3", 155)]
@@ -46,14 +47,12 @@ def write_readings(folder: Path, count: int = 6, per_file: int = 24, seed: int =
             for i, text in enumerate(picked):
                 voice, wpm = rng.choice(VOICES)
                 raw, part = tmp / f"{n}_{i}.wav", tmp / f"{n}_{i}.16k.wav"
-                subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(raw), text], check=True)
+                speak(text, voice, wpm, raw)
                 pause = f"{rng.uniform(0.6, 2.5):.2f}"
-                subprocess.run(
-                    ["sox", "-R", "-V1", str(raw), "-r", "16000", "-b", "16", str(part), "pad", "0", pause], check=True
-                )
+                sh("sox", "-R", "-V1", str(raw), "-r", "16000", "-b", "16", str(part), "pad", "0", pause)
                 parts.append(str(part))
             name = f"help_reading_{n}.wav"
-            subprocess.run(["sox", "-R", "-V1", *parts, str(folder / name)], check=True)
+            sh("sox", "-R", "-V1", *parts, str(folder / name))
             references[name] = " ".join(picked)
     return references
 

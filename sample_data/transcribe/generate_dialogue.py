@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 import tempfile
 import wave
 from pathlib import Path
+
+from generate import sh  # the sample set's script, beside this one
 
 HERE = Path(__file__).resolve().parent
 SEED = 19
@@ -30,10 +31,6 @@ TURNS = [
 ]
 
 
-def sh(*args: str) -> None:
-    subprocess.run(args, check=True, capture_output=True)
-
-
 def seconds(path: Path) -> float:
     with wave.open(str(path), "rb") as wav:
         return wav.getnframes() / wav.getframerate()
@@ -47,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         lead = tmp / "lead.wav"
-        sh("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(lead), "trim", "0", "0.5")
+        sh("sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(lead), "trim", "0", "0.5")
         parts.append(str(lead))
         clock += 0.5
         for index, (speaker, text) in enumerate(TURNS):
@@ -63,7 +60,7 @@ def main() -> None:
             clock += length
             gap = tmp / f"{index}.gap.wav"
             pause = round(rng.uniform(0.6, 1.2), 2)
-            sh("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(gap), "trim", "0", str(pause))
+            sh("sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(gap), "trim", "0", str(pause))
             parts.append(str(gap))
             clock += pause
         sh("sox", "-R", *parts, str(HERE / f"{NAME}.wav"))

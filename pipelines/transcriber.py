@@ -341,8 +341,8 @@ def speech_groups(chunks: list[dict], workers: int) -> list[list[dict]]:
     """
     lengths = [c["end"] - c["start"] for c in chunks]
     total = sum(lengths)
-    parts = min(workers, len(chunks), int(total // (PARALLEL_MIN_S / 2 * SAMPLE_RATE)))
-    if parts <= 1 or total < PARALLEL_MIN_S * SAMPLE_RATE:
+    parts = min(workers, len(chunks), int(total // (PARALLEL_MIN_S / 2 * SAMPLE_RATE)))  # under 60 s: one
+    if parts <= 1:
         return [chunks]
     groups: list[list[dict]] = [[]]
     done = 0

@@ -98,8 +98,8 @@ def test_long_speech_is_split_at_pauses_into_one_run_per_core():
 
 @pytest.mark.parametrize(
     "seconds",
-    [[(0.0, 20.0), (21.0, 45.0)], [(0.0, 140.0)]],  # too little speech to split; one stretch without a pause
-    ids=["45 s of speech", "no pause"],
+    [[(0.0, 20.0), (21.0, 45.0)], [(0.0, 29.0), (30.0, 60.0)], [(0.0, 140.0)]],  # too little speech; no pause
+    ids=["45 s of speech", "59 s of speech", "no pause"],
 )
 def test_short_or_unbroken_speech_stays_one_run(seconds):
     from pipelines.transcriber import speech_groups

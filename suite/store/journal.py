@@ -206,7 +206,7 @@ class Journal:
         data = os.pread(fd, self._size, 0)
         self.folder.mkdir(parents=True, exist_ok=True)
         init = ready.with_name(ready.name.replace(".ready.jsonl", ".init"))
-        out = os.open(init, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        out = os.open(init, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)  # this process's name: a retry overwrites
         try:
             write_all(out, data)
             os.fsync(out)

@@ -147,3 +147,29 @@ def test_journaled_tickets_raise_on_a_full_disk(store, monkeypatch):
     _disk_fills_after(monkeypatch, 10)
     with pytest.raises(StoreFull):
         store.journal_row("events", {"request_id": "r1", "ts": "2024-01-01", "module": "m", "action": "a"})
+
+
+def test_a_rescue_that_fails_is_tried_again_at_the_next_seal(settings, monkeypatch):
+    """The disk is full when the rows of a removed file are written out again: nothing is lost, the next seal
+    writes them (the half-written copy of the failed try is overwritten, not in the way)."""
+    import shutil
+
+    from suite.store import Store
+
+    store = Store(settings, flush_interval_s=3600)
+    for _ in range(2):
+        store.log_feedback(module="support", kind="thumbs", value={"up": True})
+    shutil.rmtree(settings.spool_dir)
+    real_write = journal_module.write_all
+
+    def full_disk(fd, data):
+        real_write(fd, data[:5])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(journal_module, "write_all", full_disk)
+    with pytest.raises(OSError):
+        store.journal.seal()
+    monkeypatch.setattr(journal_module, "write_all", real_write)
+    assert store.scalar("SELECT count(*) FROM feedback") == 2
+    assert not list(settings.spool_dir.glob("*.init"))
+    store.close()

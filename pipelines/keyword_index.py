@@ -26,6 +26,14 @@ STOPWORDS = frozenset(
     "a an and are as at be by can do does for from how i in is it my of on or the to what when where which "
     "why will with you your me this that there if not no".split()
 )
+# Chinese question words, particles and pronouns. Without them a Chinese question matched every Chinese passage
+# on 怎么, 可以 or 的: in a help center with a few translated articles those outranked the English article the
+# question was about (benchmarks/support.py, "Answer language").
+ZH_STOPWORDS = frozenset(
+    "怎么 怎样 如何 什么 为什么 怎么办 吗 呢 吧 啊 的 了 着 过 我 我的 我们 你 你们 您 是 有 可以 能 能否 要 会 在 "
+    "哪里 哪儿 哪些 多少 多久 几 一个 还 和 与 也 就 都 把 被 让 请".split()
+)
+_ZH_FUNCTION_CHARS = frozenset("的了吗呢吧啊我你您是么怎什")  # a one- or two-character term holding one says nothing
 
 
 def _jieba_cut(text: str) -> list[str]:
@@ -40,16 +48,20 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     for match in _TOKEN.findall(text.lower()):
         if _CJK.match(match):
-            tokens.extend(_jieba_cut(match))
-            tokens.extend(match[i : i + 2] for i in range(len(match) - 1))
+            terms = [*_jieba_cut(match), *(match[i : i + 2] for i in range(len(match) - 1))]
             if len(match) == 1:
-                tokens.append(match)
+                terms.append(match)
+            tokens.extend(term for term in terms if _says_something(term))
         elif match not in STOPWORDS:
             tokens.append(match)
             parts = re.split(r"[-.]", match)
             if len(parts) > 1:
                 tokens.extend(p for p in parts if p and p not in STOPWORDS)
     return tokens
+
+
+def _says_something(term: str) -> bool:
+    return term not in ZH_STOPWORDS and not (len(term) <= 2 and _ZH_FUNCTION_CHARS.intersection(term))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Write the sample help center (kb/) and the evaluation set (eval.jsonl) from articles.py and questions.py.
+"""Write the sample help center (kb/) and the evaluation sets (eval*.jsonl) from articles.py and questions.py.
 
 Deterministic: re-running reproduces every file byte for byte.  Run: python sample_data/support/generate.py
 """
@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from articles import ARTICLES, FAQ, PDF_ARTICLE, ZH_ARTICLES  # noqa: E402
-from questions import EN, OUT_OF_SCOPE, SECTIONS, UNANSWERABLE, ZH  # noqa: E402
+from questions import EN, OUT_OF_SCOPE, SECTIONS, UNANSWERABLE, ZH, ZH_MORE  # noqa: E402
 
 
 def markdown(title: str, sections: list[tuple[str, str]]) -> str:
@@ -105,6 +105,10 @@ def main() -> None:
     with (HERE / "eval_unanswerable.jsonl").open("w", encoding="utf-8") as handle:
         for question, language in UNANSWERABLE:
             row = {"question": question, "source": None, "language": language, "in_scope": False}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with (HERE / "eval_zh_more.jsonl").open("w", encoding="utf-8") as handle:
+        for question, source in ZH_MORE:
+            row = {"question": question, "source": source, "language": "zh", "in_scope": True}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     with (HERE / "eval_sections.jsonl").open("w", encoding="utf-8") as handle:
         for question, source, heading, language in SECTIONS:

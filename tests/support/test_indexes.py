@@ -10,6 +10,13 @@ def test_tokenize_keeps_codes_and_cuts_chinese():
     assert "付款" in tokens and "款失" in tokens  # a jieba word and a character bigram
 
 
+def test_chinese_function_words_are_not_search_terms():
+    terms = tokenize("怎么打开隐私模式？")
+    assert {"打开", "隐私", "模式"} <= set(terms)
+    assert not {"怎么", "么打"} & set(terms)  # a question word, and a bigram across it
+    assert tokenize("我的") == [] and tokenize("E-4012 的") == ["e-4012", "e", "4012"]
+
+
 def test_bm25_finds_the_exact_code():
     index = KeywordIndex.build(
         {"a": "Error E-4012 means the hub cannot join Wi-Fi", "b": "Error E-2207 means the update failed", "c": "x"}

@@ -100,6 +100,7 @@ def run(train: pd.DataFrame, test: pd.DataFrame, catalog: pd.DataFrame, embedder
     parts_s = {
         "popularity": model.train_s["popularity"],
         "cooccurrence": model.train_s["cooccurrence"],
+        "recent": model.train_s["cooccurrence"],  # the same co-occurrence matrix, one row per shopper
         "als": model.train_s["als"],
         "ease": model.train_s.get("ease", 0.0),
         "content": float("nan"),
@@ -169,14 +170,17 @@ def main() -> None:
         "machine's load is in the line under the title); `vs_best_part` is the hybrid's mean per-user nDCG@10 "
         "gain over its best part with a seeded paired-bootstrap 95 % interval.\n\n"
         "### Time split (each user's latest 20 % held out, the suite's own protocol), same metrics\n\n"
+        "`recent` = co-occurrence with each user's latest training item only (the hybrid's part for what comes "
+        "next; before it joined the blend, this split's hybrid had nDCG@10 0.2142, +0.0075 over ease).\n\n"
         + table(time_rows, COLUMNS)
         + f"\n\nLearned blend: {weights(time_blend)}.\n\n"
         f"### Sample shop, the suite's time split ({len(shop_frame):,} interactions; each shopper's latest 20 % "
         "held out): the hybrid vs each part\n\n"
         + table(shop_rows, COLUMNS)
         + f"\n\nHybrid NDCG@10 {shop['hybrid']['ndcg_at_10']:.4f} vs its best part ({shop_best['model']}) "
-        f"{shop_best['ndcg_at_10']:.4f} and co-occurrence {shop['cooccurrence']['ndcg_at_10']:.4f} (before this "
-        f"change: hybrid 0.119, co-occurrence 0.120). Per-user gain over {shop_best['model']} "
+        f"{shop_best['ndcg_at_10']:.4f} and co-occurrence {shop['cooccurrence']['ndcg_at_10']:.4f} (hybrid 0.119 "
+        "before the learned blend, 0.1248 with it before the `recent` part, the partners of the product a shopper "
+        f"touched last, joined it). Per-user gain over {shop_best['model']} "
         f"{shop['hybrid']['vs_best_part']}, over co-occurrence {shop['hybrid']['vs_cooccurrence']} (95 % "
         "intervals: an interval that includes 0 is a tie within noise on this many shoppers). Learned blend: "
         f"{weights(shop_blend)}."

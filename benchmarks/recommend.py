@@ -154,8 +154,9 @@ def main() -> None:
         f"x{gain_r:.1f}, NDCG@10 x{gain_n:.1f}, coverage {by['hybrid']['coverage']:.0%} vs "
         f"{by['popularity']['coverage']:.0%}. The blend is learned per history length (1-4, 5-19, 20+ products) "
         "by coordinate ascent on NDCG@10 of a validation split carved from the training 80 % (each shopper's "
-        "latest 20 % of it, an inner model fitted on the rest), never on the held-out test; EASE (closed-form "
-        "item-to-item model) is the new part that carries most of it with co-occurrence. `train_s` of content is "
+        "latest 20 % of it, an inner model fitted on the rest), never on the held-out test. `recent` is "
+        "co-occurrence with the shopper's latest product only (what goes with what they just touched); with EASE "
+        "(closed-form item-to-item model) and co-occurrence it carries most of the blend. `train_s` of content is "
         "the embedding of the catalog (cached per product text afterwards); hybrid's is the sum of its parts plus "
         "the validation fit."
     )

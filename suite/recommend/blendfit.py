@@ -132,7 +132,7 @@ def learn_blend(
     scorer = Scorer(model, vectors if vectors is not None else np.zeros((n_items, 1), np.float32))
     rows = np.array([model.user_index.get(u, -1) for u in eval_set.users])
     user_vectors = model.als.user_factors[rows] if (rows >= 0).all() else None
-    raw = scorer.components(eval_set.histories, user_vectors=user_vectors, only=names)
+    raw = scorer.components(eval_set.histories, user_vectors=user_vectors, latest=eval_set.latest, only=names)
     parts = {name: _scale_rows(values).astype(np.float32) for name, values in raw.items()}
     blocked = (eval_set.histories.toarray() > 0) | ~model.catalog["in_catalog"].to_numpy(dtype=bool)[None, :]
     targets = np.zeros((len(eval_set.users), n_items), dtype=bool)

@@ -24,8 +24,15 @@ from suite.recommend.recmodel import RecModel, train_model
 HOLDOUT = 0.2
 K = 10
 FEW_INTERACTIONS = 5
-MODELS = ("popularity", "cooccurrence", "als", "ease", "content", "hybrid")
-COMPONENT_OF = {"popularity": "popularity", "cooccurrence": "cooc", "als": "als", "ease": "ease", "content": "content"}
+MODELS = ("popularity", "cooccurrence", "recent", "als", "ease", "content", "hybrid")
+COMPONENT_OF = {
+    "popularity": "popularity",
+    "cooccurrence": "cooc",
+    "recent": "recent",
+    "als": "als",
+    "ease": "ease",
+    "content": "content",
+}
 
 
 def time_split(frame: pd.DataFrame, holdout: float = HOLDOUT) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,6 +60,7 @@ class EvalSet:
     histories: sparse.csr_matrix  # training history of each evaluated user
     targets: list[np.ndarray]  # item indices held out (new to the user)
     history_counts: np.ndarray  # training interactions per evaluated user
+    latest: sparse.csr_matrix  # each evaluated user's most recent training product (RecModel.latest_matrix)
 
     def subset(self, rows: np.ndarray) -> EvalSet:
         return EvalSet(
@@ -60,6 +68,7 @@ class EvalSet:
             self.histories[rows],
             [self.targets[r] for r in rows],
             self.history_counts[rows],
+            self.latest[rows],
         )
 
 
@@ -80,7 +89,8 @@ def build_eval_set(model: RecModel, train: pd.DataFrame, test: pd.DataFrame) -> 
     targets = [held.indices[held.indptr[r] : held.indptr[r + 1]].astype(np.int64) for r in keep_rows]
     counts = train.groupby("user_id").size()
     users = [users[r] for r in keep_rows]
-    return EvalSet(users, histories[keep_rows], targets, counts.reindex(users).fillna(0).to_numpy())
+    latest = model.latest_matrix(train[train["user_id"].isin(users)], users)
+    return EvalSet(users, histories[keep_rows], targets, counts.reindex(users).fillna(0).to_numpy(), latest)
 
 
 def metrics(ranked: list[np.ndarray], targets: list[np.ndarray], n_items: int, k: int = K) -> dict[str, float]:
@@ -112,6 +122,7 @@ def rank_all(
     in_catalog = model.catalog["in_catalog"].to_numpy()
     for start in range(0, len(eval_set.users), batch):
         hist = eval_set.histories[start : start + batch]
+        latest = eval_set.latest[start : start + batch]
         users = eval_set.users[start : start + batch]
         rows = np.array([model.user_index.get(u, -1) for u in users])
         vectors = None
@@ -119,12 +130,12 @@ def rank_all(
             vectors = model.als.user_factors[rows]
         blocked = (hist.toarray() > 0) | ~in_catalog[None, :]
         if name == "hybrid":
-            parts = scorer.components(hist, user_vectors=vectors)
+            parts = scorer.components(hist, user_vectors=vectors, latest=latest)
             lengths = np.diff(hist.indptr)
             scores, _ = scorer.blend(parts, lengths)
         else:
             component = COMPONENT_OF[name]
-            scores = scorer.components(hist, user_vectors=vectors, only=(component,))[component]
+            scores = scorer.components(hist, user_vectors=vectors, latest=latest, only=(component,))[component]
         ranked.extend(top_k(scores, blocked, K))
     return ranked
 
@@ -160,6 +171,7 @@ def evaluate(
         "content": content_s,
     }
     train_s["hybrid"] = sum(train_s.values()) + model.train_s.get("blend", 0.0)
+    train_s["recent"] = train_s["cooccurrence"]  # the same matrix, one row per shopper (not counted twice above)
     results = []
     n_items = int(model.catalog["in_catalog"].sum())
     for done, name in enumerate(models, start=1):

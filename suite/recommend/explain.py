@@ -91,11 +91,13 @@ def attribute(
     weights: dict[str, np.ndarray],
     cards: np.ndarray,
     queries: np.ndarray | None,
+    latest: sparse.csr_matrix | None = None,
 ) -> Attribution:
     """Split the blended score of `cards` (product rows) for one shopper into one share per driver.
 
     `hist` is the (1 x items) history matrix, `raw` the unscaled components (`Scorer.components`), `weights`
-    the per-shopper blend weights (`Scorer.weights`), `queries` the typed text's vector (1 x dim) or None.
+    the per-shopper blend weights (`Scorer.weights`), `queries` the typed text's vector (1 x dim) or None,
+    `latest` the (1 x items) mark of their most recent product (its share is the "recent" component).
     """
     model = scorer.model
     cards = np.asarray(cards, dtype=np.int64)
@@ -117,6 +119,8 @@ def attribute(
     if n_hist:
         cooc = model.cooc[items][:, cards].toarray().T  # (cards x history)
         shares["cooc"] = scale.get("cooc", 0.0) * cooc * damped[None, :]
+        if latest is not None and latest.nnz and "recent" in raw:
+            shares["recent"] = scale.get("recent", 0.0) * cooc * np.isin(items, latest.indices)[None, :]
         if model.ease is not None:
             shares["ease"] = scale.get("ease", 0.0) * model.ease[np.ix_(items, cards)].T.astype(np.float64)
         profile = damped @ scorer.vectors[items]

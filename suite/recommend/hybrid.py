@@ -4,7 +4,8 @@ The one definition of the recommender's weights. Every component is min-max scal
 the weights mean what they say. Two ways to weigh them:
 - the learned blend (`Blend`, fitted by `suite.recommend.blendfit` on a validation split carved from the
   training period and saved with the model): one set of weights per history-length segment
-  (SEGMENT_EDGES), chosen to maximise NDCG@10 on each shopper's latest interactions;
+  (SEGMENT_EDGES), chosen to maximise NDCG@10 on each shopper's latest interactions; only it weighs
+  "recent", the co-occurrence partners of the product the shopper touched last;
 - the fixed rule (models trained before the learned blend, and new visitors always):
   collaborative share = n / (n + HISTORY_PIVOT), where n is the number of distinct products in the
   shopper's history, split between ALS, co-occurrence and EASE (COLLAB_SPLIT); the rest goes to content
@@ -33,7 +34,7 @@ ALS_SHARE = 0.2
 COLLAB_SPLIT = {"als": 0.2, "cooc": 0.4, "ease": 0.4}  # of the collaborative share, when the model has EASE
 CONTENT_SHARE = 0.3
 VISITOR_CONTENT_SHARE = 0.7  # no history but stated interests: mostly what they asked for
-COMPONENTS = ("als", "cooc", "ease", "content", "popularity")
+COMPONENTS = ("als", "cooc", "recent", "ease", "content", "popularity")
 SEGMENT_EDGES = (1, 5, 20)  # history lengths [1, 5), [5, 20), [20, ...): one set of learned weights each
 SIMILAR_WEIGHTS = {"content": 0.5, "cooc": 0.3, "als": 0.2}
 
@@ -69,9 +70,10 @@ def collaborative_share(history_length: np.ndarray | float) -> np.ndarray | floa
 def describe_blend() -> str:
     """The blending rule in words for merchandisers."""
     return (
-        "For shoppers with a history, the weights of what similar shoppers chose, of products whose description "
-        "matches what they looked at, and of what is popular right now are learned from each shopper's most "
-        "recent visits before every training (separately for short, medium and long histories). New visitors "
+        "For shoppers with a history, the weights of what similar shoppers chose, of what goes with the product "
+        "they looked at last, of products whose description matches what they looked at, and of what is popular "
+        "right now are learned from each shopper's most recent visits before every training (separately for "
+        "short, medium and long histories). New visitors "
         "get products whose description matches what they asked for, and what is popular right now."
     )
 
@@ -94,6 +96,7 @@ def rule_weights(
     split = COLLAB_SPLIT if with_ease else {"als": ALS_SHARE, "cooc": 1 - ALS_SHARE, "ease": 0.0}
     return {
         **{name: collab * share for name, share in split.items()},
+        "recent": np.zeros_like(n),  # only the learned blend weighs the latest product's partners
         "content": content,
         "popularity": 1 - collab - content,
     }
@@ -160,12 +163,15 @@ class Scorer:
         *,
         user_vectors: np.ndarray | None = None,
         queries: np.ndarray | None = None,
+        latest: sparse.csr_matrix | None = None,
         only: tuple[str, ...] = COMPONENTS,
     ) -> dict[str, np.ndarray]:
         """Raw (unscaled) scores per component, each (n_users x n_items).
 
         `user_vectors` are ALS user factors when known (training users); otherwise they are recalculated
         from `histories`. `queries` (n_users x dim, zero rows allowed) add stated interests to the profile.
+        `latest` marks each shopper's most recent product (`RecModel.latest_matrix`): "recent" is the
+        co-occurrence row of that product alone (what goes with what they just touched); zeros without it.
         """
         n = histories.shape[0]
         damped = histories.copy().astype(np.float32)
@@ -181,6 +187,13 @@ class Scorer:
                 out["cooc"] = self._cooc_row(damped)
             else:
                 out["cooc"] = np.asarray((damped @ self.model.cooc).todense(), dtype=np.float32)
+        if "recent" in only:
+            if latest is None:
+                out["recent"] = np.zeros((n, self.vectors.shape[0]), dtype=np.float32)
+            elif n == 1:
+                out["recent"] = self._cooc_row(latest)
+            else:
+                out["recent"] = np.asarray((latest @ self.model.cooc).todense(), dtype=np.float32)
         if "ease" in only:
             if self.model.ease is None:
                 out["ease"] = np.zeros((n, self.vectors.shape[0]), dtype=np.float32)

@@ -34,7 +34,7 @@ class Recommendation:
     price: float | None
     score: float
     reason: str
-    source: str  # als / cooc / content / popularity
+    source: str  # the driving component: als / cooc / recent / ease / content / popularity
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

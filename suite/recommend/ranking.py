@@ -48,9 +48,11 @@ def rank(
     model, scorer = serving.model, serving.scorer
     catalog, arrays = model.catalog, model.arrays
     text = (text or "").strip()
-    hist = model.history_matrix(history, [user_id or "_visitor"]) if not history.empty else None
+    shopper = [user_id or "_visitor"]
+    hist = model.history_matrix(history, shopper) if not history.empty else None
     if hist is None:
         hist = sparse.csr_matrix((1, len(catalog)), dtype=np.float32)
+    latest = model.latest_matrix(history, shopper)
     blocked = rules.blocked_for(arrays.hidden, arrays.consumable, history, model.item_index, dismissed)
     allowed = ~blocked
     if interests:
@@ -71,7 +73,7 @@ def rank(
         queries = text_vector[None, :].astype(np.float32)
     elif interests:
         queries = serving.embedder.embed(["Interested in " + ", ".join(interests)])
-    parts = scorer.components(hist, queries=queries)
+    parts = scorer.components(hist, queries=queries, latest=latest)
     if interests:
         parts["popularity"] = np.where(in_interest[None, :], parts["popularity"], 0.0)
     length = np.array([hist.indptr[1] - hist.indptr[0]])
@@ -87,7 +89,7 @@ def rank(
         note = message(f"{key}_in" if interests else key, count=found, where=where, text=text)
     events = explain.strongest_events(model.positions(history["item_id"]), history["event"])
     weights = scorer.weights(length, has_query)
-    attribution = explain.attribute(scorer, hist, parts, weights, chosen, queries)
+    attribution = explain.attribute(scorer, hist, parts, weights, chosen, queries, latest)
     items = []
     for card, index in enumerate(chosen):
         kind, anchor, component = explain.driver(attribution, card)

@@ -197,6 +197,15 @@ class RecModel:
         matrix.sum_duplicates()
         return matrix
 
+    def latest_matrix(self, frame: pd.DataFrame, users: list[str]) -> sparse.csr_matrix:
+        """(len(users) x items) 1 at each shopper's most recent product (latest `ts`; the frame's last row on a
+        tie or without `ts`); a shopper whose latest product is not in the catalog gets an empty row."""
+        if frame.empty:
+            return sparse.csr_matrix((len(users), len(self.item_ids)), dtype=np.float32)
+        ordered = frame.sort_values("ts", kind="stable") if "ts" in frame else frame
+        latest = ordered.drop_duplicates("user_id", keep="last")
+        return self.history_matrix(latest.assign(event="view"), users)
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.catalog.to_parquet(folder / "catalog.parquet", index=False)

@@ -42,12 +42,12 @@ def test_every_reason_names_the_history_product_with_the_largest_share(shop):
     for user in users:
         history = frame[frame["user_id"] == user]
         result = rank(serving, user, history, set(), k=10, max_per_category=4, interests=[], text="")
-        hist = model.history_matrix(history, [user])
-        parts = scorer.components(hist)
+        hist, latest = model.history_matrix(history, [user]), model.latest_matrix(history, [user])
+        parts = scorer.components(hist, latest=latest)
         length = np.array([hist.indptr[1] - hist.indptr[0]])
         weights = scorer.weights(length, np.array([False]))
         cards = np.array([model.item_index[c.item_id] for c in result.items])
-        split = explain.attribute(scorer, hist, parts, weights, cards, None)
+        split = explain.attribute(scorer, hist, parts, weights, cards, None, latest)
         # the shares add up to the very score the card was ranked by: the split is the score, not a story
         np.testing.assert_allclose(split.total(), [c.score for c in result.items], rtol=1e-4, atol=1e-5)
         for number, card in enumerate(result.items):

@@ -307,7 +307,7 @@ def evaluate_files(
         scratch = Store(settings.with_(home=Path(tmp)))
         try:
             ingest.import_files(scratch, catalog=catalog, interactions=interactions, progress=progress)
-            frame, items, _ = store_frames(scratch)
+            frame, items, _, _ = store_frames(scratch)
         finally:
             scratch.close()
     return evaluate(

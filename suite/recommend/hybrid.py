@@ -139,6 +139,12 @@ class Scorer:
     def _log_popularity(self) -> np.ndarray:
         return np.log1p(self.model.popularity).astype(np.float32)
 
+    def _times_cooc(self, rows: sparse.csr_matrix) -> np.ndarray:
+        """`rows @ cooc` as a dense array; one shopper gathers only the co-occurrence rows they touched."""
+        if rows.shape[0] == 1:
+            return self._cooc_row(rows)
+        return np.asarray((rows @ self.model.cooc).todense(), dtype=np.float32)
+
     def _cooc_row(self, histories: sparse.csr_matrix) -> np.ndarray:
         """`damped history @ cooc` for one shopper: only the co-occurrence rows of the items they touched."""
         cooc = self.model.cooc
@@ -183,17 +189,11 @@ class Scorer:
             else:
                 out["als"] = user_vectors @ self.model.als.item_factors.T
         if "cooc" in only:
-            if n == 1:
-                out["cooc"] = self._cooc_row(damped)
-            else:
-                out["cooc"] = np.asarray((damped @ self.model.cooc).todense(), dtype=np.float32)
+            out["cooc"] = self._times_cooc(damped)
         if "recent" in only:
-            if latest is None:
-                out["recent"] = np.zeros((n, self.vectors.shape[0]), dtype=np.float32)
-            elif n == 1:
-                out["recent"] = self._cooc_row(latest)
-            else:
-                out["recent"] = np.asarray((latest @ self.model.cooc).todense(), dtype=np.float32)
+            out["recent"] = (
+                self._times_cooc(latest) if latest is not None else np.zeros((n, self.vectors.shape[0]), np.float32)
+            )
         if "ease" in only:
             if self.model.ease is None:
                 out["ease"] = np.zeros((n, self.vectors.shape[0]), dtype=np.float32)

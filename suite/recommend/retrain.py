@@ -108,16 +108,14 @@ def retrain(store: Store, *, output_dir: Path, progress: Progress = no_progress)
         champion = load_model(settings)
     except ModelUnavailable:
         champion = None
-    fresh = unseen_by(champion, test) if champion is not None else test
-    if champion is None or fresh["user_id"].nunique() >= MIN_UNSEEN_SHOPPERS:
+    if champion is None:
+        basis = "there is no serving model to compare with"
+        challenger_metrics, champion_metrics = hybrid_metrics(held_out, vectors, train, test), {}
+    elif (fresh := unseen_by(champion, test))["user_id"].nunique() >= MIN_UNSEEN_SHOPPERS:
         # held-out interactions the serving model never learned from: a fair test of the model itself
         basis = f"held-out interactions of {fresh['user_id'].nunique()} shoppers the serving model was not trained on"
         challenger_metrics = hybrid_metrics(held_out, vectors, train, fresh)
-        champion_metrics = (
-            hybrid_metrics(champion, content_vectors(champion.catalog, embedder, cache), train, fresh)
-            if champion is not None
-            else {}
-        )
+        champion_metrics = hybrid_metrics(champion, content_vectors(champion.catalog, embedder, cache), train, fresh)
     else:
         # the serving model has seen (nearly) every held-out interaction: scoring it there would flatter it;
         # its recipe stands in, trained on the same 80 % without the reviewed feedback
